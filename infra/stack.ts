@@ -1,0 +1,235 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+import { createSnsClient, createSqsClient } from '../src/aws/clients.ts';
+import { fetchKafka, kafkaReady, kafkaVersion, startKafka, waitForKafka } from './kafka.ts';
+import { envFile, runtimeDir, stateFile } from './paths.ts';
+import { ensureDatabase, ensurePostgres, postgresPort, stopPostgres, testDatabase } from './postgres.ts';
+import { choosePort, groupRssMiB, isAlive, stopProcessGroup } from './processes.ts';
+import { provisionAllocationsQueue } from './provision-sns-sqs.ts';
+import {
+  apicurioVersion,
+  ccompatPath,
+  fetchRegistry,
+  registryReady,
+  startRegistry,
+  waitForRegistry,
+} from './registry.ts';
+import { sqsReady, startSqs, waitForSqs } from './sqs.ts';
+
+/** Ports match docker-compose.yml when they are free; otherwise the stack takes free ones and says so in the env file. */
+const preferredPorts = {
+  kafka: 9092,
+  kafkaController: 9093,
+  registry: 8081,
+  registryManagement: 8082,
+  sqs: 4566,
+};
+
+export const awsRegion = 'eu-west-2';
+const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const domainEventsTopicName = 'hmpps-domain-events';
+export const allocationsQueueName = 'workforce-allocations-events';
+/**
+ * Spec A6 leaves the redrive to infrastructure. Three deliveries give a transient failure two more chances
+ * before a message is parked on the dead-letter queue; 30 s is SQS's default visibility timeout.
+ */
+export const allocationsQueueSpec = {
+  topicName: domainEventsTopicName,
+  queueName: allocationsQueueName,
+  maxReceiveCount: 3,
+  visibilityTimeoutSeconds: 30,
+} as const;
+
+const processSchema = z.object({ pid: z.number().int(), port: z.number().int() });
+const stateSchema = z.object({
+  kafka: processSchema.extend({ controllerPort: z.number().int(), version: z.string() }).optional(),
+  registry: processSchema.extend({ managementPort: z.number().int(), version: z.string() }).optional(),
+  sqs: processSchema.optional(),
+  postgres: z.object({ port: z.number().int(), startedByStack: z.boolean() }).optional(),
+});
+type StackState = z.infer<typeof stateSchema>;
+
+export type StackEnv = Record<string, string>;
+
+export interface StackUpResult {
+  readonly env: StackEnv;
+  /** Components this call started; the rest were already running and were reused. */
+  readonly started: readonly string[];
+  readonly downloaded: readonly string[];
+}
+
+async function readState(): Promise<StackState> {
+  if (!existsSync(stateFile)) return {};
+  const parsed = stateSchema.safeParse(JSON.parse(await readFile(stateFile, 'utf8')));
+  return parsed.success ? parsed.data : {};
+}
+
+async function writeState(state: StackState): Promise<void> {
+  await writeFile(stateFile, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** Downloads what the stack needs into the cache (no-op when cached). Returns what was downloaded. */
+export async function fetchStack(): Promise<string[]> {
+  const downloaded: string[] = [];
+  // Sequential: two Maven processes filling one local repository at once can corrupt it.
+  if (await fetchKafka()) downloaded.push(`kafka ${kafkaVersion}`);
+  if (await fetchRegistry()) downloaded.push(`apicurio-registry ${apicurioVersion}`);
+  return downloaded;
+}
+
+/** Starts every server that is not already running and answering, provisions SNS/SQS, writes the env file. */
+export async function stackUp(log: (line: string) => void = () => undefined): Promise<StackUpResult> {
+  await mkdir(runtimeDir, { recursive: true });
+  const downloaded = await fetchStack();
+  for (const item of downloaded) log(`downloaded ${item}`);
+
+  const state = await readState();
+  const started: string[] = [];
+  const taken = new Set<number>([postgresPort]);
+  for (const component of [state.kafka, state.registry, state.sqs]) if (component) taken.add(component.port);
+
+  const kafkaRunning = state.kafka && isAlive(state.kafka.pid) && (await kafkaReady(state.kafka.port));
+  const registryRunning =
+    state.registry && isAlive(state.registry.pid) && (await registryReady(state.registry.port));
+  const sqsRunning = state.sqs && isAlive(state.sqs.pid) && (await sqsReady(state.sqs.port));
+
+  const waits: Promise<void>[] = [];
+  if (!kafkaRunning) {
+    if (state.kafka) await stopProcessGroup(state.kafka.pid);
+    const port = await choosePort(preferredPorts.kafka, taken);
+    const controllerPort = await choosePort(preferredPorts.kafkaController, taken);
+    const pid = await startKafka({ port, controllerPort });
+    state.kafka = { pid, port, controllerPort, version: kafkaVersion };
+    waits.push(waitForKafka(port, pid, isAlive));
+    started.push('kafka');
+  }
+  if (!registryRunning) {
+    if (state.registry) await stopProcessGroup(state.registry.pid);
+    const port = await choosePort(preferredPorts.registry, taken);
+    const managementPort = await choosePort(preferredPorts.registryManagement, taken);
+    const pid = startRegistry({ port, managementPort });
+    state.registry = { pid, port, managementPort, version: apicurioVersion };
+    waits.push(waitForRegistry(port, pid, isAlive));
+    started.push('registry');
+  }
+  if (!sqsRunning) {
+    if (state.sqs) await stopProcessGroup(state.sqs.pid);
+    const port = await choosePort(preferredPorts.sqs, taken);
+    const pid = startSqs(port, awsRegion);
+    state.sqs = { pid, port };
+    waits.push(waitForSqs(port, pid, isAlive));
+    started.push('sqs');
+  }
+  // Record the pids before waiting, so that `infra:down` can stop a server whose start-up failed.
+  await writeState(state);
+  const startedPostgres = await ensurePostgres();
+  if (startedPostgres) started.push('postgres');
+  state.postgres = {
+    port: postgresPort,
+    startedByStack: startedPostgres || (state.postgres?.startedByStack ?? false),
+  };
+  await writeState(state);
+  await Promise.all(waits);
+
+  const { kafka, registry, sqs } = state as Required<StackState>;
+  const endpoint = `http://127.0.0.1:${sqs.port}`;
+  const aws = { region: awsRegion, endpoint, credentials: localCredentials };
+  const queue = await provisionAllocationsQueue(
+    { sns: createSnsClient(aws), sqs: createSqsClient(aws) },
+    allocationsQueueSpec,
+  );
+  const postgresUrl = await ensureDatabase(testDatabase);
+
+  const env: StackEnv = {
+    KAFKA_BROKERS: `127.0.0.1:${kafka.port}`,
+    SCHEMA_REGISTRY_URL: `http://127.0.0.1:${registry.port}${ccompatPath}`,
+    AWS_REGION: awsRegion,
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    DOMAIN_EVENTS_TOPIC_ARN: queue.topicArn,
+    ALLOCATIONS_QUEUE_URL: queue.queueUrl,
+    ALLOCATIONS_DLQ_URL: queue.deadLetterQueueUrl,
+    POSTGRES_URL: postgresUrl,
+  };
+  const lines = Object.entries(env).map(([name, value]) => `${name}=${value}`);
+  await writeFile(
+    envFile,
+    `# Written by \`npm run infra:up\`: endpoints of the running local stack.\n${lines.join('\n')}\n`,
+  );
+  return { env, started, downloaded };
+}
+
+/**
+ * Stops exactly the processes the stack started (PostgreSQL only if the stack had to start it).
+ * `only` limits it to some components, for a caller that started just those.
+ */
+export async function stackDown(
+  log: (line: string) => void = () => undefined,
+  only?: readonly string[],
+): Promise<void> {
+  const state = await readState();
+  const chosen = (name: string) => !only || only.includes(name);
+  const stops: Promise<void>[] = [];
+  for (const name of ['kafka', 'registry', 'sqs'] as const) {
+    const component = state[name];
+    if (!component || !chosen(name)) continue;
+    if (isAlive(component.pid)) {
+      log(`stopping ${name} (pid ${component.pid})`);
+      stops.push(stopProcessGroup(component.pid));
+    }
+    delete state[name];
+  }
+  await Promise.all(stops);
+  if (state.postgres && chosen('postgres')) {
+    if (state.postgres.startedByStack) {
+      log('stopping PostgreSQL (the stack started it)');
+      await stopPostgres();
+    }
+    delete state.postgres;
+  }
+  if (state.kafka || state.registry || state.sqs) {
+    await writeState(state);
+  } else {
+    await rm(stateFile, { force: true });
+    await rm(envFile, { force: true });
+  }
+}
+
+export interface ComponentStatus {
+  readonly name: string;
+  readonly running: boolean;
+  readonly endpoint?: string;
+  readonly rssMiB?: number | undefined;
+}
+
+export async function stackStatus(): Promise<ComponentStatus[]> {
+  const state = await readState();
+  const rows: ComponentStatus[] = [];
+  const describe = async (
+    name: string,
+    component: { pid: number; port: number } | undefined,
+    ready: (port: number) => Promise<boolean>,
+  ) => {
+    if (!component) return rows.push({ name, running: false });
+    const running = isAlive(component.pid) && (await ready(component.port));
+    return rows.push({
+      name,
+      running,
+      endpoint: `127.0.0.1:${component.port}`,
+      rssMiB: running ? await groupRssMiB(component.pid) : undefined,
+    });
+  };
+  await describe('kafka', state.kafka, kafkaReady);
+  await describe('registry', state.registry, registryReady);
+  await describe('sqs', state.sqs, sqsReady);
+  return rows;
+}
+
+/** The endpoints of a running stack, from its env file; undefined when no stack has been brought up. */
+export async function readStackEnv(): Promise<StackEnv | undefined> {
+  if (!existsSync(envFile)) return undefined;
+  return parseEnv(await readFile(envFile, 'utf8')) as StackEnv;
+}

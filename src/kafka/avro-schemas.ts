@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+
+/** The wire contract: one Avro schema per topic message, in `schemas/` at the repository root. */
+export const schemasDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
+
+export type AvroSchemaName = 'domain-event';
+
+export function readAvroSchema(name: AvroSchemaName): string {
+  const text = readFileSync(path.join(schemasDir, `${name}.avsc`), 'utf8');
+  // Parsing here fails fast, naming the file, if a schema is not valid Avro.
+  avro.Type.forSchema(JSON.parse(text) as avro.Schema);
+  return text;
+}
+
+/** Subjects follow Confluent's TopicNameStrategy, so any Confluent-compatible tool can read the topics. */
+export function valueSubject(topic: string): string {
+  return `${topic}-value`;
+}
+
+export function createSchemaRegistry(url: string): SchemaRegistry {
+  return new SchemaRegistry({ host: url });
+}
+
+/**
+ * Registers a schema under a topic's value subject and returns its id. Registering the same schema again
+ * returns the same id. BACKWARD compatibility lets consumers on the new schema read older records, which is
+ * what replaying a topic after a schema change needs.
+ */
+export async function registerValueSchema(
+  registry: SchemaRegistry,
+  topic: string,
+  name: AvroSchemaName,
+): Promise<number> {
+  const { id } = await registry.register(
+    { type: SchemaType.AVRO, schema: readAvroSchema(name) },
+    { subject: valueSubject(topic), compatibility: COMPATIBILITY.BACKWARD },
+  );
+  return id;
+}

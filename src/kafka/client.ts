@@ -1,0 +1,46 @@
+import kafkajs, { type Kafka, type KafkaConfig, type logCreator } from 'kafkajs';
+import type { Logger } from '../logging/logger.ts';
+
+const { Kafka: KafkaClient, logLevel } = kafkajs;
+
+/** Routes kafkajs's own logs into the service's structured logger, one child per kafkajs namespace. */
+function pinoLogCreator(logger: Logger): logCreator {
+  return () =>
+    ({ namespace, level, log }) => {
+      const { message, ...fields } = log;
+      const child = logger.child({ kafkajs: namespace });
+      switch (level) {
+        case logLevel.ERROR:
+          child.error(fields, message);
+          break;
+        case logLevel.WARN:
+          child.warn(fields, message);
+          break;
+        case logLevel.INFO:
+          child.info(fields, message);
+          break;
+        default:
+          child.debug(fields, message);
+      }
+    };
+}
+
+export interface KafkaSettings {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+}
+
+export function createKafka(
+  settings: KafkaSettings,
+  logger: Logger,
+  overrides: Partial<KafkaConfig> = {},
+): Kafka {
+  return new KafkaClient({
+    brokers: [...settings.brokers],
+    clientId: settings.clientId,
+    // kafkajs logs at INFO on every join and commit; WARN keeps the service's logs about the service.
+    logLevel: logLevel.WARN,
+    logCreator: pinoLogCreator(logger.child({ component: 'kafkajs' })),
+    ...overrides,
+  });
+}

@@ -1,0 +1,49 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { rootDir } from '../../infra/paths.ts';
+import { kafkaVersion } from '../../infra/kafka.ts';
+import { apicurioVersion } from '../../infra/registry.ts';
+import {
+  allocationsQueueName,
+  allocationsQueueSpec,
+  awsRegion,
+  domainEventsTopicName,
+} from '../../infra/stack.ts';
+import { allocationsFilterPolicy } from '../../src/domain/event-types.ts';
+
+// docker-compose.yml cannot run here (no Docker engine), so this keeps it from drifting away from infra/.
+describe('docker-compose.yml and the fauxqs init file', () => {
+  it('use the same server versions as the stack without Docker', async () => {
+    const compose = await readFile(path.join(rootDir, 'docker-compose.yml'), 'utf8');
+    const packageJson = JSON.parse(await readFile(path.join(rootDir, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>;
+    };
+    expect(compose).toContain(`image: apache/kafka:${kafkaVersion}`);
+    expect(compose).toContain(`image: apicurio/apicurio-registry:${apicurioVersion}`);
+    expect(compose).toContain(`image: kibertoad/fauxqs:${packageJson.devDependencies['fauxqs']}`);
+  });
+
+  it('provision the same topic, queues, redrive and filter policy as the stack', async () => {
+    const init = JSON.parse(await readFile(path.join(rootDir, 'infra', 'fauxqs-init.json'), 'utf8')) as {
+      region: string;
+      topics: { name: string }[];
+      queues: { name: string; attributes?: Record<string, string> }[];
+      subscriptions: { topic: string; queue: string; attributes: Record<string, string> }[];
+    };
+    expect(init.region).toBe(awsRegion);
+    expect(init.topics.map((topic) => topic.name)).toEqual([domainEventsTopicName]);
+    const main = init.queues.find((queue) => queue.name === allocationsQueueName);
+    expect(JSON.parse(main?.attributes?.['RedrivePolicy'] ?? '{}')).toEqual({
+      deadLetterTargetArn: `arn:aws:sqs:${awsRegion}:000000000000:${allocationsQueueName}-dlq`,
+      maxReceiveCount: allocationsQueueSpec.maxReceiveCount,
+    });
+    expect(main?.attributes?.['VisibilityTimeout']).toBe(
+      String(allocationsQueueSpec.visibilityTimeoutSeconds),
+    );
+    expect(init.subscriptions).toHaveLength(1);
+    expect(init.subscriptions[0]?.queue).toBe(allocationsQueueName);
+    expect(JSON.parse(init.subscriptions[0]?.attributes['FilterPolicy'] ?? '{}')).toEqual(
+      allocationsFilterPolicy,
+    );
+  });
+});

@@ -1,0 +1,55 @@
+import avro from 'avsc';
+import {
+  createSchemaRegistry,
+  readAvroSchema,
+  registerValueSchema,
+  valueSubject,
+} from '../../src/kafka/avro-schemas.ts';
+import { requireEnv, stackEnv } from '../support/stack.ts';
+import { uniqueName } from '../support/isolation.ts';
+
+describe('Avro schemas through the schema registry', () => {
+  it('registers a schema from schemas/, encodes a message with it and decodes it back', async () => {
+    const registry = createSchemaRegistry(requireEnv(await stackEnv(), 'SCHEMA_REGISTRY_URL'));
+    const topic = uniqueName('avro');
+    const id = await registerValueSchema(registry, topic, 'domain-event');
+
+    const event = {
+      messageId: 'b4c0ac1a-6d65-4a0e-9ee6-9bb2e2bd0a65',
+      eventType: 'person.community.manager.allocated',
+      version: 1,
+      detailUrl: 'http://localhost:8080/allocation/person/allocate-new-person-manager',
+      occurredAt: '2022-07-28T10:30:54.023+01:00',
+      description: 'Person allocated event',
+      crn: 'X123456',
+      personReference: { identifiers: [{ type: 'CRN', value: 'X123456' }] },
+      additionalInformation: '{"allocationId":"4880d097-8a1c-4a0e-9ee6-9bb2e2bd0a65"}',
+      publishedAt: 1_658_996_454_023,
+    };
+    const encoded = await registry.encode(id, event);
+    // Confluent wire format: magic byte 0, then the schema id as a big-endian int.
+    expect(encoded[0]).toBe(0);
+    expect(encoded.readInt32BE(1)).toBe(id);
+    expect(
+      await createSchemaRegistry(requireEnv(await stackEnv(), 'SCHEMA_REGISTRY_URL')).decode(encoded),
+    ).toEqual(event);
+    expect(await registry.getLatestSchemaId(valueSubject(topic))).toBe(id);
+  });
+
+  it('returns the same id when the same schema is registered twice', async () => {
+    const registry = createSchemaRegistry(requireEnv(await stackEnv(), 'SCHEMA_REGISTRY_URL'));
+    const topic = uniqueName('avro-twice');
+    const first = await registerValueSchema(registry, topic, 'domain-event');
+    const second = await registerValueSchema(registry, topic, 'domain-event');
+    expect(second).toBe(first);
+  });
+
+  it('rejects a message that does not fit the schema instead of writing it', async () => {
+    const registry = createSchemaRegistry(requireEnv(await stackEnv(), 'SCHEMA_REGISTRY_URL'));
+    const id = await registerValueSchema(registry, uniqueName('avro-invalid'), 'domain-event');
+    await expect(registry.encode(id, { eventType: 'event.manager.allocated' })).rejects.toThrow();
+    expect(avro.Type.forSchema(JSON.parse(readAvroSchema('domain-event')) as avro.Schema).name).toBe(
+      'uk.gov.justice.digital.hmpps.allocations.DomainEvent',
+    );
+  });
+});

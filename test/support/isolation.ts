@@ -1,0 +1,121 @@
+// Each test gets its own topics, consumer groups, queues and database schema, so tests never see each
+// other's data and can run against one long-lived stack. A scope cleans up whatever it created.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DeleteTopicCommand } from '@aws-sdk/client-sns';
+import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
+import type { Admin, Kafka } from 'kafkajs';
+import pg from 'pg';
+import type { Sequelize } from 'sequelize';
+import { provisionAllocationsQueue, type AllocationsQueue } from '../../infra/provision-sns-sqs.ts';
+import { createSequelize } from '../../src/db/sequelize.ts';
+import { createKafka } from '../../src/kafka/client.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { silenceKafkajsNegativeTimeoutWarning } from '../../src/runtime/known-warnings.ts';
+import { awsClients, requireEnv, stackEnv } from './stack.ts';
+
+silenceKafkajsNegativeTimeoutWarning();
+
+export const testLogger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
+
+/** A name no other test uses: lower case, digits and dashes, valid for topics, groups, queues and schemas. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export interface TestScope {
+  kafka(): Promise<Kafka>;
+  admin(): Promise<Admin>;
+  topic(options?: { partitions?: number }): Promise<string>;
+  groupId(): string;
+  allocationsQueue(options?: {
+    maxReceiveCount?: number;
+    visibilityTimeoutSeconds?: number;
+  }): Promise<AllocationsQueue>;
+  postgres(): Promise<Sequelize>;
+  sqlite(): Promise<Sequelize>;
+  close(): Promise<void>;
+}
+
+export function testScope(name: string): TestScope {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  let kafka: Kafka | undefined;
+  let admin: Admin | undefined;
+
+  const scope: TestScope = {
+    async kafka() {
+      kafka ??= createKafka(
+        { brokers: requireEnv(await stackEnv(), 'KAFKA_BROKERS').split(','), clientId: uniqueName(name) },
+        testLogger,
+      );
+      return kafka;
+    },
+    async admin() {
+      if (!admin) {
+        const connected = (await scope.kafka()).admin();
+        await connected.connect();
+        admin = connected;
+        cleanups.push(() => connected.disconnect());
+      }
+      return admin;
+    },
+    async topic({ partitions = 1 } = {}) {
+      const topic = uniqueName(name);
+      const kafkaAdmin = await scope.admin();
+      await kafkaAdmin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+      cleanups.push(() => kafkaAdmin.deleteTopics({ topics: [topic] }));
+      return topic;
+    },
+    groupId() {
+      return uniqueName(`${name}-group`);
+    },
+    async allocationsQueue({ maxReceiveCount = 3, visibilityTimeoutSeconds = 30 } = {}) {
+      const clients = await awsClients();
+      const queueName = uniqueName(name);
+      const queue = await provisionAllocationsQueue(clients, {
+        topicName: `${queueName}-topic`,
+        queueName,
+        maxReceiveCount,
+        visibilityTimeoutSeconds,
+      });
+      cleanups.push(async () => {
+        await clients.sns.send(new DeleteTopicCommand({ TopicArn: queue.topicArn }));
+        await clients.sqs.send(new DeleteQueueCommand({ QueueUrl: queue.queueUrl }));
+        await clients.sqs.send(new DeleteQueueCommand({ QueueUrl: queue.deadLetterQueueUrl }));
+      });
+      return queue;
+    },
+    async postgres() {
+      const url = requireEnv(await stackEnv(), 'POSTGRES_URL');
+      const schema = uniqueName(name).replaceAll('-', '_');
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`CREATE SCHEMA "${schema}"`);
+      const sequelize = createSequelize({ url, schema }, testLogger);
+      cleanups.push(async () => {
+        await sequelize.close();
+        await client.query(`DROP SCHEMA "${schema}" CASCADE`);
+        await client.end();
+      });
+      return sequelize;
+    },
+    async sqlite() {
+      const dir = await mkdtemp(path.join(tmpdir(), `${name}-`));
+      const sequelize = createSequelize({ url: `sqlite:${path.join(dir, 'delius.sqlite')}` }, testLogger);
+      cleanups.push(async () => {
+        await sequelize.close();
+        await rm(dir, { recursive: true, force: true });
+      });
+      return sequelize;
+    },
+    async close() {
+      // Last created, first cleaned: a topic is deleted before the admin that created it disconnects.
+      for (const cleanup of cleanups.reverse()) await cleanup();
+      cleanups.length = 0;
+      admin = undefined;
+    },
+  };
+  return scope;
+}
