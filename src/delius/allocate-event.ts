@@ -1,0 +1,122 @@
+import type { EventAllocationDetail } from '../domain/allocation-detail.ts';
+import { notActive, notFound } from '../domain/errors.ts';
+import type { ContactWritten, IapsFlag } from '../domain/outcome.ts';
+import type { AllocationContext } from './allocation-context.ts';
+import { isReallocation } from './allocation-reasons.ts';
+import { insertContact, insertTransferContact } from './contacts.ts';
+import { anyAccreditedProgramme, setIapsFlag } from './iaps.ts';
+import type { KindResult } from './kind-result.ts';
+import { findStaffByCode, requireTransferReason } from './lookups.ts';
+import { prepareReallocation, replaceManager, type ManagerTable } from './manager-period.ts';
+import type { WallClock } from './time.ts';
+
+/** Spec §7, E1–E13. */
+export async function allocateEvent(
+  context: AllocationContext,
+  crn: string,
+  detail: EventAllocationDetail,
+): Promise<KindResult> {
+  const { db, transaction } = context;
+  const { Offender, Event, EventManager, EventTransfer, Disposal, Requirement } = db.models;
+
+  const person = await Offender.findOne({ where: { crn }, transaction });
+  const event = person
+    ? await Event.findOne({
+        where: {
+          personId: person.get({ plain: true }).id,
+          eventNumber: String(detail.eventNumber),
+          softDeleted: 0,
+        },
+        transaction,
+      })
+    : null;
+  if (!event)
+    throw notFound(`Event ${detail.eventNumber} not found for crn ${crn}`, {
+      crn,
+      eventNumber: detail.eventNumber,
+    });
+  const { id: eventId, personId, activeFlag } = event.get({ plain: true });
+  context.auditParameters.set('offenderId', String(personId));
+  context.auditParameters.set('eventId', String(eventId));
+  context.rebuildCaseloadAfterCommit(personId);
+  if (activeFlag !== 1)
+    throw notActive(`Event with number of ${detail.eventNumber} not active`, {
+      crn,
+      eventNumber: detail.eventNumber,
+    });
+
+  const table: ManagerTable = {
+    model: EventManager,
+    sequence: 'ORDER_MANAGER_ID_SEQ',
+    label: 'Order Manager',
+  };
+  const reallocation = await prepareReallocation(context, {
+    kind: 'EVENT',
+    detail,
+    table,
+    ownerId: eventId,
+    ownerLabel: `event ${detail.eventNumber} of crn ${crn}`,
+    transfers: EventTransfer,
+    pendingTransferProperties: () => Promise.resolve({ eventNumber: String(detail.eventNumber) }),
+  });
+  if (reallocation.duplicate) return { status: 'duplicate', personId };
+  const { current, target } = reallocation;
+
+  const transferReasonId = await requireTransferReason(context, 'CASE ORDER');
+  const spo = detail.spoStaffCode ? await findStaffByCode(context, detail.spoStaffCode) : null;
+  if (detail.spoStaffCode && !spo)
+    throw notFound(`SPO Staff with code of ${detail.spoStaffCode} not found`, {
+      spoStaffCode: detail.spoStaffCode,
+    });
+
+  const { previous, created } = await replaceManager(context, table, current, target, { transferReasonId });
+  const contacts: ContactWritten[] = [
+    await insertTransferContact(context, { typeCode: 'ETOS', personId, eventId, previous, created }),
+  ];
+
+  // E12: SPOD03 records the SPO's oversight of every initial allocation; SPO only a re-allocation's notes.
+  const reallocated = isReallocation(detail.allocationReason);
+  if (!reallocated || detail.spoOversightNotes) {
+    contacts.push(
+      await insertContact(context, {
+        typeCode: reallocated ? 'SPO' : 'SPOD03',
+        personId,
+        eventId,
+        startTime: created.allocationDate as WallClock,
+        staffId: spo ? spo.get({ plain: true }).id : created.staffId,
+        teamId: created.teamId,
+        providerId: created.providerId,
+        notes: detail.spoOversightNotes ?? null,
+        // S10 (kept): oversight notes are sensitive unless Workforce says otherwise.
+        sensitive: detail.sensitiveOversightNotes ?? true,
+      }),
+    );
+  }
+
+  // I4: the event's active, non-deleted requirements.
+  const disposals = await Disposal.findAll({ where: { eventId }, transaction });
+  const requirements = disposals.length
+    ? await Requirement.findAll({
+        where: {
+          disposalId: disposals.map((disposal) => disposal.get({ plain: true }).id),
+          activeFlag: 1,
+          softDeleted: 0,
+        },
+        transaction,
+      })
+    : [];
+  const iaps: IapsFlag[] = [];
+  if (
+    await anyAccreditedProgramme(
+      context,
+      requirements.map((row) => row.get({ plain: true })),
+    )
+  ) {
+    iaps.push(await setIapsFlag(context, 'IAPS_EVENT', eventId));
+  }
+  return {
+    status: 'applied',
+    personId,
+    changes: { managerId: created.id, previousManagerId: previous.id, contacts, iaps },
+  };
+}

@@ -1,0 +1,89 @@
+import type { PersonAllocationDetail } from '../domain/allocation-detail.ts';
+import { notFound } from '../domain/errors.ts';
+import type { ContactWritten, IapsFlag } from '../domain/outcome.ts';
+import type { AllocationContext } from './allocation-context.ts';
+import { insertContact, insertTransferContact } from './contacts.ts';
+import { anyAccreditedProgramme, setIapsFlag } from './iaps.ts';
+import type { KindResult } from './kind-result.ts';
+import { prepareReallocation, replaceManager, type ManagerTable } from './manager-period.ts';
+import { replaceResponsibleOfficer, responsibleOfficerChangeNotes } from './responsible-officer.ts';
+
+/**
+ * Spec §6, P1–P11. The person is the detail's CRN (S2, kept: the detail is Workforce's record of the
+ * decision; the message CRN is only reported).
+ */
+export async function allocatePerson(
+  context: AllocationContext,
+  detail: PersonAllocationDetail,
+): Promise<KindResult> {
+  const { db, transaction } = context;
+  const { Offender, PersonManager, PersonTransfer, Requirement } = db.models;
+
+  const person = await Offender.findOne({ where: { crn: detail.crn }, transaction });
+  if (!person) throw notFound(`Person with crn of ${detail.crn} not found`, { crn: detail.crn });
+  const personId = person.get({ plain: true }).id;
+  context.auditParameters.set('offenderId', String(personId));
+  context.rebuildCaseloadAfterCommit(personId);
+
+  const table: ManagerTable = {
+    model: PersonManager,
+    sequence: 'OFFENDER_MANAGER_ID_SEQ',
+    label: 'Person Manager',
+  };
+  const reallocation = await prepareReallocation(context, {
+    kind: 'PERSON',
+    detail,
+    table,
+    ownerId: personId,
+    ownerLabel: `crn ${detail.crn}`,
+    transfers: PersonTransfer,
+  });
+  if (reallocation.duplicate) return { status: 'duplicate', personId };
+  const { current, target } = reallocation;
+
+  const { previous, created } = await replaceManager(context, table, current, target);
+  const officers = await replaceResponsibleOfficer(context, personId, created);
+
+  const contacts: ContactWritten[] = [];
+  contacts.push(
+    await insertContact(context, {
+      personId,
+      staffId: created.staffId,
+      teamId: created.teamId,
+      providerId: created.providerId,
+      typeCode: 'ROC',
+      startTime: context.at,
+      notes: await responsibleOfficerChangeNotes(
+        context,
+        officers.created,
+        officers.previous,
+        target.reason.description,
+      ),
+    }),
+  );
+  contacts.push(await insertTransferContact(context, { typeCode: 'ETOM', personId, previous, created }));
+
+  // I3: every requirement of the person counts, whatever its state (the original's query, kept).
+  const requirements = await Requirement.findAll({ where: { personId }, transaction });
+  const iaps: IapsFlag[] = [];
+  if (
+    await anyAccreditedProgramme(
+      context,
+      requirements.map((row) => row.get({ plain: true })),
+    )
+  ) {
+    iaps.push(await setIapsFlag(context, 'IAPS_OFFENDER', personId));
+  }
+  return {
+    status: 'applied',
+    personId,
+    changes: {
+      managerId: created.id,
+      previousManagerId: previous.id,
+      responsibleOfficerId: officers.created.id,
+      ...(officers.previous ? { previousResponsibleOfficerId: officers.previous.id } : {}),
+      contacts,
+      iaps,
+    },
+  };
+}

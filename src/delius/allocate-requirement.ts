@@ -1,0 +1,88 @@
+import type { RequirementAllocationDetail } from '../domain/allocation-detail.ts';
+import { IgnorableAllocation, notActive } from '../domain/errors.ts';
+import type { IapsFlag } from '../domain/outcome.ts';
+import type { AllocationContext } from './allocation-context.ts';
+import { componentOwner } from './component-owner.ts';
+import { insertTransferContact } from './contacts.ts';
+import { isAccreditedProgramme, requirementCategories, setIapsFlag } from './iaps.ts';
+import type { KindResult } from './kind-result.ts';
+import { requireTransferReason } from './lookups.ts';
+import { prepareReallocation, replaceManager, type ManagerTable } from './manager-period.ts';
+
+/** Spec §8, R1–R14. */
+export async function allocateRequirement(
+  context: AllocationContext,
+  crn: string,
+  detail: RequirementAllocationDetail,
+): Promise<KindResult> {
+  const { db, transaction } = context;
+  const { Requirement, RequirementManager, RequirementTransfer, RequirementMainCategory, ReferenceData } =
+    db.models;
+
+  // R1 (A2): gone from Delius is not something a retry can mend, so the allocation is ignored.
+  const found = await Requirement.findOne({
+    where: { id: detail.requirementId, softDeleted: 0 },
+    transaction,
+  });
+  if (!found)
+    throw new IgnorableAllocation('Requirement not found or soft deleted in delius', {
+      id: String(detail.requirementId),
+    });
+  const requirement = found.get({ plain: true });
+  const { personId, eventId } = await componentOwner(
+    context,
+    { label: 'Requirement', ...requirement },
+    { crn, eventNumber: detail.eventNumber },
+  );
+  if (requirement.activeFlag !== 1)
+    throw notActive(`Requirement with id of ${requirement.id} not active`, { id: requirement.id });
+
+  const table: ManagerTable = {
+    model: RequirementManager,
+    sequence: 'RQMNT_MANAGER_ID_SEQ',
+    label: 'Requirement Manager',
+  };
+  const reallocation = await prepareReallocation(context, {
+    kind: 'REQUIREMENT',
+    detail,
+    table,
+    ownerId: requirement.id,
+    ownerLabel: `requirement ${requirement.id}`,
+    transfers: RequirementTransfer,
+    async pendingTransferProperties() {
+      const main = await (requirement.mainCategoryId
+        ? RequirementMainCategory.findByPk(requirement.mainCategoryId, { transaction })
+        : null);
+      const sub = await (requirement.subCategoryId
+        ? ReferenceData.findByPk(requirement.subCategoryId, { transaction })
+        : null);
+      return {
+        eventNumber: String(detail.eventNumber),
+        ...(main ? { mainCategory: main.get({ plain: true }).description } : {}),
+        ...(sub ? { subCategory: sub.get({ plain: true }).description } : {}),
+      };
+    },
+  });
+  if (reallocation.duplicate) return { status: 'duplicate', personId };
+  const { current, target } = reallocation;
+
+  const transferReasonId = await requireTransferReason(context, 'COMPONENT');
+  const { previous, created } = await replaceManager(context, table, current, target, { transferReasonId });
+  const contact = await insertTransferContact(context, {
+    typeCode: 'ETRC',
+    personId,
+    eventId,
+    requirementId: requirement.id,
+    previous,
+    created,
+  });
+  const iaps: IapsFlag[] = [];
+  if (isAccreditedProgramme(await requirementCategories(context, requirement))) {
+    iaps.push(await setIapsFlag(context, 'IAPS_RQMNT', requirement.id));
+  }
+  return {
+    status: 'applied',
+    personId,
+    changes: { managerId: created.id, previousManagerId: previous.id, contacts: [contact], iaps },
+  };
+}

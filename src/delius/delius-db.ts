@@ -1,0 +1,39 @@
+import type { Sequelize } from 'sequelize';
+import type { Logger } from '../logging/logger.ts';
+import { deliusDialect, type DeliusDialect } from './dialect.ts';
+import { defineDeliusModels, type DeliusModels } from './models/index.ts';
+import { systemClock, type Clock } from './time.ts';
+
+/** Everything an allocation needs from Delius, built once by the composition root. */
+export interface DeliusDb {
+  readonly sequelize: Sequelize;
+  readonly models: DeliusModels;
+  readonly dialect: DeliusDialect;
+  /** The service's Delius user (spec C15, §3.7): every created/updated-by column and audit row names it. */
+  readonly auditUser: { readonly id: number; readonly name: string };
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export interface DeliusDbOptions {
+  readonly sequelize: Sequelize;
+  readonly auditUserName: string;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+}
+
+/** Binds the models and looks the audit user up: start-up fails here, clearly, if Delius does not know it. */
+export async function openDeliusDb(options: DeliusDbOptions): Promise<DeliusDb> {
+  const models = defineDeliusModels(options.sequelize);
+  const user = await models.User.findOne({ where: { name: options.auditUserName } });
+  if (!user)
+    throw new Error(`the audit user ${options.auditUserName} is not in Delius (USER_.DISTINGUISHED_NAME)`);
+  return {
+    sequelize: options.sequelize,
+    models,
+    dialect: deliusDialect(options.sequelize),
+    auditUser: { id: user.get({ plain: true }).id, name: options.auditUserName },
+    clock: options.clock ?? systemClock,
+    logger: options.logger,
+  };
+}

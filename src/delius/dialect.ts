@@ -1,0 +1,106 @@
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { Dialect } from '../db/sequelize.ts';
+
+/**
+ * The few statements that differ between production's Oracle and the PostgreSQL / SQLite used for tests and
+ * local runs. Everything else goes through the models, which Sequelize renders for each dialect.
+ *
+ * On PostgreSQL and SQLite the Delius packages do not exist: the schema builder (`schema/build-schema.ts`)
+ * creates a recording stand-in for the caseload rebuild, so tests can see each call.
+ */
+export interface DeliusDialect {
+  readonly name: Dialect;
+  /** The next value of a Delius sequence, e.g. `OFFENDER_MANAGER_ID_SEQ`. */
+  nextId(sequence: string, transaction: Transaction): Promise<number>;
+  /** C15: identify the service to Delius's triggers for the rest of the transaction (Oracle only). */
+  setClientIdentifier(user: string, transaction: Transaction): Promise<void>;
+  clearClientIdentifier(transaction: Transaction): Promise<void>;
+  /** C16: PKG_TRIGGERSUPPORT.PROCREBUILDOPTTABLES, after a commit. */
+  rebuildCaseload(personId: number): Promise<void>;
+}
+
+const sequenceName = /^[A-Z][A-Z0-9_]*$/;
+
+function checkedSequence(sequence: string): string {
+  // Sequence names are identifiers, never bind parameters: refuse anything that is not a plain name.
+  if (!sequenceName.test(sequence)) throw new Error(`not a sequence name: ${sequence}`);
+  return sequence;
+}
+
+async function selectId(
+  sequelize: Sequelize,
+  sql: string,
+  transaction: Transaction,
+  replacements = {},
+): Promise<number> {
+  const rows = await sequelize.query<Record<string, unknown>>(sql, {
+    type: QueryTypes.SELECT,
+    transaction,
+    replacements,
+  });
+  const value = rows[0] ? Object.values(rows[0])[0] : undefined;
+  if (value === undefined || value === null) throw new Error(`no value from ${sql}`);
+  return Number(value);
+}
+
+export function deliusDialect(sequelize: Sequelize): DeliusDialect {
+  const name = sequelize.getDialect() as Dialect;
+  switch (name) {
+    case 'oracle':
+      return {
+        name,
+        nextId: (sequence, transaction) =>
+          selectId(sequelize, `SELECT ${checkedSequence(sequence)}.NEXTVAL AS ID FROM DUAL`, transaction),
+        async setClientIdentifier(user, transaction) {
+          await sequelize.query('BEGIN PKG_VPD_CTX.SET_CLIENT_IDENTIFIER(:user); END;', {
+            replacements: { user },
+            transaction,
+          });
+        },
+        async clearClientIdentifier(transaction) {
+          await sequelize.query('BEGIN PKG_VPD_CTX.CLEAR_CLIENT_IDENTIFIER(); END;', { transaction });
+        },
+        async rebuildCaseload(personId) {
+          await sequelize.query('BEGIN PKG_TRIGGERSUPPORT.PROCREBUILDOPTTABLES(:personId); END;', {
+            replacements: { personId },
+          });
+        },
+      };
+    case 'postgres':
+      return {
+        name,
+        nextId: (sequence, transaction) =>
+          selectId(sequelize, `SELECT nextval('"${checkedSequence(sequence)}"') AS "ID"`, transaction),
+        setClientIdentifier: () => Promise.resolve(),
+        clearClientIdentifier: () => Promise.resolve(),
+        async rebuildCaseload(personId) {
+          await sequelize.query('SELECT "PROCREBUILDOPTTABLES"(:personId)', { replacements: { personId } });
+        },
+      };
+    case 'sqlite':
+      return {
+        name,
+        nextId: (sequence, transaction) =>
+          selectId(
+            sequelize,
+            `INSERT INTO "ID_SEQUENCE" ("NAME", "NEXT_VALUE") VALUES (:sequence, ${firstGeneratedId})
+             ON CONFLICT ("NAME") DO UPDATE SET "NEXT_VALUE" = "NEXT_VALUE" + 1 RETURNING "NEXT_VALUE" AS "ID"`,
+            transaction,
+            { sequence: checkedSequence(sequence) },
+          ),
+        setClientIdentifier: () => Promise.resolve(),
+        clearClientIdentifier: () => Promise.resolve(),
+        async rebuildCaseload(personId) {
+          await sequelize.query(
+            'INSERT INTO "CASELOAD_REBUILD_CALL" ("OFFENDER_ID", "CALLED_AT") VALUES (:personId, :calledAt)',
+            {
+              replacements: { personId, calledAt: new Date().toISOString() },
+            },
+          );
+        },
+      };
+  }
+}
+
+/** Generated ids start here on test and local databases, clear of the ids fixtures choose themselves. */
+export const firstGeneratedId = 1_000_001;

@@ -1,0 +1,70 @@
+import type { IapsFlag } from '../domain/outcome.ts';
+import type { AllocationContext } from './allocation-context.ts';
+
+/** The category codes that decide whether a requirement is an accredited programme. */
+export interface RequirementCategories {
+  readonly main: string | null;
+  readonly additional: string | null;
+  readonly sub: string | null;
+}
+
+/**
+ * I1: main category RM38; or main category 7 unless its sub-category is RS66 ("not specified"); or an
+ * additional main category of 7 or RM38, whatever the sub-category.
+ */
+export function isAccreditedProgramme({ main, additional, sub }: RequirementCategories): boolean {
+  if (main === 'RM38') return true;
+  if (main === '7' && sub !== 'RS66') return true;
+  return additional === '7' || additional === 'RM38';
+}
+
+type RequirementRow = {
+  mainCategoryId: number | null;
+  additionalMainCategoryId: number | null;
+  subCategoryId: number | null;
+};
+
+/** Resolves a requirement's category ids to codes. */
+export async function requirementCategories(
+  context: AllocationContext,
+  requirement: RequirementRow,
+): Promise<RequirementCategories> {
+  const { RequirementMainCategory, RequirementAdditionalMainCategory, ReferenceData } = context.db.models;
+  const { transaction } = context;
+  const main = await (requirement.mainCategoryId
+    ? RequirementMainCategory.findByPk(requirement.mainCategoryId, { transaction })
+    : null);
+  const additional = await (requirement.additionalMainCategoryId
+    ? RequirementAdditionalMainCategory.findByPk(requirement.additionalMainCategoryId, { transaction })
+    : null);
+  const sub = await (requirement.subCategoryId
+    ? ReferenceData.findByPk(requirement.subCategoryId, { transaction })
+    : null);
+  return {
+    main: main?.get({ plain: true }).code ?? null,
+    additional: additional?.get({ plain: true }).code ?? null,
+    sub: sub?.get({ plain: true }).code ?? null,
+  };
+}
+
+export async function anyAccreditedProgramme(
+  context: AllocationContext,
+  requirements: readonly RequirementRow[],
+): Promise<boolean> {
+  for (const requirement of requirements) {
+    if (isAccreditedProgramme(await requirementCategories(context, requirement))) return true;
+  }
+  return false;
+}
+
+/** I6: insert (id, 1) or set the flag to 1; never cleared. Sequelize renders it as MERGE on Oracle. */
+export async function setIapsFlag(
+  context: AllocationContext,
+  table: IapsFlag['table'],
+  id: number,
+): Promise<IapsFlag> {
+  const { IapsPerson, IapsEvent, IapsRequirement } = context.db.models;
+  const model = { IAPS_OFFENDER: IapsPerson, IAPS_EVENT: IapsEvent, IAPS_RQMNT: IapsRequirement }[table];
+  await model.upsert({ id, iapsFlag: 1 }, { transaction: context.transaction });
+  return { table, id };
+}

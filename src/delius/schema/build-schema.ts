@@ -1,0 +1,62 @@
+import { QueryTypes, type Model, type ModelStatic, type Sequelize } from 'sequelize';
+import type { Dialect } from '../../db/sequelize.ts';
+import { firstGeneratedId } from '../dialect.ts';
+import { defineDeliusModels, type DeliusModels } from '../models/index.ts';
+
+/**
+ * Builds the Delius tables allocation handling touches, for the test database (PostgreSQL) and local runs
+ * (SQLite) only: in production the service never creates or alters Delius tables, so this refuses Oracle.
+ * Besides the tables: a sequence per generated id, the one-active-responsible-officer rule Delius enforces,
+ * and a stand-in for PKG_TRIGGERSUPPORT.PROCREBUILDOPTTABLES that records each call in CASELOAD_REBUILD_CALL.
+ */
+export async function buildDeliusSchema(sequelize: Sequelize): Promise<DeliusModels> {
+  const dialect = sequelize.getDialect() as Dialect;
+  if (dialect === 'oracle') throw new Error('the Delius schema is never built on Oracle: production owns it');
+  const models = defineDeliusModels(sequelize);
+  await sequelize.sync();
+
+  const run = (sql: string) => sequelize.query(sql, { type: QueryTypes.RAW });
+  if (dialect === 'postgres') {
+    for (const sequence of sequenceNames(models)) {
+      await run(`CREATE SEQUENCE IF NOT EXISTS "${sequence}" START WITH ${firstGeneratedId}`);
+    }
+    await run(
+      `CREATE TABLE IF NOT EXISTS "CASELOAD_REBUILD_CALL" ("CALL_ID" BIGSERIAL PRIMARY KEY, "OFFENDER_ID" BIGINT NOT NULL, "CALLED_AT" TIMESTAMPTZ NOT NULL DEFAULT now())`,
+    );
+    await run(
+      `CREATE OR REPLACE FUNCTION "PROCREBUILDOPTTABLES"(p_offender_id BIGINT) RETURNS void LANGUAGE sql AS $$ INSERT INTO "CASELOAD_REBUILD_CALL" ("OFFENDER_ID") VALUES (p_offender_id) $$`,
+    );
+  } else {
+    await run(
+      `CREATE TABLE IF NOT EXISTS "ID_SEQUENCE" ("NAME" TEXT PRIMARY KEY, "NEXT_VALUE" INTEGER NOT NULL)`,
+    );
+    await run(
+      `CREATE TABLE IF NOT EXISTS "CASELOAD_REBUILD_CALL" ("CALL_ID" INTEGER PRIMARY KEY AUTOINCREMENT, "OFFENDER_ID" INTEGER NOT NULL, "CALLED_AT" TEXT NOT NULL)`,
+    );
+  }
+  await run(
+    `CREATE UNIQUE INDEX IF NOT EXISTS "RESPONSIBLE_OFFICER_ONE_ACTIVE" ON "RESPONSIBLE_OFFICER" ("OFFENDER_ID") WHERE "END_DATE" IS NULL`,
+  );
+  return models;
+}
+
+/** Each table with a single generated key gets `<KEY COLUMN>_SEQ`, as Delius names them. */
+function sequenceNames(models: DeliusModels): string[] {
+  return Object.values(models).flatMap((model) => {
+    const keys = Object.values((model as ModelStatic<Model>).getAttributes()).filter(
+      (attribute) => attribute.primaryKey,
+    );
+    return keys.length === 1 && keys[0]?.field ? [`${keys[0].field}_SEQ`] : [];
+  });
+}
+
+/** The person ids PROCREBUILDOPTTABLES was called with, oldest first. */
+export async function caseloadRebuildCalls(sequelize: Sequelize): Promise<number[]> {
+  const rows = await sequelize.query<{ OFFENDER_ID: number | string }>(
+    'SELECT "OFFENDER_ID" FROM "CASELOAD_REBUILD_CALL" ORDER BY "CALL_ID"',
+    {
+      type: QueryTypes.SELECT,
+    },
+  );
+  return rows.map((row) => Number(row.OFFENDER_ID));
+}

@@ -1,0 +1,63 @@
+/**
+ * Delius keeps plain Oracle DATEs holding Europe/London wall-clock time (spec C14, A7). In this module such
+ * a value is a JS Date whose UTC fields are the London wall clock (a "floating" time), so it reaches every
+ * dialect unchanged with Sequelize's UTC session time zone, and formats without any zone arithmetic.
+ */
+export type WallClock = Date & { readonly __wallClock: true };
+
+export type Clock = () => Date;
+export const systemClock: Clock = () => new Date();
+
+const londonParts = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** The London wall clock at an instant, to the millisecond. */
+export function londonWallClock(instant: Date): WallClock {
+  const parts: Record<string, number> = {};
+  for (const { type, value } of londonParts.formatToParts(instant)) parts[type] = Number(value);
+  const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
+  return new Date(
+    Date.UTC(year, month - 1, day, hour, minute, second, instant.getUTCMilliseconds()),
+  ) as WallClock;
+}
+
+/** `createdDate` (ISO-8601 with offset) as London wall-clock time: A7 says convert first, then take every part. */
+export function parseCreatedDate(iso: string): WallClock {
+  const instant = new Date(iso);
+  if (Number.isNaN(instant.getTime())) throw new Error(`not a date-time: ${iso}`);
+  return londonWallClock(instant);
+}
+
+/** Oracle DATE has whole seconds: what Delius will hold for a value. */
+export function toSeconds(time: WallClock): WallClock {
+  return new Date(Math.floor(time.getTime() / 1000) * 1000) as WallClock;
+}
+
+/** Midnight of the same day (contact_date). */
+export function toDay(time: WallClock): WallClock {
+  return new Date(Date.UTC(time.getUTCFullYear(), time.getUTCMonth(), time.getUTCDate())) as WallClock;
+}
+
+export function asWallClock(value: Date): WallClock {
+  return value as WallClock;
+}
+
+const pad = (value: number) => String(value).padStart(2, '0');
+
+/** dd/MM/yyyy */
+export function formatDate(time: WallClock): string {
+  return `${pad(time.getUTCDate())}/${pad(time.getUTCMonth() + 1)}/${time.getUTCFullYear()}`;
+}
+
+/** dd/MM/yyyy HH:mm:ss */
+export function formatDateTime(time: WallClock): string {
+  return `${formatDate(time)} ${pad(time.getUTCHours())}:${pad(time.getUTCMinutes())}:${pad(time.getUTCSeconds())}`;
+}

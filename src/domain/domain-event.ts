@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/**
+ * The SQS body: an SNS notification envelope (spec §2.1). Only `Message` is required; the cut-down envelope
+ * of the examples (MessageId, Message, MessageAttributes) is accepted, and unknown fields are ignored.
+ */
+export const snsEnvelopeSchema = z.object({
+  Message: z.string(),
+  MessageId: z.string().optional(),
+  Timestamp: z.string().optional(),
+  MessageAttributes: z
+    .record(z.string(), z.object({ Type: z.string(), Value: z.string() }).partial())
+    .nullish(),
+});
+export type SnsEnvelope = z.infer<typeof snsEnvelopeSchema>;
+
+/** The HMPPS domain event inside `Message` (spec §2.2). */
+export const domainEventSchema = z.object({
+  eventType: z.string().min(1),
+  version: z.number().int(),
+  detailUrl: z.string().nullish(),
+  occurredAt: z.string().nullish(),
+  description: z.string().nullish(),
+  additionalInformation: z.record(z.string(), z.unknown()).nullish(),
+  personReference: z
+    .object({ identifiers: z.array(z.object({ type: z.string(), value: z.string() })).nullish() })
+    .nullish(),
+});
+export type HmppsDomainEvent = z.infer<typeof domainEventSchema>;
+
+/** The CRN: the value of the first identifier whose type is exactly `CRN`. */
+export function crnOf(event: Pick<HmppsDomainEvent, 'personReference'>): string | undefined {
+  return event.personReference?.identifiers?.find((identifier) => identifier.type === 'CRN')?.value;
+}
+
+/** M1: a body that is not JSON, not an envelope, or whose Message is not a domain event, throws. */
+export function parseNotification(body: string): { envelope: SnsEnvelope; event: HmppsDomainEvent } {
+  const envelope = snsEnvelopeSchema.parse(JSON.parse(body));
+  const event = domainEventSchema.parse(JSON.parse(envelope.Message));
+  return { envelope, event };
+}

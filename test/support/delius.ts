@@ -1,0 +1,40 @@
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import type { Sequelize } from 'sequelize';
+import { rootDir } from '../../infra/paths.ts';
+import { parseAllocationDetail } from '../../src/domain/allocation-detail.ts';
+import { crnOf, parseNotification } from '../../src/domain/domain-event.ts';
+import type { AllocationRequest } from '../../src/delius/apply-allocation.ts';
+import { openDeliusDb, type DeliusDb } from '../../src/delius/delius-db.ts';
+import { buildDeliusSchema } from '../../src/delius/schema/build-schema.ts';
+import { auditUserName, seedReferenceData } from '../../src/delius/schema/reference-data.ts';
+import type { Clock } from '../../src/delius/time.ts';
+import { testLogger, type TestScope } from './isolation.ts';
+
+export const examplesDir = path.resolve(rootDir, '..', 'shared', 'spec', 'examples');
+
+/** A Delius schema with its reference data, in the test's own PostgreSQL schema or SQLite file. */
+export async function testDelius(
+  scope: TestScope,
+  options: { dialect?: 'postgres' | 'sqlite'; clock?: Clock } = {},
+): Promise<DeliusDb> {
+  const sequelize: Sequelize = options.dialect === 'sqlite' ? await scope.sqlite() : await scope.postgres();
+  const models = await buildDeliusSchema(sequelize);
+  await seedReferenceData(models);
+  return openDeliusDb({
+    sequelize,
+    auditUserName,
+    logger: testLogger,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+}
+
+export async function readExample<T = unknown>(file: string): Promise<T> {
+  return JSON.parse(await readFile(path.join(examplesDir, file), 'utf8')) as T;
+}
+
+/** The allocation an example message and its detail body make, as the pipeline will hand it to Delius. */
+export async function exampleRequest(messageFile: string, detailFile: string): Promise<AllocationRequest> {
+  const { event } = parseNotification(JSON.stringify(await readExample(messageFile)));
+  return { ...parseAllocationDetail(await readExample(detailFile)), messageCrn: crnOf(event) };
+}
