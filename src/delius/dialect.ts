@@ -80,14 +80,22 @@ export function deliusDialect(sequelize: Sequelize): DeliusDialect {
     case 'sqlite':
       return {
         name,
-        nextId: (sequence, transaction) =>
-          selectId(
-            sequelize,
+        // Sequelize runs an INSERT with sqlite3's run(), which drops RETURNING: increment, then read, in the
+        // same transaction, whose write lock keeps the pair atomic.
+        async nextId(sequence, transaction) {
+          const replacements = { sequence: checkedSequence(sequence) };
+          await sequelize.query(
             `INSERT INTO "ID_SEQUENCE" ("NAME", "NEXT_VALUE") VALUES (:sequence, ${firstGeneratedId})
-             ON CONFLICT ("NAME") DO UPDATE SET "NEXT_VALUE" = "NEXT_VALUE" + 1 RETURNING "NEXT_VALUE" AS "ID"`,
+             ON CONFLICT ("NAME") DO UPDATE SET "NEXT_VALUE" = "NEXT_VALUE" + 1`,
+            { transaction, replacements },
+          );
+          return selectId(
+            sequelize,
+            'SELECT "NEXT_VALUE" FROM "ID_SEQUENCE" WHERE "NAME" = :sequence',
             transaction,
-            { sequence: checkedSequence(sequence) },
-          ),
+            replacements,
+          );
+        },
         setClientIdentifier: () => Promise.resolve(),
         clearClientIdentifier: () => Promise.resolve(),
         async rebuildCaseload(personId) {

@@ -1,0 +1,57 @@
+import { applyAllocation } from '../../src/delius/apply-allocation.ts';
+import { caseloadRebuildCalls } from '../../src/delius/schema/build-schema.ts';
+import { seedExampleData } from '../../src/delius/schema/example-data.ts';
+import { allocationRequest } from '../support/allocation-requests.ts';
+import { testDelius } from '../support/delius.ts';
+import {
+  auditRows,
+  managerHistory,
+  responsibleOfficers,
+  writtenRowCounts,
+} from '../support/delius-queries.ts';
+import { testScope } from '../support/isolation.ts';
+
+describe('one transaction per allocation', () => {
+  const scope = testScope('transaction');
+  afterAll(() => scope.close());
+
+  it('rolls back every row of a failed allocation but keeps its audit row with outcome F', async () => {
+    const db = await testDelius(scope);
+    const { people } = await seedExampleData(db.models);
+    const managersBefore = await managerHistory(db, 'PERSON', people.X123456.id);
+    const officersBefore = await responsibleOfficers(db, people.X123456.id);
+    const before = await writtenRowCounts(db);
+    // The ETOM contact type is the last thing a person allocation needs, after the manager, RO and ROC writes.
+    await db.models.ContactType.destroy({ where: { code: 'ETOM' } });
+
+    const outcome = await applyAllocation(db, allocationRequest('PERSON'));
+
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: { code: 'not-found', message: 'Contact type with code of ETOM not found' },
+    });
+    expect(await writtenRowCounts(db)).toEqual(before);
+    expect(await managerHistory(db, 'PERSON', people.X123456.id)).toEqual(managersBefore);
+    expect(await responsibleOfficers(db, people.X123456.id)).toEqual(officersBefore);
+    expect(await auditRows(db)).toEqual([
+      {
+        interaction: 'CABI231',
+        outcome: 'F',
+        parameters: `offenderId='${people.X123456.id}'`,
+        userId: db.auditUser.id,
+      },
+    ]);
+    // C16: no rebuild after a rollback.
+    expect(await caseloadRebuildCalls(db.sequelize)).toEqual([]);
+  });
+
+  it('writes one audit row per attempt, even within the same millisecond', async () => {
+    const fixed = new Date('2026-11-27T12:00:00.000Z');
+    const db = await testDelius(scope, { clock: () => fixed });
+    await seedExampleData(db.models);
+    await applyAllocation(db, allocationRequest('PERSON'));
+    await applyAllocation(db, allocationRequest('PERSON'));
+    await applyAllocation(db, allocationRequest('PERSON', { crn: 'Z999999' }));
+    expect((await auditRows(db)).map((row) => row.outcome)).toEqual(['P', 'P', 'F']);
+  });
+});

@@ -1,0 +1,32 @@
+import type { AllocationKind } from '../../src/domain/allocation-detail.ts';
+import { parseAllocationDetail } from '../../src/domain/allocation-detail.ts';
+import type { AllocationRequest } from '../../src/delius/apply-allocation.ts';
+
+export const exampleCreatedDate = '2022-07-28T10:30:54.023+01:00';
+
+const baseDetails: Record<AllocationKind, Record<string, unknown>> = {
+  PERSON: { crn: 'X123456' },
+  EVENT: { eventNumber: 2 },
+  REQUIREMENT: { eventNumber: 1, requirementId: 9001 },
+  LICENCE_CONDITION: { eventNumber: 1, licenceConditionId: 8001 },
+};
+
+/** An allocation of the example data to N02ABS1 in N02ABS, with any field changed; validated like a real one. */
+export function allocationRequest(
+  kind: AllocationKind,
+  detail: Record<string, unknown> = {},
+  /** null: a message without a CRN identifier. */
+  messageCrn: string | null = 'X123456',
+): AllocationRequest {
+  const body = {
+    id: 'test',
+    staffCode: 'N02ABS1',
+    teamCode: 'N02ABS',
+    createdDate: exampleCreatedDate,
+    ...baseDetails[kind],
+    ...detail,
+  };
+  const parsed = parseAllocationDetail(body);
+  if (parsed.kind !== kind) throw new Error(`built a ${parsed.kind} allocation, not ${kind}`);
+  return { ...parsed, messageCrn: messageCrn ?? undefined };
+}
