@@ -24,54 +24,48 @@ export interface AuditRecord {
   readonly parameters: ReadonlyMap<string, string>;
 }
 
-const collisionRetries = 5;
+const collisionRetries = 100;
 
 /**
  * AU4: one row per attempt, in a transaction of its own so that a failure's row survives the rollback of the
- * allocation. The key is (date_time, interaction, user): two attempts of one kind in the same millisecond
- * would collide, so the later one moves on by a millisecond. AU5: an audit that cannot be written is logged,
- * and never changes the allocation's outcome (as in the original, where it ran on a background thread).
+ * allocation. The key is (date_time, interaction, user): two attempts of one kind in the same millisecond,
+ * for example from two connections, collide, so the later insert moves on by a millisecond and tries again
+ * (each try in a fresh transaction, since a failed statement spoils a PostgreSQL transaction).
+ * AU5: an audit that cannot be written is logged, and never changes the allocation's outcome (as in the
+ * original, where it ran on a background thread).
  */
 export async function writeAudit(db: DeliusDb, record: AuditRecord): Promise<boolean> {
   const code = businessInteractionCode[record.kind];
   try {
-    return await db.sequelize.transaction(async (transaction) => {
-      const interaction = await findBusinessInteraction(
-        { db, transaction },
-        code,
-        londonWallClock(db.clock()),
-      );
-      if (!interaction) throw new Error(`business interaction ${code} not found or not enabled`);
-      for (let attempt = 0; attempt < collisionRetries; attempt += 1) {
-        const dateTime = new Date(record.startedAt.getTime() + attempt);
-        const clash = await db.models.AuditedInteraction.count({
-          where: {
-            dateTime,
-            businessInteractionId: interaction.get({ plain: true }).id,
-            userId: db.auditUser.id,
-          },
-          transaction,
-        });
-        if (clash > 0) continue;
-        await db.models.AuditedInteraction.create(
-          {
-            dateTime,
-            businessInteractionId: interaction.get({ plain: true }).id,
-            userId: db.auditUser.id,
-            outcome: record.outcome,
-            parameters: formatAuditParameters(record.parameters),
-          },
-          { transaction },
+    const interaction = await findBusinessInteraction({ db }, code, londonWallClock(db.clock()));
+    if (!interaction) throw new Error(`business interaction ${code} not found or not enabled`);
+    const row = {
+      businessInteractionId: interaction.get({ plain: true }).id,
+      userId: db.auditUser.id,
+      outcome: record.outcome,
+      parameters: formatAuditParameters(record.parameters),
+    };
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await db.sequelize.transaction((transaction) =>
+          db.models.AuditedInteraction.create(
+            { ...row, dateTime: new Date(record.startedAt.getTime() + attempt) },
+            { transaction },
+          ),
         );
         return true;
+      } catch (error) {
+        const collided = (error as { name?: string }).name === 'SequelizeUniqueConstraintError';
+        if (!collided || attempt + 1 >= collisionRetries) throw error;
       }
-      throw new Error(
-        `no free audit time within ${collisionRetries} ms of ${record.startedAt.toISOString()}`,
-      );
-    });
+    }
   } catch (error) {
     db.logger.error(
-      { err: error, interaction: code, outcome: record.outcome },
+      {
+        interaction: code,
+        outcome: record.outcome,
+        error: error instanceof Error ? error.message : String(error),
+      },
       'could not write the audit row',
     );
     return false;

@@ -39,7 +39,7 @@ export async function findStaffByCode({ db, transaction }: AllocationContext, co
 
 /** AU5: a business interaction is usable when it has no enabled date or one in the past. */
 export async function findBusinessInteraction(
-  { db, transaction }: Pick<AllocationContext, 'db' | 'transaction'>,
+  { db, transaction }: { db: AllocationContext['db']; transaction?: AllocationContext['transaction'] },
   code: string,
   now: Date,
 ) {

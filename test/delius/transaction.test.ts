@@ -45,13 +45,18 @@ describe('one transaction per allocation', () => {
     expect(await caseloadRebuildCalls(db.sequelize)).toEqual([]);
   });
 
-  it('writes one audit row per attempt, even within the same millisecond', async () => {
+  it('writes one audit row per attempt, even for concurrent attempts within the same millisecond', async () => {
     const fixed = new Date('2026-11-27T12:00:00.000Z');
     const db = await testDelius(scope, { clock: () => fixed });
     await seedExampleData(db.models);
-    await applyAllocation(db, allocationRequest('PERSON'));
-    await applyAllocation(db, allocationRequest('PERSON'));
-    await applyAllocation(db, allocationRequest('PERSON', { crn: 'Z999999' }));
-    expect((await auditRows(db)).map((row) => row.outcome)).toEqual(['P', 'P', 'F']);
+    // Sixteen attempts on four connections, all audited at the same instant: most collide with another.
+    const crns = ['X123456', 'T123456', 'T223456', 'Z999999'];
+    const attempts = Array.from({ length: 16 }, (_, index) => allocationRequest('PERSON', { crn: crns[index % 4] }));
+    const outcomes = await Promise.all(attempts.map((request) => applyAllocation(db, request)));
+    const failed = outcomes.filter((outcome) => outcome.status === 'failed').length;
+    expect(failed).toBeGreaterThanOrEqual(4);
+    const rows = await auditRows(db);
+    expect(rows).toHaveLength(16);
+    expect(rows.filter((row) => row.outcome === 'F')).toHaveLength(failed);
   });
 });
