@@ -51,7 +51,9 @@ describe('one transaction per allocation', () => {
     await seedExampleData(db.models);
     // Sixteen attempts on four connections, all audited at the same instant: most collide with another.
     const crns = ['X123456', 'T123456', 'T223456', 'Z999999'];
-    const attempts = Array.from({ length: 16 }, (_, index) => allocationRequest('PERSON', { crn: crns[index % 4] }));
+    const attempts = Array.from({ length: 16 }, (_, index) =>
+      allocationRequest('PERSON', { crn: crns[index % 4] }),
+    );
     const outcomes = await Promise.all(attempts.map((request) => applyAllocation(db, request)));
     const failed = outcomes.filter((outcome) => outcome.status === 'failed').length;
     expect(failed).toBeGreaterThanOrEqual(4);
