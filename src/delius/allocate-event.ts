@@ -1,10 +1,10 @@
 import type { EventAllocationDetail } from '../domain/allocation-detail.ts';
 import { notActive, notFound } from '../domain/errors.ts';
-import type { ContactWritten, IapsFlag } from '../domain/outcome.ts';
+import type { ContactWritten } from '../domain/outcome.ts';
 import type { AllocationContext } from './allocation-context.ts';
 import { isReallocation } from './allocation-reasons.ts';
 import { insertContact, insertTransferContact } from './contacts.ts';
-import { anyAccreditedProgramme, setIapsFlag } from './iaps.ts';
+import { eventIapsFlags, setIapsFlags } from './iaps.ts';
 import type { KindResult } from './kind-result.ts';
 import { findStaffByCode, requireTransferReason } from './lookups.ts';
 import { prepareReallocation, replaceManager, type ManagerTable } from './manager-period.ts';
@@ -17,7 +17,7 @@ export async function allocateEvent(
   detail: EventAllocationDetail,
 ): Promise<KindResult> {
   const { db, transaction } = context;
-  const { Offender, Event, EventManager, EventTransfer, Disposal, Requirement } = db.models;
+  const { Offender, Event, EventManager, EventTransfer } = db.models;
 
   const person = await Offender.findOne({ where: { crn }, transaction });
   const event = person
@@ -59,7 +59,8 @@ export async function allocateEvent(
     transfers: EventTransfer,
     pendingTransferProperties: () => Promise.resolve({ eventNumber: String(detail.eventNumber) }),
   });
-  if (reallocation.duplicate) return { status: 'duplicate', personId };
+  if (reallocation.duplicate)
+    return { status: 'duplicate', personId, iaps: await eventIapsFlags(context, eventId) };
   const { current, target } = reallocation;
 
   const transferReasonId = await requireTransferReason(context, 'CASE ORDER');
@@ -93,27 +94,7 @@ export async function allocateEvent(
     );
   }
 
-  // I4: the event's active, non-deleted requirements.
-  const disposals = await Disposal.findAll({ where: { eventId }, transaction });
-  const requirements = disposals.length
-    ? await Requirement.findAll({
-        where: {
-          disposalId: disposals.map((disposal) => disposal.get({ plain: true }).id),
-          activeFlag: 1,
-          softDeleted: 0,
-        },
-        transaction,
-      })
-    : [];
-  const iaps: IapsFlag[] = [];
-  if (
-    await anyAccreditedProgramme(
-      context,
-      requirements.map((row) => row.get({ plain: true })),
-    )
-  ) {
-    iaps.push(await setIapsFlag(context, 'IAPS_EVENT', eventId));
-  }
+  const iaps = await setIapsFlags(context, await eventIapsFlags(context, eventId));
   return {
     status: 'applied',
     personId,

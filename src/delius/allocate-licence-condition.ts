@@ -68,7 +68,7 @@ export async function allocateLicenceCondition(
       };
     },
   });
-  if (reallocation.duplicate) return { status: 'duplicate', personId };
+  if (reallocation.duplicate) return { status: 'duplicate', personId, iaps: [] };
   const { current, target } = reallocation;
 
   const transferReasonId = await requireTransferReason(context, 'COMPONENT');

@@ -1,9 +1,9 @@
 import type { PersonAllocationDetail } from '../domain/allocation-detail.ts';
 import { notFound } from '../domain/errors.ts';
-import type { ContactWritten, IapsFlag } from '../domain/outcome.ts';
+import type { ContactWritten } from '../domain/outcome.ts';
 import type { AllocationContext } from './allocation-context.ts';
 import { insertContact, insertTransferContact } from './contacts.ts';
-import { anyAccreditedProgramme, setIapsFlag } from './iaps.ts';
+import { personIapsFlags, setIapsFlags } from './iaps.ts';
 import type { KindResult } from './kind-result.ts';
 import { prepareReallocation, replaceManager, type ManagerTable } from './manager-period.ts';
 import { replaceResponsibleOfficer, responsibleOfficerChangeNotes } from './responsible-officer.ts';
@@ -17,7 +17,7 @@ export async function allocatePerson(
   detail: PersonAllocationDetail,
 ): Promise<KindResult> {
   const { db, transaction } = context;
-  const { Offender, PersonManager, PersonTransfer, Requirement } = db.models;
+  const { Offender, PersonManager, PersonTransfer } = db.models;
 
   const person = await Offender.findOne({ where: { crn: detail.crn }, transaction });
   if (!person) throw notFound(`Person with crn of ${detail.crn} not found`, { crn: detail.crn });
@@ -38,7 +38,8 @@ export async function allocatePerson(
     ownerLabel: `crn ${detail.crn}`,
     transfers: PersonTransfer,
   });
-  if (reallocation.duplicate) return { status: 'duplicate', personId };
+  if (reallocation.duplicate)
+    return { status: 'duplicate', personId, iaps: await personIapsFlags(context, personId) };
   const { current, target } = reallocation;
 
   const { previous, created } = await replaceManager(context, table, current, target);
@@ -63,17 +64,7 @@ export async function allocatePerson(
   );
   contacts.push(await insertTransferContact(context, { typeCode: 'ETOM', personId, previous, created }));
 
-  // I3: every requirement of the person counts, whatever its state (the original's query, kept).
-  const requirements = await Requirement.findAll({ where: { personId }, transaction });
-  const iaps: IapsFlag[] = [];
-  if (
-    await anyAccreditedProgramme(
-      context,
-      requirements.map((row) => row.get({ plain: true })),
-    )
-  ) {
-    iaps.push(await setIapsFlag(context, 'IAPS_OFFENDER', personId));
-  }
+  const iaps = await setIapsFlags(context, await personIapsFlags(context, personId));
   return {
     status: 'applied',
     personId,

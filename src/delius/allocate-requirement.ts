@@ -1,10 +1,9 @@
 import type { RequirementAllocationDetail } from '../domain/allocation-detail.ts';
 import { IgnorableAllocation, notActive } from '../domain/errors.ts';
-import type { IapsFlag } from '../domain/outcome.ts';
 import type { AllocationContext } from './allocation-context.ts';
 import { componentOwner } from './component-owner.ts';
 import { insertTransferContact } from './contacts.ts';
-import { isAccreditedProgramme, requirementCategories, setIapsFlag } from './iaps.ts';
+import { requirementIapsFlags, setIapsFlags } from './iaps.ts';
 import type { KindResult } from './kind-result.ts';
 import { requireTransferReason } from './lookups.ts';
 import { prepareReallocation, replaceManager, type ManagerTable } from './manager-period.ts';
@@ -63,7 +62,9 @@ export async function allocateRequirement(
       };
     },
   });
-  if (reallocation.duplicate) return { status: 'duplicate', personId };
+  if (reallocation.duplicate) {
+    return { status: 'duplicate', personId, iaps: await requirementIapsFlags(context, requirement) };
+  }
   const { current, target } = reallocation;
 
   const transferReasonId = await requireTransferReason(context, 'COMPONENT');
@@ -76,10 +77,7 @@ export async function allocateRequirement(
     previous,
     created,
   });
-  const iaps: IapsFlag[] = [];
-  if (isAccreditedProgramme(await requirementCategories(context, requirement))) {
-    iaps.push(await setIapsFlag(context, 'IAPS_RQMNT', requirement.id));
-  }
+  const iaps = await setIapsFlags(context, await requirementIapsFlags(context, requirement));
   return {
     status: 'applied',
     personId,

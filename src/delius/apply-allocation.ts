@@ -79,7 +79,7 @@ export async function applyAllocation(db: DeliusDb, request: AllocationRequest):
   const outcome: AllocationOutcome =
     result.status === 'applied'
       ? { ...subject, personId: result.personId, status: 'applied', changes: result.changes }
-      : { ...subject, personId: result.personId, status: 'duplicate' };
+      : { ...subject, personId: result.personId, status: 'duplicate', iaps: result.iaps };
   if (rebuildFor !== undefined) {
     try {
       await db.dialect.rebuildCaseload(rebuildFor);

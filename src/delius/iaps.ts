@@ -47,7 +47,7 @@ export async function requirementCategories(
   };
 }
 
-export async function anyAccreditedProgramme(
+async function anyAccreditedProgramme(
   context: AllocationContext,
   requirements: readonly RequirementRow[],
 ): Promise<boolean> {
@@ -57,14 +57,58 @@ export async function anyAccreditedProgramme(
   return false;
 }
 
-/** I6: insert (id, 1) or set the flag to 1; never cleared. Sequelize renders it as MERGE on Oracle. */
-export async function setIapsFlag(
+/*
+ * The flags an allocation implies, read without writing: the applied path sets them; a duplicate reports them
+ * too, so the pipeline re-emits IAPS events that a crash between commit and publish would otherwise lose.
+ */
+
+/** I3: every requirement of the person counts, whatever its state (the original's query, kept). */
+export async function personIapsFlags(context: AllocationContext, personId: number): Promise<IapsFlag[]> {
+  const requirements = await context.db.models.Requirement.findAll({
+    where: { personId },
+    transaction: context.transaction,
+  });
+  const rows = requirements.map((row) => row.get({ plain: true }));
+  return (await anyAccreditedProgramme(context, rows)) ? [{ table: 'IAPS_OFFENDER', id: personId }] : [];
+}
+
+/** I4: the event's active, non-deleted requirements. */
+export async function eventIapsFlags(context: AllocationContext, eventId: number): Promise<IapsFlag[]> {
+  const { Disposal, Requirement } = context.db.models;
+  const { transaction } = context;
+  const disposals = await Disposal.findAll({ where: { eventId }, transaction });
+  if (disposals.length === 0) return [];
+  const requirements = await Requirement.findAll({
+    where: {
+      disposalId: disposals.map((disposal) => disposal.get({ plain: true }).id),
+      activeFlag: 1,
+      softDeleted: 0,
+    },
+    transaction,
+  });
+  const rows = requirements.map((row) => row.get({ plain: true }));
+  return (await anyAccreditedProgramme(context, rows)) ? [{ table: 'IAPS_EVENT', id: eventId }] : [];
+}
+
+/** I5: the allocated requirement itself. */
+export async function requirementIapsFlags(
   context: AllocationContext,
-  table: IapsFlag['table'],
-  id: number,
-): Promise<IapsFlag> {
+  requirement: RequirementRow & { id: number },
+): Promise<IapsFlag[]> {
+  return isAccreditedProgramme(await requirementCategories(context, requirement))
+    ? [{ table: 'IAPS_RQMNT', id: requirement.id }]
+    : [];
+}
+
+/** I6: insert (id, 1) or set the flag to 1; never cleared. Sequelize renders it as MERGE on Oracle. */
+export async function setIapsFlags(
+  context: AllocationContext,
+  flags: readonly IapsFlag[],
+): Promise<readonly IapsFlag[]> {
   const { IapsPerson, IapsEvent, IapsRequirement } = context.db.models;
-  const model = { IAPS_OFFENDER: IapsPerson, IAPS_EVENT: IapsEvent, IAPS_RQMNT: IapsRequirement }[table];
-  await model.upsert({ id, iapsFlag: 1 }, { transaction: context.transaction });
-  return { table, id };
+  for (const { table, id } of flags) {
+    const model = { IAPS_OFFENDER: IapsPerson, IAPS_EVENT: IapsEvent, IAPS_RQMNT: IapsRequirement }[table];
+    await model.upsert({ id, iapsFlag: 1 }, { transaction: context.transaction });
+  }
+  return flags;
 }

@@ -38,7 +38,8 @@ interface Subject {
 export type AllocationOutcome = Subject &
   (
     | { readonly status: 'applied'; readonly changes: AppliedChanges }
-    | { readonly status: 'duplicate' }
+    /** `iaps`: the flags the allocation implies, already set; re-emitted, so IAPS events are at-least-once. */
+    | { readonly status: 'duplicate'; readonly iaps: readonly IapsFlag[] }
     | {
         readonly status: 'ignored';
         readonly reason: string;
