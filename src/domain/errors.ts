@@ -14,6 +14,9 @@ export type ErrorCode =
   | 'database-unavailable'
   | 'http-error'
   | 'timeout'
+  | 'registry-unavailable'
+  | 'kafka-unavailable'
+  | 'retries-exhausted'
   // bad input: never retried
   | 'invalid-message'
   | 'invalid-detail'

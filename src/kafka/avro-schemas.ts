@@ -7,7 +7,7 @@ import avro from 'avsc';
 /** The wire contract: one Avro schema per topic message, in `schemas/` at the repository root. */
 export const schemasDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
 
-export type AvroSchemaName = 'domain-event';
+export type AvroSchemaName = 'domain-event' | 'allocation' | 'iaps-event';
 
 export function readAvroSchema(name: AvroSchemaName): string {
   const text = readFileSync(path.join(schemasDir, `${name}.avsc`), 'utf8');

@@ -1,0 +1,198 @@
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Sequelize } from 'sequelize';
+import { createSqsClient } from './aws/clients.ts';
+import type { Config, StageName } from './config/config.ts';
+import { startSqsSource, type SourceOutcome, type SqsSource } from './connectors/sqs-source.ts';
+import { createSequelize } from './db/sequelize.ts';
+import { openDeliusDb } from './delius/delius-db.ts';
+import { createSchemaRegistry } from './kafka/avro-schemas.ts';
+import { createKafka } from './kafka/client.ts';
+import { avroSerde } from './kafka/serde.ts';
+import type { StageOutcome } from './kafka/stage-outcome.ts';
+import { startStageRunner, type IncomingMessage, type StageRunner } from './kafka/stage-runner.ts';
+import { ensureTopics } from './kafka/topics.ts';
+import type { Logger } from './logging/logger.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { enrichAllocation } from './processors/enrich-allocation.ts';
+import { hmppsAuthClient } from './processors/hmpps-auth.ts';
+import { workloadClient, workloadDispatcher } from './processors/workload-client.ts';
+import { applyToDelius } from './sinks/delius-sink.ts';
+
+export interface ServiceHooks {
+  onStageOutcome?: (stage: StageName, outcome: StageOutcome, message: IncomingMessage) => void;
+  onSourceOutcome?: (outcome: SourceOutcome) => void;
+}
+
+export interface Service {
+  readonly stages: readonly StageName[];
+  readonly metrics: Metrics;
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly sequelize: Sequelize | undefined;
+  /** Each running stage's own view: joined its group (Kafka stages), or polling (connector). */
+  stageReadiness(): Record<string, boolean>;
+  stop(): Promise<void>;
+}
+
+export const groupIdOf = (config: Config, stage: StageName) => `${config.CONSUMER_GROUP_PREFIX}.${stage}`;
+
+/**
+ * The composition root: builds every client once from the configuration and starts the chosen stages. Each
+ * stage is its own consumer group, so more processes of a stage share its partitions.
+ */
+export async function startService(
+  config: Config,
+  stages: readonly StageName[],
+  logger: Logger,
+  hooks: ServiceHooks = {},
+): Promise<Service> {
+  const metrics = createMetrics();
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID }, logger);
+  const admin = kafka.admin();
+  await admin.connect();
+  const created = await ensureTopics(
+    admin,
+    [
+      config.DOMAIN_EVENTS_TOPIC,
+      config.ALLOCATIONS_TOPIC,
+      config.IAPS_EVENTS_TOPIC,
+      config.DEAD_LETTER_TOPIC,
+    ],
+    config.TOPIC_PARTITIONS,
+  );
+  if (created.length) logger.info({ topics: created, partitions: config.TOPIC_PARTITIONS }, 'created topics');
+
+  const serde = avroSerde(createSchemaRegistry(config.SCHEMA_REGISTRY_URL));
+  // Idempotent: a retried send never writes a record twice; one request in flight keeps each key in order.
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+
+  const retry = {
+    maxAttempts: config.RETRY_MAX_ATTEMPTS,
+    initialDelayMs: config.RETRY_INITIAL_DELAY_MS,
+    maxDelayMs: config.RETRY_MAX_DELAY_MS,
+  };
+  const stops: (() => Promise<void>)[] = [];
+  const readiness: Record<string, () => boolean> = {};
+  let sequelize: Sequelize | undefined;
+
+  try {
+    // Started from the end of the pipeline, so that each stage's consumers are there before records arrive.
+    if (stages.includes('sink')) {
+      await serde.register(config.IAPS_EVENTS_TOPIC, 'iaps-event');
+      const database = createSequelize(
+        { url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolMax: config.DATABASE_POOL_MAX },
+        logger,
+      );
+      sequelize = database;
+      const delius = await openDeliusDb({
+        sequelize: database,
+        auditUserName: config.DELIUS_AUDIT_USER,
+        logger: logger.child({ component: 'delius' }),
+      });
+      const deps = { serde, delius, iapsTopic: config.IAPS_EVENTS_TOPIC, metrics, now: Date.now };
+      const runner: StageRunner = await startStageRunner({
+        stage: 'sink',
+        kafka,
+        producer,
+        groupId: groupIdOf(config, 'sink'),
+        topic: config.ALLOCATIONS_TOPIC,
+        deadLetterTopic: config.DEAD_LETTER_TOPIC,
+        process: (message, context) => applyToDelius(message, deps, context),
+        retry,
+        // An unreachable database is an outage, not a bad message: wait for it rather than dead-letter everything.
+        retryWithoutLimit: (error) => error.code === 'database-unavailable',
+        logger,
+        metrics,
+        onOutcome: (outcome, message) => hooks.onStageOutcome?.('sink', outcome, message),
+      });
+      stops.push(() => runner.stop().finally(() => database.close()));
+      readiness['sink'] = () => runner.isReady();
+    }
+    if (stages.includes('processor')) {
+      await serde.register(config.ALLOCATIONS_TOPIC, 'allocation');
+      const dispatcher = workloadDispatcher({
+        connectTimeoutMs: config.DETAIL_CONNECT_TIMEOUT_MS,
+        readTimeoutMs: config.DETAIL_READ_TIMEOUT_MS,
+      });
+      const auth = hmppsAuthClient(
+        {
+          url: config.HMPPS_AUTH_URL,
+          clientId: config.HMPPS_AUTH_CLIENT_ID,
+          clientSecret: config.HMPPS_AUTH_CLIENT_SECRET,
+        },
+        { metrics, dispatcher },
+      );
+      const deps = {
+        serde,
+        workload: workloadClient({ auth, metrics, dispatcher, readTimeoutMs: config.DETAIL_READ_TIMEOUT_MS }),
+        allowedOrigins: new Set(config.DETAIL_URL_ALLOW_LIST),
+        allocationsTopic: config.ALLOCATIONS_TOPIC,
+        now: Date.now,
+      };
+      const runner = await startStageRunner({
+        stage: 'processor',
+        kafka,
+        producer,
+        groupId: groupIdOf(config, 'processor'),
+        topic: config.DOMAIN_EVENTS_TOPIC,
+        deadLetterTopic: config.DEAD_LETTER_TOPIC,
+        process: (message, context) => enrichAllocation(message, deps, context),
+        retry,
+        logger,
+        metrics,
+        onOutcome: (outcome, message) => hooks.onStageOutcome?.('processor', outcome, message),
+      });
+      stops.push(() => runner.stop().finally(() => dispatcher.close()));
+      readiness['processor'] = () => runner.isReady();
+    }
+    if (stages.includes('connector')) {
+      await serde.register(config.DOMAIN_EVENTS_TOPIC, 'domain-event');
+      const source: SqsSource = startSqsSource(
+        {
+          sqs: createSqsClient({ region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }),
+          queueUrl: config.ALLOCATIONS_QUEUE_URL,
+          producer,
+          serde,
+          topic: config.DOMAIN_EVENTS_TOPIC,
+          visibilityTimeoutSeconds: config.SQS_VISIBILITY_TIMEOUT_SECONDS,
+          logger: logger.child({ stage: 'connector' }),
+          metrics,
+        },
+        { ...(hooks.onSourceOutcome ? { onOutcome: hooks.onSourceOutcome } : {}) },
+      );
+      stops.push(() => source.stop());
+      readiness['connector'] = () => source.isReady();
+    }
+  } catch (error) {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    throw error;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    stages,
+    metrics,
+    kafka,
+    admin,
+    sequelize,
+    stageReadiness: () =>
+      Object.fromEntries(Object.entries(readiness).map(([stage, ready]) => [stage, ready()])),
+    stop() {
+      // Upstream first: the connector stops taking from SQS while the later stages finish what is in hand.
+      stopping ??= (async () => {
+        for (const stop of stops.reverse()) await stop();
+        await producer.disconnect();
+        await admin.disconnect();
+        logger.info('service stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== ''),
+);
+const positiveInt = z.coerce.number().int().positive();
+const origin = z.string().transform((value, context) => {
+  try {
+    return new URL(value).origin;
+  } catch {
+    context.addIssue({ code: 'custom', message: `not a URL: ${value}` });
+    return z.NEVER;
+  }
+});
+
+export const stageNames = ['connector', 'processor', 'sink'] as const;
+export type StageName = (typeof stageNames)[number];
+
+/**
+ * Every setting, from environment variables, validated once at start-up. The README's configuration table
+ * documents the same names. Secrets (HMPPS_AUTH_CLIENT_SECRET, the password in DATABASE_URL) are never logged.
+ */
+export const configSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: z.stringbool().default(false),
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+
+  KAFKA_BROKERS: list.pipe(z.array(z.string().regex(/^[^:]+:\d+$/, 'host:port')).min(1)),
+  KAFKA_CLIENT_ID: z.string().min(1).default('workforce-allocations-to-delius'),
+  SCHEMA_REGISTRY_URL: z.url(),
+  TOPIC_PARTITIONS: positiveInt.default(6),
+  DOMAIN_EVENTS_TOPIC: z.string().min(1).default('allocations.domain-events'),
+  ALLOCATIONS_TOPIC: z.string().min(1).default('allocations.enriched'),
+  IAPS_EVENTS_TOPIC: z.string().min(1).default('allocations.iaps-events'),
+  DEAD_LETTER_TOPIC: z.string().min(1).default('allocations.dead-letters'),
+  CONSUMER_GROUP_PREFIX: z.string().min(1).default('workforce-allocations-to-delius'),
+
+  AWS_REGION: z.string().min(1).default('eu-west-2'),
+  AWS_ENDPOINT_URL: z.url().optional(),
+  ALLOCATIONS_QUEUE_URL: z.url(),
+  SQS_VISIBILITY_TIMEOUT_SECONDS: positiveInt.default(30),
+
+  HMPPS_AUTH_URL: z.url(),
+  HMPPS_AUTH_CLIENT_ID: z.string().min(1),
+  HMPPS_AUTH_CLIENT_SECRET: z.string().min(1),
+  /** Origins (scheme://host:port) detail URLs may point at; anything else is dead-lettered, never requested. */
+  DETAIL_URL_ALLOW_LIST: list.pipe(z.array(origin).min(1)),
+  DETAIL_CONNECT_TIMEOUT_MS: positiveInt.default(1_000),
+  DETAIL_READ_TIMEOUT_MS: positiveInt.default(5_000),
+
+  RETRY_MAX_ATTEMPTS: positiveInt.default(6),
+  RETRY_INITIAL_DELAY_MS: positiveInt.default(200),
+  RETRY_MAX_DELAY_MS: positiveInt.default(30_000),
+
+  DATABASE_URL: z
+    .string()
+    .regex(/^(oracle|postgres|postgresql|sqlite):/, 'oracle:, postgres: or sqlite: URL')
+    .default('sqlite:.infra/delius.sqlite'),
+  DATABASE_SCHEMA: z.string().optional(),
+  DATABASE_POOL_MAX: positiveInt.default(4),
+  DELIUS_AUDIT_USER: z.string().min(1).default('HMPPSAllocations'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the configuration, failing with one line that names each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const name = issue.path.join('.');
+    return issue.code === 'invalid_type' && env[name] === undefined
+      ? `${name} is required`
+      : `${name}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+}
+
+/** What may be shown (for example by /info): every setting but the secrets. */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  const url = config.DATABASE_URL.includes('@')
+    ? config.DATABASE_URL.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:[redacted]@')
+    : config.DATABASE_URL;
+  return { ...config, HMPPS_AUTH_CLIENT_SECRET: '[redacted]', DATABASE_URL: url };
+}

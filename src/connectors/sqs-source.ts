@@ -1,0 +1,185 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Producer } from 'kafkajs';
+import { parseNotification } from '../domain/domain-event.ts';
+import { classifyError } from '../domain/classify-error.ts';
+import { toDomainEventRecord } from '../domain/topic-records.ts';
+import type { AvroSerde } from '../kafka/serde.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+
+export type SourceOutcome =
+  | { readonly status: 'published'; readonly crn: string | null; readonly eventType: string }
+  | { readonly status: 'ignored'; readonly reason: string }
+  | { readonly status: 'invalid'; readonly reason: string }
+  | { readonly status: 'retry'; readonly reason: string };
+
+export interface SqsSourceDeps {
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly producer: Producer;
+  readonly serde: AvroSerde;
+  readonly topic: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+function publishedAt(envelopeTimestamp: string | undefined, message: Message): number | null {
+  const fromEnvelope = envelopeTimestamp ? Date.parse(envelopeTimestamp) : Number.NaN;
+  if (!Number.isNaN(fromEnvelope)) return fromEnvelope;
+  const sent = Number(message.Attributes?.SentTimestamp);
+  return Number.isFinite(sent) ? sent : null;
+}
+
+/**
+ * One SQS message: validate it (spec M1, M2), publish it to the domain-events topic keyed by CRN, and delete
+ * it only once Kafka has acknowledged the record. An invalid message is not deleted: it is made visible again
+ * at once, so the queue's redrive policy moves it to the dead-letter queue after its last allowed receive.
+ */
+export async function handleSqsMessage(message: Message, deps: SqsSourceDeps): Promise<SourceOutcome> {
+  const log = deps.logger.child({
+    sqsMessageId: message.MessageId,
+    receiveCount: message.Attributes?.ApproximateReceiveCount,
+  });
+  let parsed;
+  try {
+    parsed = parseNotification(message.Body ?? '');
+  } catch (error) {
+    const reason =
+      error instanceof SyntaxError
+        ? `not JSON: ${error.message}`
+        : `not an HMPPS domain event: ${(error as Error).message}`;
+    log.error({ reason }, 'invalid message: leaving it to the dead-letter queue');
+    await deps.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: deps.queueUrl,
+        ReceiptHandle: message.ReceiptHandle,
+        VisibilityTimeout: 0,
+      }),
+    );
+    return { status: 'invalid', reason };
+  }
+  const { envelope, event } = parsed;
+  if (!event.detailUrl) {
+    await deps.sqs.send(
+      new DeleteMessageCommand({ QueueUrl: deps.queueUrl, ReceiptHandle: message.ReceiptHandle }),
+    );
+    log.info({ eventType: event.eventType }, 'no detailUrl: acknowledged');
+    return { status: 'ignored', reason: 'no detailUrl' };
+  }
+  const messageId = envelope.MessageId ?? message.MessageId ?? crypto.randomUUID();
+  const record = toDomainEventRecord(event, messageId, publishedAt(envelope.Timestamp, message));
+  try {
+    const value = await deps.serde.encode(deps.topic, record);
+    await deps.producer.send({
+      topic: deps.topic,
+      messages: [{ key: record.crn ?? messageId, value, headers: { 'message-id': messageId } }],
+    });
+  } catch (error) {
+    // Kafka or the registry is down: leave the message in flight; SQS redelivers it after the visibility timeout.
+    const reason = classifyError(error).message;
+    log.warn({ reason }, 'could not publish: SQS will redeliver');
+    return { status: 'retry', reason };
+  }
+  await deps.sqs.send(
+    new DeleteMessageCommand({ QueueUrl: deps.queueUrl, ReceiptHandle: message.ReceiptHandle }),
+  );
+  log.info({ crn: record.crn, eventType: event.eventType }, 'published');
+  return { status: 'published', crn: record.crn, eventType: event.eventType };
+}
+
+/**
+ * Keeps the messages of a batch invisible while they are in hand (for example while Kafka is slow to
+ * acknowledge), instead of letting SQS hand them to another poller: renews at half the visibility timeout.
+ */
+function keepInvisible(messages: readonly Message[], deps: SqsSourceDeps): () => void {
+  const timer = setInterval(
+    () => {
+      const entries = messages.map((message, index) => ({
+        Id: String(index),
+        ReceiptHandle: message.ReceiptHandle,
+        VisibilityTimeout: deps.visibilityTimeoutSeconds,
+      }));
+      deps.sqs
+        .send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: deps.queueUrl, Entries: entries }))
+        .catch((error: unknown) => {
+          deps.logger.warn(
+            { error: (error as Error).message },
+            'could not extend the visibility of messages in flight',
+          );
+        });
+    },
+    (deps.visibilityTimeoutSeconds * 1000) / 2,
+  );
+  return () => clearInterval(timer);
+}
+
+export interface SqsSource {
+  isReady(): boolean;
+  stop(): Promise<void>;
+}
+
+/** Long-polls the queue until stopped; a batch's messages are handled concurrently. */
+export function startSqsSource(
+  deps: SqsSourceDeps,
+  hooks: { onOutcome?: (outcome: SourceOutcome) => void } = {},
+): SqsSource {
+  const controller = new AbortController();
+  let healthy = true;
+  const loop = (async () => {
+    while (!controller.signal.aborted) {
+      let messages: Message[];
+      try {
+        const received = await deps.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: deps.queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 20,
+            VisibilityTimeout: deps.visibilityTimeoutSeconds,
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+            MessageAttributeNames: ['All'],
+          }),
+          { abortSignal: controller.signal },
+        );
+        messages = received.Messages ?? [];
+        healthy = true;
+      } catch (error) {
+        if (controller.signal.aborted) break;
+        healthy = false;
+        deps.logger.error(
+          { error: (error as Error).message },
+          'cannot receive from SQS; trying again shortly',
+        );
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        continue;
+      }
+      if (messages.length === 0) continue;
+      const release = keepInvisible(messages, deps);
+      try {
+        const outcomes = await Promise.all(messages.map((message) => handleSqsMessage(message, deps)));
+        for (const outcome of outcomes) {
+          deps.metrics.messages.inc({ stage: 'connector', kind: 'unknown', outcome: outcome.status });
+          if (outcome.status === 'invalid')
+            deps.metrics.deadLetters.inc({ stage: 'connector', code: 'invalid-message' });
+          hooks.onOutcome?.(outcome);
+        }
+      } finally {
+        release();
+      }
+    }
+  })();
+  return {
+    isReady: () => healthy,
+    async stop() {
+      controller.abort();
+      await loop;
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { z } from 'zod';
+import { AppError } from '../domain/errors.ts';
+import { registerValueSchema, type AvroSchemaName } from './avro-schemas.ts';
+
+/**
+ * Avro through the schema registry (Confluent wire format), with every decoded record validated by the zod
+ * schema of its topic. Schemas are registered once, at start-up, for the topics a process produces to.
+ */
+export interface AvroSerde {
+  register(topic: string, schema: AvroSchemaName): Promise<number>;
+  encode(topic: string, value: unknown): Promise<Buffer>;
+  decode<T extends z.ZodType>(buffer: Buffer | null, schema: T): Promise<z.infer<T>>;
+}
+
+export function avroSerde(registry: SchemaRegistry): AvroSerde {
+  const schemaIds = new Map<string, number>();
+  return {
+    async register(topic, schema) {
+      const id = await registerValueSchema(registry, topic, schema);
+      schemaIds.set(topic, id);
+      return id;
+    },
+    encode(topic, value) {
+      const id = schemaIds.get(topic);
+      if (id === undefined) throw new Error(`no schema registered for topic ${topic}`);
+      return registry.encode(id, value);
+    },
+    async decode(buffer, schema) {
+      if (!buffer) throw new AppError('invalid-message', 'the record has no value');
+      let decoded: unknown;
+      try {
+        decoded = await registry.decode(buffer);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        // The registry being unreachable is worth a retry; bytes that are not Avro of a known schema are not.
+        const unreachable = /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|fetch failed|socket/i.test(message);
+        throw new AppError(
+          unreachable ? 'registry-unavailable' : 'invalid-message',
+          `cannot decode the record: ${message}`,
+          {
+            retryable: unreachable,
+            cause: error,
+          },
+        );
+      }
+      const parsed = schema.safeParse(decoded);
+      if (!parsed.success)
+        throw new AppError('invalid-message', `the record does not fit its schema: ${parsed.error.message}`, {
+          cause: parsed.error,
+        });
+      return parsed.data;
+    },
+  };
+}

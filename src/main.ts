@@ -1,0 +1,53 @@
+// The entry point: `node src/main.ts [--stage connector|processor|sink|all]` (default all, in one process).
+import { parseArgs } from 'node:util';
+import { startService } from './app.ts';
+import { ConfigError, loadConfig, stageNames, type StageName } from './config/config.ts';
+import { createLogger } from './logging/logger.ts';
+import { silenceKafkajsNegativeTimeoutWarning } from './runtime/known-warnings.ts';
+
+silenceKafkajsNegativeTimeoutWarning();
+
+function chosenStages(values: string[] | undefined): StageName[] {
+  const requested = (values ?? ['all']).flatMap((value) => value.split(','));
+  if (requested.includes('all')) return [...stageNames];
+  for (const stage of requested) {
+    if (!(stageNames as readonly string[]).includes(stage))
+      throw new ConfigError(`--stage must be one of ${stageNames.join(', ')} or all (got ${stage})`);
+  }
+  return requested as StageName[];
+}
+
+try {
+  const { values } = parseArgs({ options: { stage: { type: 'string', multiple: true } } });
+  const stages = chosenStages(values.stage);
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+  const service = await startService(config, stages, logger);
+  logger.info({ stages, pid: process.pid }, 'started');
+
+  let signals = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'stopping');
+    service.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ error: (error as Error).message }, 'stopped with an error');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+} catch (error) {
+  console.error(
+    error instanceof ConfigError
+      ? error.message
+      : `failed to start: ${(error as Error).stack ?? String(error)}`,
+  );
+  process.exit(1);
+}

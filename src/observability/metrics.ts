@@ -1,0 +1,59 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The service's metrics, in a registry of its own (never prom-client's global one). */
+export function createMetrics(registry: Registry = new Registry()) {
+  const registers = [registry];
+  return {
+    registry,
+    messages: new Counter({
+      name: 'allocations_messages_total',
+      help: 'Messages handled, by stage, allocation kind and outcome',
+      labelNames: ['stage', 'kind', 'outcome'] as const,
+      registers,
+    }),
+    processingSeconds: new Histogram({
+      name: 'allocations_processing_seconds',
+      help: 'Time from taking a message to its final outcome, by stage',
+      labelNames: ['stage'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    endToEndSeconds: new Histogram({
+      name: 'allocations_end_to_end_seconds',
+      help: 'Time from the SNS publish to the Delius commit',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    retries: new Counter({
+      name: 'allocations_retries_total',
+      help: 'Attempts that failed in a way worth retrying, by stage and error code',
+      labelNames: ['stage', 'code'] as const,
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: 'allocations_dead_letters_total',
+      help: 'Messages sent to the dead-letter topic or queue, by stage and error code',
+      labelNames: ['stage', 'code'] as const,
+      registers,
+    }),
+    detailRequests: new Counter({
+      name: 'allocations_detail_requests_total',
+      help: 'HTTP requests to the Workload API for allocation details, by status (or error)',
+      labelNames: ['status'] as const,
+      registers,
+    }),
+    tokenRefreshes: new Counter({
+      name: 'allocations_token_refreshes_total',
+      help: 'Client-credentials tokens fetched from HMPPS Auth',
+      registers,
+    }),
+    consumerLag: new Gauge({
+      name: 'allocations_consumer_lag',
+      help: 'Messages not yet committed, by stage, topic and partition',
+      labelNames: ['stage', 'topic', 'partition'] as const,
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

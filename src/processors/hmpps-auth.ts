@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import type { Dispatcher } from 'undici';
+import { fetch } from 'undici';
+import { AppError } from '../domain/errors.ts';
+import type { Metrics } from '../observability/metrics.ts';
+
+/** HMPPS Auth's client-credentials token response (examples/hmpps-auth-token-response.json). */
+export const tokenResponseSchema = z.object({
+  access_token: z.string().min(1),
+  token_type: z.string(),
+  expires_in: z.number().positive(),
+});
+
+export interface HmppsAuthSettings {
+  /** Base URL of HMPPS Auth; the token endpoint is `<base>/auth/oauth/token`. */
+  readonly url: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Fetch a new token this long before the current one expires. */
+  readonly refreshMarginMs?: number;
+}
+
+export interface HmppsAuthClient {
+  token(signal: AbortSignal): Promise<string>;
+  /** Forget the cached token (after a 401), so the next call fetches a new one. */
+  invalidate(): void;
+}
+
+/**
+ * OAuth2 client credentials against HMPPS Auth (spec D3): HTTP Basic client authentication, form body
+ * `grant_type=client_credentials`. The token is cached until shortly before it expires, and concurrent callers
+ * share one request. The secret and tokens are never logged.
+ */
+export function hmppsAuthClient(
+  settings: HmppsAuthSettings,
+  deps: { metrics: Metrics; dispatcher?: Dispatcher; now?: () => number },
+): HmppsAuthClient {
+  const now = deps.now ?? Date.now;
+  const margin = settings.refreshMarginMs ?? 60_000;
+  const tokenUrl = `${settings.url.replace(/\/+$/, '')}/auth/oauth/token`;
+  const basic = Buffer.from(
+    `${encodeURIComponent(settings.clientId)}:${encodeURIComponent(settings.clientSecret)}`,
+  ).toString('base64');
+  let cached: { token: string; refreshAt: number } | undefined;
+  let inFlight: Promise<string> | undefined;
+
+  async function fetchToken(signal: AbortSignal): Promise<string> {
+    let response;
+    try {
+      response = await fetch(tokenUrl, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${basic}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
+        body: 'grant_type=client_credentials',
+        signal,
+        ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+      });
+    } catch (error) {
+      throw new AppError('http-error', `HMPPS Auth is unreachable: ${(error as Error).message}`, {
+        retryable: true,
+        cause: error,
+      });
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      // 5xx and 429 pass; a refused client (401/403) will not mend by itself, but a retry costs little and an
+      // operator fixing the credentials should not have to redrive every message: treat it as retryable too.
+      throw new AppError('http-error', `HMPPS Auth answered ${response.status} to the token request`, {
+        retryable: true,
+        context: { status: response.status },
+      });
+    }
+    const body = tokenResponseSchema.parse(await response.json());
+    deps.metrics.tokenRefreshes.inc();
+    cached = { token: body.access_token, refreshAt: now() + body.expires_in * 1000 - margin };
+    return body.access_token;
+  }
+
+  return {
+    token(signal) {
+      if (cached && now() < cached.refreshAt) return Promise.resolve(cached.token);
+      inFlight ??= fetchToken(signal).finally(() => {
+        inFlight = undefined;
+      });
+      return inFlight;
+    },
+    invalidate() {
+      cached = undefined;
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { Agent, fetch, type Dispatcher } from 'undici';
+import { AppError } from '../domain/errors.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { HmppsAuthClient } from './hmpps-auth.ts';
+
+export interface WorkloadClientSettings {
+  readonly connectTimeoutMs: number;
+  readonly readTimeoutMs: number;
+}
+
+export interface WorkloadClient {
+  /** GETs the allocation detail; resolves to the parsed JSON body, or throws an AppError saying whether to retry. */
+  fetchDetail(url: URL, signal: AbortSignal): Promise<unknown>;
+}
+
+/** D4: connect within 1 s, answer within 5 s (configurable). */
+export function workloadDispatcher(settings: WorkloadClientSettings): Dispatcher {
+  return new Agent({
+    connect: { timeout: settings.connectTimeoutMs },
+    headersTimeout: settings.readTimeoutMs,
+    bodyTimeout: settings.readTimeoutMs,
+  });
+}
+
+function failure(status: number, url: URL): AppError {
+  // 404: the detail can lag behind the event; 5xx, 408 and 429: the API is struggling. Other 4xx will not change.
+  const retryable = status === 404 || status === 408 || status === 429 || status >= 500;
+  return new AppError('http-error', `GET ${url.pathname} answered ${status}`, {
+    retryable,
+    context: { status, url: url.toString() },
+  });
+}
+
+/**
+ * The Workload API client (spec D2): `GET <detailUrl>` exactly as received, with a bearer token from HMPPS Auth.
+ * A 401 means the token is stale: it is refreshed once and the request repeated.
+ */
+export function workloadClient(deps: {
+  auth: HmppsAuthClient;
+  metrics: Metrics;
+  dispatcher: Dispatcher;
+  readTimeoutMs: number;
+}): WorkloadClient {
+  async function get(url: URL, token: string, signal: AbortSignal) {
+    try {
+      const response = await fetch(url, {
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+        signal: AbortSignal.any([signal, AbortSignal.timeout(deps.readTimeoutMs)]),
+        dispatcher: deps.dispatcher,
+      });
+      deps.metrics.detailRequests.inc({ status: String(response.status) });
+      return response;
+    } catch (error) {
+      const name = (error as { name?: string; cause?: { code?: string } }).name;
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      const timedOut =
+        name === 'TimeoutError' ||
+        code === 'UND_ERR_CONNECT_TIMEOUT' ||
+        code === 'UND_ERR_HEADERS_TIMEOUT' ||
+        code === 'UND_ERR_BODY_TIMEOUT';
+      deps.metrics.detailRequests.inc({ status: timedOut ? 'timeout' : 'error' });
+      if (signal.aborted)
+        throw new AppError('timeout', 'stopped while fetching the detail', { retryable: true, cause: error });
+      throw new AppError(
+        timedOut ? 'timeout' : 'http-error',
+        `GET ${url.pathname} failed: ${timedOut ? 'timed out' : (code ?? (error as Error).message)}`,
+        {
+          retryable: true,
+          cause: error,
+          context: { url: url.toString() },
+        },
+      );
+    }
+  }
+
+  return {
+    async fetchDetail(url, signal) {
+      let response = await get(url, await deps.auth.token(signal), signal);
+      if (response.status === 401) {
+        await response.body?.cancel();
+        deps.auth.invalidate();
+        response = await get(url, await deps.auth.token(signal), signal);
+      }
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw failure(response.status, url);
+      }
+      const text = await response.text();
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (error) {
+        throw new AppError('invalid-detail', `GET ${url.pathname} answered with a body that is not JSON`, {
+          cause: error,
+        });
+      }
+    },
+  };
+}
