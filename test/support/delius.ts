@@ -7,6 +7,7 @@ import { crnOf, parseNotification } from '../../src/domain/domain-event.ts';
 import type { AllocationRequest } from '../../src/delius/apply-allocation.ts';
 import { openDeliusDb, type DeliusDb } from '../../src/delius/delius-db.ts';
 import { buildDeliusSchema } from '../../src/delius/schema/build-schema.ts';
+import { seedExampleData } from '../../src/delius/schema/example-data.ts';
 import { auditUserName, seedReferenceData } from '../../src/delius/schema/reference-data.ts';
 import type { Clock } from '../../src/delius/time.ts';
 import { testLogger, type TestScope } from './isolation.ts';
@@ -19,14 +20,21 @@ export async function testDelius(
   options: { dialect?: 'postgres' | 'sqlite'; clock?: Clock } = {},
 ): Promise<DeliusDb> {
   const sequelize: Sequelize = options.dialect === 'sqlite' ? await scope.sqlite() : await scope.postgres();
+  return deliusIn(sequelize, options.clock);
+}
+
+async function deliusIn(sequelize: Sequelize, clock?: Clock): Promise<DeliusDb> {
   const models = await buildDeliusSchema(sequelize);
   await seedReferenceData(models);
-  return openDeliusDb({
-    sequelize,
-    auditUserName,
-    logger: testLogger,
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
+  return openDeliusDb({ sequelize, auditUserName, logger: testLogger, ...(clock ? { clock } : {}) });
+}
+
+/** A PostgreSQL Delius with the example data, and what a service process needs to connect to it. */
+export async function testDeliusDatabase(scope: TestScope) {
+  const { sequelize, schema, url } = await scope.postgresSchema();
+  const db = await deliusIn(sequelize);
+  const data = await seedExampleData(db.models);
+  return { db, data, schema, url };
 }
 
 export async function readExample<T = unknown>(file: string): Promise<T> {

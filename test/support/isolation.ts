@@ -35,6 +35,8 @@ export interface TestScope {
     visibilityTimeoutSeconds?: number;
   }): Promise<AllocationsQueue>;
   postgres(): Promise<Sequelize>;
+  /** A schema of its own in the test database, with its name and the database URL. */
+  postgresSchema(): Promise<{ sequelize: Sequelize; schema: string; url: string }>;
   sqlite(): Promise<Sequelize>;
   close(): Promise<void>;
 }
@@ -88,6 +90,9 @@ export function testScope(name: string): TestScope {
       return queue;
     },
     async postgres() {
+      return (await scope.postgresSchema()).sequelize;
+    },
+    async postgresSchema() {
       const url = requireEnv(await stackEnv(), 'POSTGRES_URL');
       const schema = uniqueName(name).replaceAll('-', '_');
       const client = new pg.Client({ connectionString: url });
@@ -99,7 +104,7 @@ export function testScope(name: string): TestScope {
         await client.query(`DROP SCHEMA "${schema}" CASCADE`);
         await client.end();
       });
-      return sequelize;
+      return { sequelize, schema, url };
     },
     async sqlite() {
       const dir = await mkdtemp(path.join(tmpdir(), `${name}-`));

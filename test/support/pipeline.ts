@@ -1,0 +1,191 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import type { Consumer, KafkaMessage } from 'kafkajs';
+import path from 'node:path';
+import { rootDir } from '../../infra/paths.ts';
+import { startService, type Service } from '../../src/app.ts';
+import { loadConfig, type Config, type StageName } from '../../src/config/config.ts';
+import type { SourceOutcome } from '../../src/connectors/sqs-source.ts';
+import { createSchemaRegistry } from '../../src/kafka/avro-schemas.ts';
+import type { StageOutcome } from '../../src/kafka/stage-outcome.ts';
+import type { IncomingMessage } from '../../src/kafka/stage-runner.ts';
+import { startWorkloadApi, type WorkloadApi } from '../../src/local/workload-api.ts';
+import { examplesDir, readExample, testDeliusDatabase } from './delius.ts';
+import { testLogger, uniqueName, type TestScope } from './isolation.ts';
+import { awsClients, stackEnv } from './stack.ts';
+
+export interface Observed {
+  readonly stage: StageName;
+  readonly outcome: StageOutcome;
+  readonly message: IncomingMessage;
+}
+
+/**
+ * The whole pipeline on the real local stack, isolated for one test: its own SNS topic and queue, Kafka topics
+ * and consumer groups, Delius schema (with the example data) and Workload API serving the example details.
+ */
+export async function testPipeline(
+  scope: TestScope,
+  options: {
+    stages?: readonly StageName[];
+    env?: Record<string, string>;
+    maxReceiveCount?: number;
+    visibilityTimeoutSeconds?: number;
+  } = {},
+) {
+  const stack = await stackEnv();
+  const queue = await scope.allocationsQueue({
+    maxReceiveCount: options.maxReceiveCount ?? 3,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+  });
+  const delius = await testDeliusDatabase(scope);
+  const api = await startWorkloadApi();
+  await api.registerExamples(examplesDir);
+  const name = uniqueName('e2e');
+  const env: Record<string, string> = {
+    ...stack,
+    LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'silent',
+    HTTP_PORT: '0',
+    DOMAIN_EVENTS_TOPIC: `${name}.domain-events`,
+    ALLOCATIONS_TOPIC: `${name}.allocations`,
+    IAPS_EVENTS_TOPIC: `${name}.iaps-events`,
+    DEAD_LETTER_TOPIC: `${name}.dead-letters`,
+    CONSUMER_GROUP_PREFIX: name,
+    TOPIC_PARTITIONS: '3',
+    ALLOCATIONS_QUEUE_URL: queue.queueUrl,
+    SQS_VISIBILITY_TIMEOUT_SECONDS: String(options.visibilityTimeoutSeconds ?? 30),
+    HMPPS_AUTH_URL: api.url,
+    HMPPS_AUTH_CLIENT_ID: api.clientId,
+    HMPPS_AUTH_CLIENT_SECRET: api.clientSecret,
+    DETAIL_URL_ALLOW_LIST: api.url,
+    DATABASE_URL: delius.url,
+    DATABASE_SCHEMA: delius.schema,
+    RETRY_MAX_ATTEMPTS: '4',
+    RETRY_INITIAL_DELAY_MS: '50',
+    RETRY_MAX_DELAY_MS: '400',
+    ...options.env,
+  };
+  const config: Config = loadConfig(env);
+  const observed: Observed[] = [];
+  const sourceOutcomes: SourceOutcome[] = [];
+  const children: ChildProcess[] = [];
+  let service: Service | undefined;
+  const stages = options.stages ?? ['connector', 'processor', 'sink'];
+  if (stages.length) {
+    service = await startService(config, stages, testLogger, {
+      onStageOutcome: (stage, outcome, message) => observed.push({ stage, outcome, message }),
+      onSourceOutcome: (outcome) => sourceOutcomes.push(outcome),
+    });
+  }
+  const { sns } = await awsClients();
+  const registry = createSchemaRegistry(config.SCHEMA_REGISTRY_URL);
+
+  const pipeline = {
+    config,
+    env,
+    queue,
+    api,
+    delius,
+    observed,
+    sourceOutcomes,
+    /** Publishes a domain event to the SNS topic, as Workforce would; resolves to the SNS MessageId. */
+    async publish(event: Record<string, unknown>): Promise<string> {
+      const { MessageId } = await sns.send(
+        new PublishCommand({
+          TopicArn: queue.topicArn,
+          Message: JSON.stringify(event),
+          MessageAttributes: { eventType: { DataType: 'String', StringValue: String(event['eventType']) } },
+        }),
+      );
+      if (!MessageId) throw new Error('SNS returned no MessageId');
+      return MessageId;
+    },
+    /** The domain event of an example message, its detail URL pointing at this test's Workload API. */
+    async exampleEvent(file: string): Promise<Record<string, unknown>> {
+      const envelope = await readExample<{ Message: string }>(file);
+      return JSON.parse(envelope.Message.replace('http://localhost:{wiremock.port}', api.url)) as Record<
+        string,
+        unknown
+      >;
+    },
+    async publishExample(file: string): Promise<string> {
+      return pipeline.publish(await pipeline.exampleEvent(file));
+    },
+    /** The stage outcome for the message with this SNS MessageId, once there is one. */
+    outcomeOf(stage: StageName, messageId: string): StageOutcome | undefined {
+      return observed.find(
+        (entry) => entry.stage === stage && entry.message.headers['message-id'] === messageId,
+      )?.outcome;
+    },
+    /** Every record on a topic so far, Avro values decoded; headers as strings. */
+    async readTopic(topic: string, expected: number, timeoutMs = 20_000) {
+      const kafka = await scope.kafka();
+      const consumer: Consumer = kafka.consumer({ groupId: uniqueName('reader') });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const records: {
+        key: string | undefined;
+        value: unknown;
+        raw: Buffer | null;
+        headers: Record<string, string>;
+        partition: number;
+      }[] = [];
+      const decode = async (message: KafkaMessage) => {
+        if (!message.value || message.value[0] !== 0) return message.value?.toString();
+        return registry.decode(message.value).catch(() => message.value?.toString());
+      };
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`read ${records.length} of ${expected} records on ${topic}`)),
+          timeoutMs,
+        );
+        if (expected === 0) {
+          clearTimeout(timer);
+          resolve();
+          return;
+        }
+        consumer
+          .run({
+            eachMessage: async ({ message, partition }) => {
+              const headers = Object.fromEntries(
+                Object.entries(message.headers ?? {}).map(([key, value]) => [key, String(value)]),
+              );
+              records.push({
+                key: message.key?.toString(),
+                value: await decode(message),
+                raw: message.value,
+                headers,
+                partition,
+              });
+              if (records.length >= expected) {
+                clearTimeout(timer);
+                resolve();
+              }
+            },
+          })
+          .catch(reject);
+      });
+      await consumer.disconnect();
+      return records;
+    },
+    /** Starts one stage as a separate process of the real entry point, with this pipeline's configuration. */
+    spawnStage(stage: StageName): ChildProcess {
+      const child = spawn(process.execPath, [path.join(rootDir, 'src', 'main.ts'), '--stage', stage], {
+        cwd: rootDir,
+        env: { ...process.env, ...env, LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn' },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      children.push(child);
+      return child;
+    },
+    async close() {
+      for (const child of children)
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await service?.stop();
+      await api.close();
+    },
+  };
+  return pipeline;
+}
+
+export type TestPipeline = Awaited<ReturnType<typeof testPipeline>>;
