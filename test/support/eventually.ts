@@ -5,13 +5,13 @@
 export async function eventually<T>(
   probe: () => Promise<T> | T,
   { timeoutMs = 30_000, intervalMs = 100 } = {},
-): Promise<T> {
+): Promise<Exclude<T, false>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const result = await probe();
-      if (result !== false) return result;
+      if (result !== false) return result as Exclude<T, false>;
       lastError = new Error('the condition was still false');
     } catch (error) {
       lastError = error;

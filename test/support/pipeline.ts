@@ -9,10 +9,18 @@ import type { SourceOutcome } from '../../src/connectors/sqs-source.ts';
 import { createSchemaRegistry } from '../../src/kafka/avro-schemas.ts';
 import type { StageOutcome } from '../../src/kafka/stage-outcome.ts';
 import type { IncomingMessage } from '../../src/kafka/stage-runner.ts';
-import { startWorkloadApi, type WorkloadApi } from '../../src/local/workload-api.ts';
+import { startWorkloadApi } from '../../src/local/workload-api.ts';
 import { examplesDir, readExample, testDeliusDatabase } from './delius.ts';
 import { testLogger, uniqueName, type TestScope } from './isolation.ts';
 import { awsClients, stackEnv } from './stack.ts';
+
+export interface TopicRecord {
+  readonly key: string | undefined;
+  readonly value: unknown;
+  readonly raw: Buffer | null;
+  readonly headers: Record<string, string>;
+  readonly partition: number;
+}
 
 export interface Observed {
   readonly stage: StageName;
@@ -117,56 +125,66 @@ export async function testPipeline(
         (entry) => entry.stage === stage && entry.message.headers['message-id'] === messageId,
       )?.outcome;
     },
-    /** Every record on a topic so far, Avro values decoded; headers as strings. */
-    async readTopic(topic: string, expected: number, timeoutMs = 20_000) {
+    /** Reads a topic from the start until `count` records have arrived that match `wanted`; Avro values decoded. */
+    async readTopic(
+      topic: string,
+      count: number,
+      wanted: (record: TopicRecord) => boolean = () => true,
+      timeoutMs = 20_000,
+    ) {
       const kafka = await scope.kafka();
       const consumer: Consumer = kafka.consumer({ groupId: uniqueName('reader') });
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
-      const records: {
-        key: string | undefined;
-        value: unknown;
-        raw: Buffer | null;
-        headers: Record<string, string>;
-        partition: number;
-      }[] = [];
-      const decode = async (message: KafkaMessage) => {
+      const matched: TopicRecord[] = [];
+      const decode = async (message: KafkaMessage): Promise<unknown> => {
         if (!message.value || message.value[0] !== 0) return message.value?.toString();
         return registry.decode(message.value).catch(() => message.value?.toString());
       };
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`read ${records.length} of ${expected} records on ${topic}`)),
-          timeoutMs,
-        );
-        if (expected === 0) {
-          clearTimeout(timer);
-          resolve();
-          return;
-        }
-        consumer
-          .run({
-            eachMessage: async ({ message, partition }) => {
-              const headers = Object.fromEntries(
-                Object.entries(message.headers ?? {}).map(([key, value]) => [key, String(value)]),
-              );
-              records.push({
-                key: message.key?.toString(),
-                value: await decode(message),
-                raw: message.value,
-                headers,
-                partition,
-              });
-              if (records.length >= expected) {
-                clearTimeout(timer);
-                resolve();
-              }
-            },
-          })
-          .catch(reject);
-      });
-      await consumer.disconnect();
-      return records;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          if (count === 0) return resolve();
+          const timer = setTimeout(
+            () => reject(new Error(`found ${matched.length} of ${count} records on ${topic}`)),
+            timeoutMs,
+          );
+          consumer
+            .run({
+              eachMessage: async ({ message, partition }) => {
+                const headers = Object.fromEntries(
+                  Object.entries(message.headers ?? {}).map(([key, value]) => [key, String(value)]),
+                );
+                const record = {
+                  key: message.key?.toString(),
+                  value: await decode(message),
+                  raw: message.value,
+                  headers,
+                  partition,
+                };
+                if (!wanted(record)) return;
+                matched.push(record);
+                if (matched.length >= count) {
+                  clearTimeout(timer);
+                  resolve();
+                }
+              },
+            })
+            .catch(reject);
+        });
+      } finally {
+        await consumer.disconnect();
+      }
+      return matched;
+    },
+    /** The dead-letter record of the message with this SNS MessageId. */
+    async deadLetterOf(messageId: string): Promise<TopicRecord> {
+      const [record] = await pipeline.readTopic(
+        pipeline.config.DEAD_LETTER_TOPIC,
+        1,
+        (candidate) => candidate.headers['message-id'] === messageId,
+      );
+      if (!record) throw new Error(`no dead letter for ${messageId}`);
+      return record;
     },
     /** Starts one stage as a separate process of the real entry point, with this pipeline's configuration. */
     spawnStage(stage: StageName): ChildProcess {
