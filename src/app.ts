@@ -104,6 +104,7 @@ export async function startService(
         deadLetterTopic: config.DEAD_LETTER_TOPIC,
         process: (message, context) => applyToDelius(message, deps, context),
         retry,
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
         // An unreachable database is an outage, not a bad message: wait for it rather than dead-letter everything.
         retryWithoutLimit: (error) => error.code === 'database-unavailable',
         logger,
@@ -143,6 +144,7 @@ export async function startService(
         deadLetterTopic: config.DEAD_LETTER_TOPIC,
         process: (message, context) => enrichAllocation(message, deps, context),
         retry,
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
         logger,
         metrics,
         onOutcome: (outcome, message) => hooks.onStageOutcome?.('processor', outcome, message),

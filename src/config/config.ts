@@ -32,6 +32,8 @@ export const configSchema = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).default('workforce-allocations-to-delius'),
   SCHEMA_REGISTRY_URL: z.url(),
   TOPIC_PARTITIONS: positiveInt.default(6),
+  /** How long a silent consumer keeps its partitions: after a crash, its partitions wait this long for another. */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
   DOMAIN_EVENTS_TOPIC: z.string().min(1).default('allocations.domain-events'),
   ALLOCATIONS_TOPIC: z.string().min(1).default('allocations.enriched'),
   IAPS_EVENTS_TOPIC: z.string().min(1).default('allocations.iaps-events'),

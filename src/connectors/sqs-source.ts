@@ -126,7 +126,7 @@ export interface SqsSource {
   stop(): Promise<void>;
 }
 
-/** Long-polls the queue until stopped; a batch's messages are handled concurrently. */
+/** Long-polls the queue until stopped. */
 export function startSqsSource(
   deps: SqsSourceDeps,
   hooks: { onOutcome?: (outcome: SourceOutcome) => void } = {},
@@ -163,12 +163,15 @@ export function startSqsSource(
       if (messages.length === 0) continue;
       const release = keepInvisible(messages, deps);
       try {
-        const outcomes = await Promise.all(messages.map((message) => handleSqsMessage(message, deps)));
-        for (const outcome of outcomes) {
+        // In receive order, one at a time: a CRN's messages reach Kafka in the order SQS gave them. After a
+        // failed publish the rest of the batch is left to SQS, so a later message cannot overtake it.
+        for (const message of messages) {
+          const outcome = await handleSqsMessage(message, deps);
           deps.metrics.messages.inc({ stage: 'connector', kind: 'unknown', outcome: outcome.status });
           if (outcome.status === 'invalid')
             deps.metrics.deadLetters.inc({ stage: 'connector', code: 'invalid-message' });
           hooks.onOutcome?.(outcome);
+          if (outcome.status === 'retry' || controller.signal.aborted) break;
         }
       } finally {
         release();

@@ -29,15 +29,23 @@ export function createSchemaRegistry(url: string): SchemaRegistry {
  * Registers a schema under a topic's value subject and returns its id. Registering the same schema again
  * returns the same id. BACKWARD compatibility lets consumers on the new schema read older records, which is
  * what replaying a topic after a schema change needs.
+ *
+ * Two processes starting together can race: the client first reads the subject's compatibility, and Apicurio
+ * answers NONE for a subject that exists but whose compatibility the first process has not set yet. The
+ * schema is then already there, so its id is looked up instead.
  */
 export async function registerValueSchema(
   registry: SchemaRegistry,
   topic: string,
   name: AvroSchemaName,
 ): Promise<number> {
-  const { id } = await registry.register(
-    { type: SchemaType.AVRO, schema: readAvroSchema(name) },
-    { subject: valueSubject(topic), compatibility: COMPATIBILITY.BACKWARD },
-  );
-  return id;
+  const schema = { type: SchemaType.AVRO, schema: readAvroSchema(name) } as const;
+  const subject = valueSubject(topic);
+  try {
+    const { id } = await registry.register(schema, { subject, compatibility: COMPATIBILITY.BACKWARD });
+    return id;
+  } catch (error) {
+    if ((error as Error).name !== 'ConfluentSchemaRegistryCompatibilityError') throw error;
+    return registry.getRegistryIdBySchema(subject, schema);
+  }
 }

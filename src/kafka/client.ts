@@ -9,7 +9,10 @@ function pinoLogCreator(logger: Logger): logCreator {
     ({ namespace, level, log }) => {
       const { message, ...fields } = log;
       const child = logger.child({ kafkajs: namespace });
-      switch (level) {
+      // kafkajs logs every error response of the protocol at ERROR, including those it handles itself by
+      // retrying or rejoining (a rebalance, a coordinator moving): WARN, so that ERROR means the service's own.
+      const effective = level === logLevel.ERROR && namespace === 'Connection' ? logLevel.WARN : level;
+      switch (effective) {
         case logLevel.ERROR:
           child.error(fields, message);
           break;

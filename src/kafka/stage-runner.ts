@@ -39,6 +39,7 @@ export interface StageRunnerOptions {
   /** Errors that are retried for as long as they last (an outage), instead of being dead-lettered. */
   readonly retryWithoutLimit?: (error: AppError) => boolean;
   readonly partitionsConsumedConcurrently?: number;
+  readonly sessionTimeoutMs?: number;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly onOutcome?: (outcome: StageOutcome, message: IncomingMessage) => void;
@@ -86,7 +87,8 @@ export async function startStageRunner(options: StageRunnerOptions): Promise<Sta
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
-    sessionTimeout: 30_000,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
   });
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     joined = true;

@@ -107,7 +107,7 @@ describe('the example messages through the whole pipeline', () => {
     );
 
     // Re-applied: the by-id person example re-emits the flag its allocation implies (at least once).
-    const iaps = await pipeline.readTopic(pipeline.config.IAPS_EVENTS_TOPIC, 4);
+    const iaps = await pipeline.readAll(pipeline.config.IAPS_EVENTS_TOPIC);
     const events = iaps.map((record) => ({ key: record.key, ...iapsEventRecordSchema.parse(record.value) }));
     const order = (event: { table: string }) =>
       ['IAPS_OFFENDER', 'IAPS_EVENT', 'IAPS_RQMNT'].indexOf(event.table);

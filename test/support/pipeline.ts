@@ -13,6 +13,7 @@ import { startWorkloadApi } from '../../src/local/workload-api.ts';
 import { examplesDir, readExample, testDeliusDatabase } from './delius.ts';
 import { testLogger, uniqueName, type TestScope } from './isolation.ts';
 import { awsClients, stackEnv } from './stack.ts';
+import { eventually } from './eventually.ts';
 
 export interface TopicRecord {
   readonly key: string | undefined;
@@ -69,6 +70,7 @@ export async function testPipeline(
     DATABASE_URL: delius.url,
     DATABASE_SCHEMA: delius.schema,
     RETRY_MAX_ATTEMPTS: '4',
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
     RETRY_INITIAL_DELAY_MS: '50',
     RETRY_MAX_DELAY_MS: '400',
     ...options.env,
@@ -176,6 +178,12 @@ export async function testPipeline(
       }
       return matched;
     },
+    /** Every record on a topic, up to its end offsets at the time of the call. */
+    async readAll(topic: string): Promise<TopicRecord[]> {
+      const ends = await (await scope.admin()).fetchTopicOffsets(topic);
+      const total = ends.reduce((sum, partition) => sum + Number(partition.high) - Number(partition.low), 0);
+      return pipeline.readTopic(topic, total);
+    },
     /** The dead-letter record of the message with this SNS MessageId. */
     async deadLetterOf(messageId: string): Promise<TopicRecord> {
       const [record] = await pipeline.readTopic(
@@ -185,6 +193,24 @@ export async function testPipeline(
       );
       if (!record) throw new Error(`no dead letter for ${messageId}`);
       return record;
+    },
+    /** Resolves once a stage's group has committed everything on its input topic. */
+    async caughtUp(stage: 'processor' | 'sink', timeoutMs = 60_000) {
+      const admin = await scope.admin();
+      const topic = stage === 'sink' ? config.ALLOCATIONS_TOPIC : config.DOMAIN_EVENTS_TOPIC;
+      const groupId = `${config.CONSUMER_GROUP_PREFIX}.${stage}`;
+      await eventually(
+        async () => {
+          const ends = await admin.fetchTopicOffsets(topic);
+          const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+          return ends.every(
+            (end) =>
+              committed?.partitions.find((entry) => entry.partition === end.partition)?.offset ===
+                end.offset || end.offset === '0',
+          );
+        },
+        { timeoutMs, intervalMs: 200 },
+      );
     },
     /** Starts one stage as a separate process of the real entry point, with this pipeline's configuration. */
     spawnStage(stage: StageName): ChildProcess {
