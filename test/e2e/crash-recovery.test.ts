@@ -83,7 +83,7 @@ describe('a stage killed mid-stream', () => {
       try {
         await seedPeople(pipeline, crns, withProgramme);
         const first = pipeline.spawnStage(stage);
-        await waitForGroupMembers(pipeline, await scope.admin(), groupIdOf(pipeline.config, stage), 1);
+        await waitForGroupMembers(await scope.admin(), groupIdOf(pipeline.config, stage), 1);
         await publishAll(pipeline);
         const { db } = pipeline.delius;
 

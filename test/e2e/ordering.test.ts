@@ -26,7 +26,7 @@ describe('ordering per CRN', () => {
       await seedPeople(pipeline, crns);
       pipeline.spawnStage('sink');
       pipeline.spawnStage('sink');
-      await waitForGroupMembers(pipeline, await scope.admin(), groupIdOf(pipeline.config, 'sink'), 2);
+      await waitForGroupMembers(await scope.admin(), groupIdOf(pipeline.config, 'sink'), 2);
 
       const rounds = 4;
       for (let n = 0; n < rounds; n += 1) {

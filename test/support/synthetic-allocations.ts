@@ -1,7 +1,9 @@
+import type { Admin } from 'kafkajs';
 import { Op } from 'sequelize';
 import { firstGeneratedId } from '../../src/delius/dialect.ts';
 import type { DeliusDb } from '../../src/delius/delius-db.ts';
 import { fixtureStart, unallocated } from '../../src/delius/schema/example-data.ts';
+import { eventually } from './eventually.ts';
 import type { TestPipeline } from './pipeline.ts';
 
 export type SyntheticKind = 'PERSON' | 'EVENT';
@@ -55,14 +57,8 @@ export async function writtenManagers(db: DeliusDb): Promise<number> {
   return (await db.models.PersonManager.count({ where })) + (await db.models.EventManager.count({ where }));
 }
 
-/** Waits until every process of a stage has joined its consumer group. */
-export async function waitForGroupMembers(
-  pipeline: TestPipeline,
-  admin: import('kafkajs').Admin,
-  groupId: string,
-  members: number,
-) {
-  const { eventually } = await import('./eventually.ts');
+/** Waits until `members` processes of a stage have joined its consumer group and it is stable. */
+export async function waitForGroupMembers(admin: Admin, groupId: string, members: number): Promise<void> {
   await eventually(
     async () => {
       const { groups } = await admin.describeGroups([groupId]);
@@ -70,5 +66,4 @@ export async function waitForGroupMembers(
     },
     { timeoutMs: 60_000, intervalMs: 250 },
   );
-  void pipeline;
 }
