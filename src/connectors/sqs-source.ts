@@ -99,7 +99,7 @@ export async function handleSqsMessage(message: Message, deps: SqsSourceDeps): P
  * Keeps the messages of a batch invisible while they are in hand (for example while Kafka is slow to
  * acknowledge), instead of letting SQS hand them to another poller: renews at half the visibility timeout.
  */
-function keepInvisible(messages: readonly Message[], deps: SqsSourceDeps): () => void {
+export function keepInvisible(messages: readonly Message[], deps: SqsSourceDeps): () => void {
   const timer = setInterval(
     () => {
       const entries = messages.map((message, index) => ({

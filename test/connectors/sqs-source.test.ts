@@ -1,0 +1,201 @@
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import type { Producer } from 'kafkajs';
+import {
+  handleSqsMessage,
+  keepInvisible,
+  startSqsSource,
+  type SqsSourceDeps,
+} from '../../src/connectors/sqs-source.ts';
+import { domainEventRecordSchema } from '../../src/domain/topic-records.ts';
+import { createSchemaRegistry } from '../../src/kafka/avro-schemas.ts';
+import { avroSerde } from '../../src/kafka/serde.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { readExample } from '../support/delius.ts';
+import { eventually } from '../support/eventually.ts';
+import { testLogger, testScope, uniqueName } from '../support/isolation.ts';
+import { consumeCount } from '../support/kafka.ts';
+import { awsClients, requireEnv, stackEnv } from '../support/stack.ts';
+
+describe('the SQS source connector', () => {
+  const scope = testScope('connector');
+  let producer: Producer;
+  afterAll(async () => {
+    await producer.disconnect();
+    await scope.close();
+  });
+
+  async function setup(options: { maxReceiveCount?: number; visibilityTimeoutSeconds?: number } = {}) {
+    const { sqs } = await awsClients();
+    const queue = await scope.allocationsQueue(options);
+    const topic = await scope.topic({ partitions: 3 });
+    const registry = createSchemaRegistry(requireEnv(await stackEnv(), 'SCHEMA_REGISTRY_URL'));
+    const serde = avroSerde(registry);
+    await serde.register(topic, 'domain-event');
+    producer ??= (await scope.kafka()).producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const deps: SqsSourceDeps = {
+      sqs,
+      queueUrl: queue.queueUrl,
+      producer,
+      serde,
+      topic,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+      logger: testLogger,
+      metrics: createMetrics(),
+    };
+    const send = (body: string) =>
+      sqs.send(new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: body }));
+    const receive = async (waitSeconds = 5): Promise<Message | undefined> =>
+      (
+        await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queue.queueUrl,
+            WaitTimeSeconds: waitSeconds,
+            MaxNumberOfMessages: 1,
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+          }),
+        )
+      ).Messages?.[0];
+    const inQueue = async () => {
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queue.queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return (
+        Number(Attributes?.['ApproximateNumberOfMessages']) +
+        Number(Attributes?.['ApproximateNumberOfMessagesNotVisible'])
+      );
+    };
+    return { sqs, queue, topic, registry, deps, send, receive, inQueue };
+  }
+
+  it('publishes a full SNS envelope to Kafka keyed by CRN, then deletes it from the queue', async () => {
+    const { deps, send, receive, inQueue, topic, registry } = await setup();
+    await send(JSON.stringify(await readExample('person-allocation-message.json')));
+    const message = await receive();
+    expect(await handleSqsMessage(message ?? {}, deps)).toEqual({
+      status: 'published',
+      crn: 'T123456',
+      eventType: 'person.community.manager.allocated',
+    });
+    expect(await inQueue()).toBe(0);
+
+    const consumer = (await scope.kafka()).consumer({ groupId: uniqueName('connector-reader') });
+    await consumer.connect();
+    const [record] = await consumeCount(consumer, topic, 1);
+    await consumer.disconnect();
+    expect(record?.key).toBe('T123456');
+    expect(domainEventRecordSchema.parse(await registry.decode(record?.value as Buffer))).toMatchObject({
+      messageId: '6d22873b-2c2e-561f-9ef2-dc606061fcd8',
+      eventType: 'person.community.manager.allocated',
+      crn: 'T123456',
+      detailUrl: 'http://localhost:{wiremock.port}/allocation/person/allocate-new-person-manager',
+      publishedAt: Date.parse('2022-07-27T14:22:07.721Z'),
+      additionalInformation: '{"allocationId":"4880d097-ea80-4492-bdb7-86228cdf29ef"}',
+    });
+  });
+
+  it('accepts the cut-down envelope of the examples', async () => {
+    const { deps, send, receive } = await setup();
+    await send(JSON.stringify(await readExample('event-allocation-message.json')));
+    expect(await handleSqsMessage((await receive()) ?? {}, deps)).toMatchObject({
+      status: 'published',
+      crn: 'X123456',
+    });
+  });
+
+  it('acknowledges an event without detailUrl and publishes nothing (M2)', async () => {
+    const { deps, send, receive, inQueue } = await setup();
+    await send(
+      JSON.stringify({ Message: JSON.stringify({ eventType: 'event.manager.allocated', version: 1 }) }),
+    );
+    expect(await handleSqsMessage((await receive()) ?? {}, deps)).toEqual({
+      status: 'ignored',
+      reason: 'no detailUrl',
+    });
+    expect(await inQueue()).toBe(0);
+  });
+
+  it('leaves a body that is not JSON, or not a domain event, to the redrive: it ends on the dead-letter queue', async () => {
+    const { deps, send, sqs, queue } = await setup({ maxReceiveCount: 2 });
+    const outcomes: string[] = [];
+    const source = startSqsSource(deps, {
+      onOutcome: (outcome) => outcomes.push(outcome.status === 'invalid' ? outcome.reason : outcome.status),
+    });
+    try {
+      await send('{"Message": "not an event');
+      await send(JSON.stringify({ Message: JSON.stringify({ version: 1 }) }));
+      // Each receive hides what it returns, so what the polls have seen is gathered.
+      const seen = new Map<string, Message>();
+      const deadLetters = await eventually(
+        async () => {
+          const { Messages = [] } = await sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: queue.deadLetterQueueUrl,
+              MaxNumberOfMessages: 10,
+              WaitTimeSeconds: 1,
+            }),
+          );
+          for (const message of Messages) seen.set(message.MessageId ?? '', message);
+          return seen.size === 2 ? [...seen.values()] : false;
+        },
+        { timeoutMs: 30_000 },
+      );
+      expect(deadLetters.map((message) => message.Body).sort()).toEqual(
+        [JSON.stringify({ Message: JSON.stringify({ version: 1 }) }), '{"Message": "not an event'].sort(),
+      );
+      expect(outcomes.some((reason) => reason.startsWith('not JSON'))).toBe(true);
+      expect(
+        outcomes.some(
+          (reason) => reason.startsWith('not an HMPPS domain event') && reason.includes('eventType'),
+        ),
+      ).toBe(true);
+    } finally {
+      await source.stop();
+    }
+  });
+
+  it('keeps a message in the queue when Kafka does not acknowledge it', async () => {
+    const { deps, send, receive, inQueue } = await setup();
+    const unacknowledging = (await scope.kafka()).producer({
+      retry: { retries: 0 },
+      allowAutoTopicCreation: false,
+    });
+    await unacknowledging.connect();
+    try {
+      await send(JSON.stringify(await readExample('event-allocation-message.json')));
+      const outcome = await handleSqsMessage((await receive()) ?? {}, {
+        ...deps,
+        producer: unacknowledging,
+        topic: uniqueName('missing-topic'),
+      });
+      expect(outcome.status).toBe('retry');
+      expect(await inQueue()).toBe(1);
+    } finally {
+      await unacknowledging.disconnect();
+    }
+  });
+
+  it('keeps a message it is still working on invisible to other pollers', async () => {
+    const { deps, send, receive } = await setup({ visibilityTimeoutSeconds: 1 });
+    await send(JSON.stringify(await readExample('event-allocation-message.json')));
+    const message = await receive();
+    expect(message).toBeDefined();
+    const release = keepInvisible([message as Message], { ...deps, visibilityTimeoutSeconds: 1 });
+    try {
+      // Three seconds of polling, three visibility timeouts: the renewals keep it from being received again.
+      const deadline = Date.now() + 3_000;
+      while (Date.now() < deadline) expect(await receive(1)).toBeUndefined();
+    } finally {
+      release();
+    }
+    expect((await eventually(() => receive(1)))?.MessageId).toBe(message?.MessageId);
+  });
+});
