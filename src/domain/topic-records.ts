@@ -136,7 +136,11 @@ export function allocationDetailOf(record: AllocationRecord): AllocationDetail {
     REQUIREMENT: { eventNumber: record.eventNumber, requirementId: record.requirementId },
     LICENCE_CONDITION: { eventNumber: record.eventNumber, licenceConditionId: record.licenceConditionId },
   }[record.kind];
-  const allocation = parseAllocationDetail({ ...common, ...byKind });
+  // Optional fields that were absent in the detail travel as null; leave them absent again.
+  const present = Object.fromEntries(
+    Object.entries({ ...common, ...byKind }).filter(([, value]) => value !== null),
+  );
+  const allocation = parseAllocationDetail(present);
   if (allocation.kind !== record.kind)
     throw new Error(`record of kind ${record.kind} holds a ${allocation.kind} detail`);
   return allocation;

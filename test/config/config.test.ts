@@ -1,0 +1,49 @@
+import { ConfigError, loadConfig, redactedConfig } from '../../src/config/config.ts';
+
+const minimal = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
+  ALLOCATIONS_QUEUE_URL: 'http://127.0.0.1:4566/000000000000/workforce-allocations-events',
+  HMPPS_AUTH_URL: 'http://127.0.0.1:9090',
+  HMPPS_AUTH_CLIENT_ID: 'workforce-allocations-to-delius',
+  HMPPS_AUTH_CLIENT_SECRET: 'a-secret',
+  DETAIL_URL_ALLOW_LIST: 'http://127.0.0.1:9090, https://workforce-allocations.hmpps.service.justice.gov.uk/',
+};
+
+describe('configuration', () => {
+  it('applies defaults and normalises lists', () => {
+    const config = loadConfig(minimal);
+    expect(config.KAFKA_BROKERS).toEqual(['127.0.0.1:9092']);
+    expect(config.DETAIL_URL_ALLOW_LIST).toEqual([
+      'http://127.0.0.1:9090',
+      'https://workforce-allocations.hmpps.service.justice.gov.uk',
+    ]);
+    expect(config.TOPIC_PARTITIONS).toBe(6);
+    expect(config.DATABASE_URL).toBe('sqlite:.infra/delius.sqlite');
+  });
+
+  it('fails with one line naming each missing or malformed variable', () => {
+    const { HMPPS_AUTH_CLIENT_SECRET: _secret, ...withoutSecret } = minimal;
+    expect(() =>
+      loadConfig({ ...withoutSecret, TOPIC_PARTITIONS: 'many', DATABASE_URL: 'mysql://x' }),
+    ).toThrow(ConfigError);
+    try {
+      loadConfig({ ...withoutSecret, TOPIC_PARTITIONS: 'many', DATABASE_URL: 'mysql://x' });
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).not.toContain('\n');
+      expect(message).toContain('HMPPS_AUTH_CLIENT_SECRET is required');
+      expect(message).toContain('TOPIC_PARTITIONS');
+      expect(message).toContain('DATABASE_URL: oracle:, postgres: or sqlite: URL');
+    }
+  });
+
+  it('never shows secrets', () => {
+    const shown = JSON.stringify(
+      redactedConfig(loadConfig({ ...minimal, DATABASE_URL: 'oracle://delius:hunter2@db:1521/DNDA' })),
+    );
+    expect(shown).not.toContain('a-secret');
+    expect(shown).not.toContain('hunter2');
+    expect(shown).toContain('oracle://delius:[redacted]@db:1521/DNDA');
+  });
+});
