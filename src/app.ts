@@ -1,6 +1,6 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Sequelize } from 'sequelize';
-import { createSqsClient } from './aws/clients.ts';
+import { createSqsClient, type AwsSettings } from './aws/clients.ts';
 import type { Config, StageName } from './config/config.ts';
 import { startSqsSource, type SourceOutcome, type SqsSource } from './connectors/sqs-source.ts';
 import { createSequelize } from './db/sequelize.ts';
@@ -32,6 +32,15 @@ export interface Service {
   /** Each running stage's own view: joined its group (Kafka stages), or polling (connector). */
   stageReadiness(): Record<string, boolean>;
   stop(): Promise<void>;
+}
+
+export function awsSettings(config: Config): AwsSettings {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = config;
+  return {
+    region: config.AWS_REGION,
+    endpoint: config.AWS_ENDPOINT_URL,
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+  };
 }
 
 export const groupIdOf = (config: Config, stage: StageName) => `${config.CONSUMER_GROUP_PREFIX}.${stage}`;
@@ -156,7 +165,7 @@ export async function startService(
       await serde.register(config.DOMAIN_EVENTS_TOPIC, 'domain-event');
       const source: SqsSource = startSqsSource(
         {
-          sqs: createSqsClient({ region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }),
+          sqs: createSqsClient(awsSettings(config)),
           queueUrl: config.ALLOCATIONS_QUEUE_URL,
           producer,
           serde,

@@ -42,6 +42,9 @@ export const configSchema = z.object({
 
   AWS_REGION: z.string().min(1).default('eu-west-2'),
   AWS_ENDPOINT_URL: z.url().optional(),
+  /** Static credentials, for local emulators only; in AWS leave them unset and the default chain (IRSA) applies. */
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   ALLOCATIONS_QUEUE_URL: z.url(),
   SQS_VISIBILITY_TIMEOUT_SECONDS: positiveInt.default(30),
 
@@ -93,5 +96,10 @@ export function redactedConfig(config: Config): Record<string, unknown> {
   const url = config.DATABASE_URL.includes('@')
     ? config.DATABASE_URL.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:[redacted]@')
     : config.DATABASE_URL;
-  return { ...config, HMPPS_AUTH_CLIENT_SECRET: '[redacted]', DATABASE_URL: url };
+  return {
+    ...config,
+    HMPPS_AUTH_CLIENT_SECRET: '[redacted]',
+    ...(config.AWS_SECRET_ACCESS_KEY ? { AWS_SECRET_ACCESS_KEY: '[redacted]' } : {}),
+    DATABASE_URL: url,
+  };
 }

@@ -77,13 +77,22 @@ export async function testPipeline(
   };
   const config: Config = loadConfig(env);
   const observed: Observed[] = [];
+  const waiters: { stage: StageName; messageId: string; resolve: (outcome: StageOutcome) => void }[] = [];
   const sourceOutcomes: SourceOutcome[] = [];
   const children: ChildProcess[] = [];
   let service: Service | undefined;
   const stages = options.stages ?? ['connector', 'processor', 'sink'];
   if (stages.length) {
     service = await startService(config, stages, testLogger, {
-      onStageOutcome: (stage, outcome, message) => observed.push({ stage, outcome, message }),
+      onStageOutcome: (stage, outcome, message) => {
+        observed.push({ stage, outcome, message });
+        for (const waiter of waiters.filter(
+          (entry) => entry.stage === stage && entry.messageId === message.headers['message-id'],
+        )) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(outcome);
+        }
+      },
       onSourceOutcome: (outcome) => sourceOutcomes.push(outcome),
     });
   }
@@ -120,6 +129,12 @@ export async function testPipeline(
     },
     async publishExample(file: string): Promise<string> {
       return pipeline.publish(await pipeline.exampleEvent(file));
+    },
+    /** Resolves with the stage outcome for the message with this SNS MessageId, as soon as there is one. */
+    outcomeFor(stage: StageName, messageId: string): Promise<StageOutcome> {
+      const known = pipeline.outcomeOf(stage, messageId);
+      if (known) return Promise.resolve(known);
+      return new Promise((resolve) => waiters.push({ stage, messageId, resolve }));
     },
     /** The stage outcome for the message with this SNS MessageId, once there is one. */
     outcomeOf(stage: StageName, messageId: string): StageOutcome | undefined {
