@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Sequelize } from 'sequelize';
 import { createSqsClient, type AwsSettings } from './aws/clients.ts';
-import type { Config, StageName } from './config/config.ts';
+import { redactedConfig, type Config, type StageName } from './config/config.ts';
 import { startSqsSource, type SourceOutcome, type SqsSource } from './connectors/sqs-source.ts';
 import { createSequelize } from './db/sequelize.ts';
 import { openDeliusDb } from './delius/delius-db.ts';
@@ -11,6 +13,8 @@ import { avroSerde } from './kafka/serde.ts';
 import type { StageOutcome } from './kafka/stage-outcome.ts';
 import { startStageRunner, type IncomingMessage, type StageRunner } from './kafka/stage-runner.ts';
 import { ensureTopics } from './kafka/topics.ts';
+import { startOperationsServer, type ReadinessCheck } from './http/server.ts';
+import { consumerLag } from './observability/lag.ts';
 import type { Logger } from './logging/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { enrichAllocation } from './processors/enrich-allocation.ts';
@@ -31,6 +35,8 @@ export interface Service {
   readonly sequelize: Sequelize | undefined;
   /** Each running stage's own view: joined its group (Kafka stages), or polling (connector). */
   stageReadiness(): Record<string, boolean>;
+  /** The port of the operations endpoints (health, metrics, info). */
+  readonly httpPort: number;
   stop(): Promise<void>;
 }
 
@@ -49,12 +55,18 @@ export const groupIdOf = (config: Config, stage: StageName) => `${config.CONSUME
  * The composition root: builds every client once from the configuration and starts the chosen stages. Each
  * stage is its own consumer group, so more processes of a stage share its partitions.
  */
+const packageInfo = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  name: string;
+  version: string;
+};
+
 export async function startService(
   config: Config,
   stages: readonly StageName[],
   logger: Logger,
   hooks: ServiceHooks = {},
 ): Promise<Service> {
+  const startedAt = new Date().toISOString();
   const metrics = createMetrics();
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID }, logger);
   const admin = kafka.admin();
@@ -186,8 +198,61 @@ export async function startService(
     throw error;
   }
 
+  const checks: Record<string, ReadinessCheck> = {
+    kafka: async () => (await admin.describeCluster()).brokers.length > 0,
+    schemaRegistry: async () =>
+      (await fetch(`${config.SCHEMA_REGISTRY_URL}/subjects`, { signal: AbortSignal.timeout(2_000) })).ok,
+  };
+  if (stages.includes('connector')) {
+    const sqs = createSqsClient(awsSettings(config));
+    checks['sqs'] = async () => {
+      await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: config.ALLOCATIONS_QUEUE_URL,
+          AttributeNames: ['QueueArn'],
+        }),
+      );
+      return true;
+    };
+  }
+  if (sequelize) {
+    const database = sequelize;
+    checks['database'] = async () => {
+      await database.authenticate();
+      return true;
+    };
+  }
+  for (const stage of Object.keys(readiness))
+    checks[`${stage}Stage`] = () => Promise.resolve(readiness[stage]?.() ?? false);
+
+  const consumerStages = stages.filter((stage): stage is 'processor' | 'sink' => stage !== 'connector');
+  const operations = await startOperationsServer({
+    port: config.HTTP_PORT,
+    metrics,
+    checks,
+    logger,
+    info: () => ({
+      name: packageInfo.name,
+      version: packageInfo.version,
+      stages,
+      pid: process.pid,
+      startedAt,
+      config: redactedConfig(config),
+    }),
+    async beforeScrape() {
+      for (const stage of consumerStages) {
+        const topic = stage === 'sink' ? config.ALLOCATIONS_TOPIC : config.DOMAIN_EVENTS_TOPIC;
+        for (const partition of await consumerLag(admin, groupIdOf(config, stage), topic)) {
+          metrics.consumerLag.set({ stage, topic, partition: String(partition.partition) }, partition.lag);
+        }
+      }
+    },
+  });
+  stops.unshift(() => operations.close());
+
   let stopping: Promise<void> | undefined;
   return {
+    httpPort: operations.port,
     stages,
     metrics,
     kafka,

@@ -23,7 +23,7 @@ try {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const service = await startService(config, stages, logger);
-  logger.info({ stages, pid: process.pid }, 'started');
+  logger.info({ stages, pid: process.pid, httpPort: service.httpPort }, 'started');
 
   let signals = 0;
   const shutdown = (signal: NodeJS.Signals) => {

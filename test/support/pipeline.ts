@@ -40,6 +40,8 @@ export async function testPipeline(
     env?: Record<string, string>;
     maxReceiveCount?: number;
     visibilityTimeoutSeconds?: number;
+    /** The service reaches the database through another URL (a proxy), fixtures still directly. */
+    databaseVia?: (url: string) => string;
   } = {},
 ) {
   const stack = await stackEnv();
@@ -67,7 +69,7 @@ export async function testPipeline(
     HMPPS_AUTH_CLIENT_ID: api.clientId,
     HMPPS_AUTH_CLIENT_SECRET: api.clientSecret,
     DETAIL_URL_ALLOW_LIST: api.url,
-    DATABASE_URL: delius.url,
+    DATABASE_URL: options.databaseVia ? options.databaseVia(delius.url) : delius.url,
     DATABASE_SCHEMA: delius.schema,
     RETRY_MAX_ATTEMPTS: '4',
     KAFKA_SESSION_TIMEOUT_MS: '6000',
@@ -102,6 +104,7 @@ export async function testPipeline(
   const pipeline = {
     config,
     env,
+    service,
     queue,
     api,
     delius,

@@ -1,0 +1,89 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../logging/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+
+/** A dependency's answer to "can you serve?": checked with a time limit. */
+export type ReadinessCheck = () => Promise<boolean>;
+
+export interface OperationsServerOptions {
+  readonly port: number;
+  readonly metrics: Metrics;
+  readonly checks: Readonly<Record<string, ReadinessCheck>>;
+  readonly info: () => Record<string, unknown>;
+  /** Runs before each scrape, to refresh gauges that are costly to keep current (consumer lag). */
+  readonly beforeScrape?: () => Promise<void>;
+  readonly logger: Logger;
+}
+
+export interface OperationsServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const checkTimeoutMs = 2_000;
+
+async function runCheck(check: ReadinessCheck): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), checkTimeoutMs);
+  });
+  try {
+    return await Promise.race([check().catch(() => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * `/health/liveness` (the process answers), `/health/readiness` (every dependency answers and every stage's
+ * consumers have joined; 503 otherwise, with which check failed), `/metrics` (Prometheus) and `/info`.
+ */
+export async function startOperationsServer(options: OperationsServerOptions): Promise<OperationsServer> {
+  const server: Server = createServer((request, response) => {
+    const { pathname } = new URL(request.url ?? '/', 'http://localhost');
+    const json = (status: number, body: unknown) =>
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const handle = async () => {
+      switch (pathname) {
+        case '/health/liveness':
+        case '/health':
+          return json(200, { status: 'UP' });
+        case '/health/readiness': {
+          const results = Object.fromEntries(
+            await Promise.all(
+              Object.entries(options.checks).map(
+                async ([name, check]) => [name, (await runCheck(check)) ? 'UP' : 'DOWN'] as const,
+              ),
+            ),
+          );
+          const up = Object.values(results).every((status) => status === 'UP');
+          return json(up ? 200 : 503, { status: up ? 'UP' : 'DOWN', checks: results });
+        }
+        case '/metrics':
+          await options.beforeScrape?.().catch((error: unknown) => {
+            options.logger.warn({ error: (error as Error).message }, 'could not refresh the consumer lag');
+          });
+          response.writeHead(200, { 'content-type': options.metrics.registry.contentType });
+          return response.end(await options.metrics.registry.metrics());
+        case '/info':
+          return json(200, options.info());
+        default:
+          return json(404, { status: 404, message: `no such endpoint: ${pathname}` });
+      }
+    };
+    handle().catch((error: unknown) => {
+      options.logger.error({ error: (error as Error).message, pathname }, 'operations endpoint failed');
+      if (!response.headersSent) json(500, { status: 500 });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port, resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
