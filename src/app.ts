@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import kafkajs, { type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { Sequelize } from 'sequelize';
 import { createSqsClient, type AwsSettings } from './aws/clients.ts';
 import { redactedConfig, type Config, type StageName } from './config/config.ts';
@@ -60,6 +60,8 @@ const packageInfo = JSON.parse(readFileSync(new URL('../package.json', import.me
   version: string;
 };
 
+const { Partitioners } = kafkajs;
+
 export async function startService(
   config: Config,
   stages: readonly StageName[],
@@ -85,10 +87,12 @@ export async function startService(
 
   const serde = avroSerde(createSchemaRegistry(config.SCHEMA_REGISTRY_URL));
   // Idempotent: a retried send never writes a record twice; one request in flight keeps each key in order.
+  // The default partitioner is murmur2, as Java clients use: a CRN lands on the same partition whoever writes it.
   const producer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
   });
   await producer.connect();
 
@@ -126,6 +130,8 @@ export async function startService(
         process: (message, context) => applyToDelius(message, deps, context),
         retry,
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+        // SQLite serialises writers, and Sequelize opens a connection per transaction: one partition at a time.
+        partitionsConsumedConcurrently: database.getDialect() === 'sqlite' ? 1 : config.PARTITION_CONCURRENCY,
         // An unreachable database is an outage, not a bad message: wait for it rather than dead-letter everything.
         retryWithoutLimit: (error) => error.code === 'database-unavailable',
         logger,
@@ -166,6 +172,7 @@ export async function startService(
         process: (message, context) => enrichAllocation(message, deps, context),
         retry,
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+        partitionsConsumedConcurrently: config.PARTITION_CONCURRENCY,
         logger,
         metrics,
         onOutcome: (outcome, message) => hooks.onStageOutcome?.('processor', outcome, message),
@@ -183,6 +190,7 @@ export async function startService(
           serde,
           topic: config.DOMAIN_EVENTS_TOPIC,
           visibilityTimeoutSeconds: config.SQS_VISIBILITY_TIMEOUT_SECONDS,
+          waitTimeSeconds: config.SQS_WAIT_TIME_SECONDS,
           logger: logger.child({ stage: 'connector' }),
           metrics,
         },

@@ -33,6 +33,8 @@ export const configSchema = z.object({
   SCHEMA_REGISTRY_URL: z.url(),
   TOPIC_PARTITIONS: positiveInt.default(6),
   /** How long a silent consumer keeps its partitions: after a crash, its partitions wait this long for another. */
+  /** Partitions a process works on at once (each in order); more processes share the partitions. */
+  PARTITION_CONCURRENCY: positiveInt.default(4),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
   DOMAIN_EVENTS_TOPIC: z.string().min(1).default('allocations.domain-events'),
   ALLOCATIONS_TOPIC: z.string().min(1).default('allocations.enriched'),
@@ -47,6 +49,8 @@ export const configSchema = z.object({
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   ALLOCATIONS_QUEUE_URL: z.url(),
   SQS_VISIBILITY_TIMEOUT_SECONDS: positiveInt.default(30),
+  /** Long-poll wait (1–20 s): the longest a shutdown waits for the connector's receive in flight. */
+  SQS_WAIT_TIME_SECONDS: z.coerce.number().int().min(1).max(20).default(20),
 
   HMPPS_AUTH_URL: z.url(),
   HMPPS_AUTH_CLIENT_ID: z.string().min(1),

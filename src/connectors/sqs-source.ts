@@ -27,6 +27,8 @@ export interface SqsSourceDeps {
   readonly serde: AvroSerde;
   readonly topic: string;
   readonly visibilityTimeoutSeconds: number;
+  /** Long-poll wait; also the longest a stop waits for the receive in flight. */
+  readonly waitTimeSeconds: number;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -126,7 +128,11 @@ export interface SqsSource {
   stop(): Promise<void>;
 }
 
-/** Long-polls the queue until stopped. */
+/**
+ * Long-polls the queue until stopped. A stop lets the receive in flight finish and handles what it returned:
+ * a receive abandoned half-way can still take messages on the SQS side, which would then stay invisible for
+ * the whole visibility timeout before anyone else could have them.
+ */
 export function startSqsSource(
   deps: SqsSourceDeps,
   hooks: { onOutcome?: (outcome: SourceOutcome) => void } = {},
@@ -141,12 +147,11 @@ export function startSqsSource(
           new ReceiveMessageCommand({
             QueueUrl: deps.queueUrl,
             MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 20,
+            WaitTimeSeconds: deps.waitTimeSeconds,
             VisibilityTimeout: deps.visibilityTimeoutSeconds,
             MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
             MessageAttributeNames: ['All'],
           }),
-          { abortSignal: controller.signal },
         );
         messages = received.Messages ?? [];
         healthy = true;
@@ -171,7 +176,7 @@ export function startSqsSource(
           if (outcome.status === 'invalid')
             deps.metrics.deadLetters.inc({ stage: 'connector', code: 'invalid-message' });
           hooks.onOutcome?.(outcome);
-          if (outcome.status === 'retry' || controller.signal.aborted) break;
+          if (outcome.status === 'retry') break;
         }
       } finally {
         release();

@@ -14,7 +14,13 @@ export interface OutgoingRecord {
  * commit (applied, duplicate, ignored); wait and try again (retry); publish to the dead-letter topic, then
  * commit (dead-letter). Logs, metrics and tests all read the same value.
  */
-export type StageOutcome = { readonly kind?: AllocationKind; readonly crn?: string | null } & (
+export type StageOutcome = {
+  readonly kind?: AllocationKind;
+  readonly crn?: string | null;
+  /** Who the allocation is to, for people reading the outcome. */
+  readonly staffCode?: string;
+  readonly teamCode?: string;
+} & (
   | { readonly status: 'applied'; readonly produce?: readonly OutgoingRecord[] }
   | { readonly status: 'duplicate'; readonly produce?: readonly OutgoingRecord[] }
   | {

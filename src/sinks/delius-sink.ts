@@ -47,7 +47,12 @@ export async function applyToDelius(
     };
   }
   const outcome = await applyAllocation(deps.delius, { ...allocation, messageCrn: record.crn ?? undefined });
-  const subject = { kind: outcome.kind, crn: outcome.crn ?? allocationKey(record) };
+  const subject = {
+    kind: outcome.kind,
+    crn: outcome.crn ?? allocationKey(record),
+    staffCode: record.staffCode,
+    teamCode: record.teamCode,
+  };
 
   const iapsEvents = async (flags: readonly IapsFlag[]): Promise<OutgoingRecord[]> => {
     const crn = outcome.crn ?? allocationKey(record);

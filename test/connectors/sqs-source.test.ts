@@ -45,6 +45,7 @@ describe('the SQS source connector', () => {
       serde,
       topic,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+      waitTimeSeconds: 1,
       logger: testLogger,
       metrics: createMetrics(),
     };

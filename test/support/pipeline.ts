@@ -73,6 +73,7 @@ export async function testPipeline(
     DATABASE_SCHEMA: delius.schema,
     RETRY_MAX_ATTEMPTS: '4',
     KAFKA_SESSION_TIMEOUT_MS: '6000',
+    SQS_WAIT_TIME_SECONDS: '1',
     RETRY_INITIAL_DELAY_MS: '50',
     RETRY_MAX_DELAY_MS: '400',
     ...options.env,

@@ -1,0 +1,166 @@
+// `npm run dev [-- --send-examples] [-- --database path.sqlite]`: the whole service on the local default stack.
+// Starts the stack (Kafka, Apicurio, fauxqs; downloads cached), an embedded SQLite Delius with reference data
+// and sample people, the local Workload API and HMPPS Auth, and the pipeline; prints each allocation's outcome.
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { awsSettings, startService } from '../src/app.ts';
+import { createSnsClient } from '../src/aws/clients.ts';
+import { ConfigError, loadConfig, stageNames } from '../src/config/config.ts';
+import { createSequelize } from '../src/db/sequelize.ts';
+import { buildDeliusSchema } from '../src/delius/schema/build-schema.ts';
+import { seedExampleData } from '../src/delius/schema/example-data.ts';
+import { seedReferenceData } from '../src/delius/schema/reference-data.ts';
+import type { StageOutcome } from '../src/kafka/stage-outcome.ts';
+import { startWorkloadApi } from '../src/local/workload-api.ts';
+import { createLogger } from '../src/logging/logger.ts';
+import { silenceKafkajsNegativeTimeoutWarning } from '../src/runtime/known-warnings.ts';
+import { exampleMessages, examplesDir, readExampleEvent } from './examples.ts';
+import { rootDir } from './paths.ts';
+import { stackUp } from './stack.ts';
+
+silenceKafkajsNegativeTimeoutWarning();
+const { values } = parseArgs({
+  options: {
+    'send-examples': { type: 'boolean', default: false },
+    database: { type: 'string', default: path.join(rootDir, '.infra', 'delius.sqlite') },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log(`usage: npm run dev [-- --send-examples] [-- --database FILE]
+
+  --send-examples   publish every example allocation event of ../shared/spec/examples through SNS
+  --database FILE   the SQLite Delius to use (default .infra/delius.sqlite); created with sample people if new
+
+Stop with Ctrl-C. Environment variables override any setting (see the README's configuration table).`);
+  process.exit(0);
+}
+
+const say = (line: string) => console.log(line);
+const icons: Record<StageOutcome['status'], string> = {
+  applied: '✔',
+  duplicate: '=',
+  ignored: '·',
+  retry: '↻',
+  'dead-letter': '✘',
+};
+
+async function main() {
+  say('▶ starting the local stack (first run downloads Kafka and Apicurio into .cache/)');
+  const { env: stackEnv, started } = await stackUp((line) => say(`  ${line}`));
+  say(`  ${started.length ? `started ${started.join(', ')}` : 'reusing the running stack'}`);
+
+  const databaseFile = path.resolve(values.database);
+  const databaseUrl = `sqlite:${databaseFile}`;
+  const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'warn', pretty: true });
+  if (!existsSync(databaseFile)) {
+    await mkdir(path.dirname(databaseFile), { recursive: true });
+    const sequelize = createSequelize({ url: databaseUrl }, logger);
+    const models = await buildDeliusSchema(sequelize);
+    await seedReferenceData(models);
+    await seedExampleData(models);
+    await sequelize.close();
+    say(
+      `▶ created the local Delius ${path.relative(process.cwd(), databaseFile)} (reference data, people X123456, T123456, T223456)`,
+    );
+  } else {
+    say(`▶ using the local Delius ${path.relative(process.cwd(), databaseFile)}`);
+  }
+
+  const api = await startWorkloadApi();
+  const served = await api.registerExamples(examplesDir);
+  say(`▶ local Workload API and HMPPS Auth at ${api.url} (${served} example details)`);
+
+  const config = loadConfig({
+    ...stackEnv,
+    LOG_PRETTY: 'true',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl,
+    HMPPS_AUTH_URL: api.url,
+    HMPPS_AUTH_CLIENT_ID: api.clientId,
+    HMPPS_AUTH_CLIENT_SECRET: api.clientSecret,
+    DETAIL_URL_ALLOW_LIST: api.url,
+    ...process.env,
+  });
+
+  const tally = new Map<string, number>();
+  const finals = new Map<string, StageOutcome>();
+  const service = await startService(config, stageNames, logger, {
+    onStageOutcome(stage, outcome, message) {
+      if (stage === 'processor' && outcome.status !== 'dead-letter') return;
+      const messageId =
+        message.headers['message-id'] ?? `${message.topic}/${message.partition}/${message.offset}`;
+      finals.set(messageId, outcome);
+      tally.set(outcome.status, (tally.get(outcome.status) ?? 0) + 1);
+      const who = outcome.staffCode ? `${outcome.staffCode}/${outcome.teamCode ?? ''}` : '';
+      const why =
+        outcome.status === 'dead-letter'
+          ? `${outcome.error.code}: ${outcome.error.message}`
+          : outcome.status === 'ignored'
+            ? outcome.reason
+            : '';
+      say(
+        `  ${icons[outcome.status]} ${outcome.status.padEnd(11)} ${(outcome.kind ?? '').padEnd(17)} ${(outcome.crn ?? '').padEnd(8)} ${who.padEnd(15)} ${why}`,
+      );
+    },
+  });
+  say(
+    `▶ pipeline running: ${stageNames.join(' → ')}; health, metrics and info on http://127.0.0.1:${service.httpPort}`,
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    say(`▶ ${signal}: stopping (the local stack keeps running; \`npm run infra:down\` stops it)`);
+    void service
+      .stop()
+      .then(() => api.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(`stopped with an error: ${(error as Error).message}`);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  if (values['send-examples']) {
+    const sns = createSnsClient(awsSettings(config));
+    const topicArn = process.env['DOMAIN_EVENTS_TOPIC_ARN'] ?? stackEnv['DOMAIN_EVENTS_TOPIC_ARN'];
+    say(`▶ publishing ${exampleMessages.length} example allocation events to ${topicArn}`);
+    say(
+      `  ${'outcome'.padEnd(13)} ${'kind'.padEnd(17)} ${'person'.padEnd(8)} ${'staff/team'.padEnd(15)} reason`,
+    );
+    const sent: string[] = [];
+    for (const file of exampleMessages) {
+      const event = await readExampleEvent(file, api.url);
+      const { MessageId } = await sns.send(
+        new PublishCommand({
+          TopicArn: topicArn,
+          Message: JSON.stringify(event),
+          MessageAttributes: { eventType: { DataType: 'String', StringValue: String(event['eventType']) } },
+        }),
+      );
+      if (MessageId) sent.push(MessageId);
+    }
+    while (!sent.every((id) => finals.has(id))) await new Promise((resolve) => setTimeout(resolve, 50));
+    const count = (status: string) => sent.filter((id) => finals.get(id)?.status === status).length;
+    say(
+      `▶ summary: ${sent.length} allocations: ${count('applied')} applied, ${count('duplicate')} duplicate, ${count('ignored')} ignored, ${count('dead-letter')} dead-lettered`,
+    );
+  }
+  say('▶ waiting for allocations (try `npm run allocations -- send --help`); Ctrl-C to stop');
+}
+
+main().catch((error: unknown) => {
+  console.error(
+    error instanceof ConfigError ? error.message : `dev failed: ${(error as Error).stack ?? String(error)}`,
+  );
+  process.exit(1);
+});
