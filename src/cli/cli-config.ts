@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { configSchema, ConfigError, type StageName } from '../config/config.ts';
+import { withLocalStackEnv } from '../config/local-env.ts';
+
+/** The settings the operator's tool needs: a subset of the service's, plus where SNS and the SQS DLQ are. */
+export const cliConfigSchema = configSchema
+  .pick({
+    KAFKA_BROKERS: true,
+    KAFKA_CLIENT_ID: true,
+    SCHEMA_REGISTRY_URL: true,
+    DOMAIN_EVENTS_TOPIC: true,
+    ALLOCATIONS_TOPIC: true,
+    DEAD_LETTER_TOPIC: true,
+    CONSUMER_GROUP_PREFIX: true,
+    AWS_REGION: true,
+    AWS_ENDPOINT_URL: true,
+    AWS_ACCESS_KEY_ID: true,
+    AWS_SECRET_ACCESS_KEY: true,
+  })
+  .extend({
+    DOMAIN_EVENTS_TOPIC_ARN: z.string().min(1).optional(),
+    ALLOCATIONS_QUEUE_URL: z.url().optional(),
+    ALLOCATIONS_DLQ_URL: z.url().optional(),
+  });
+export type CliConfig = z.infer<typeof cliConfigSchema>;
+
+/** The environment, over the local stack's endpoints when there is a local stack. */
+export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
+  const parsed = cliConfigSchema.safeParse(withLocalStackEnv(env));
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    `invalid configuration: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+  );
+}
+
+export function required<K extends keyof CliConfig>(config: CliConfig, name: K): NonNullable<CliConfig[K]> {
+  const value = config[name];
+  if (value === undefined || value === null)
+    throw new ConfigError(`${String(name)} is required for this command`);
+  return value;
+}
+
+/** The topic a stage consumes and its consumer group. */
+export function stageInput(config: CliConfig, stage: StageName): { topic: string; groupId: string } {
+  if (stage === 'connector')
+    throw new UsageError('the connector reads SQS, not Kafka: it has no offsets to replay or lag to show');
+  return {
+    topic: stage === 'sink' ? config.ALLOCATIONS_TOPIC : config.DOMAIN_EVENTS_TOPIC,
+    groupId: `${config.CONSUMER_GROUP_PREFIX}.${stage}`,
+  };
+}
+
+/** A mistake in how the command was called: printed with a pointer to --help, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

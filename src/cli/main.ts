@@ -1,0 +1,99 @@
+// The operator's tool: `allocations <command> [options]`, `allocations <command> --help` for each command.
+import { createSnsClient, createSqsClient } from '../aws/clients.ts';
+import { ConfigError } from '../config/config.ts';
+import { createKafka } from '../kafka/client.ts';
+import { createLogger } from '../logging/logger.ts';
+import { silenceKafkajsNegativeTimeoutWarning } from '../runtime/known-warnings.ts';
+import { loadCliConfig, UsageError, type CliConfig } from './cli-config.ts';
+import { deadLettersCommand, deadLettersHelp } from './commands/dead-letters.ts';
+import { lag, lagHelp } from './commands/lag.ts';
+import { replay, replayHelp } from './commands/replay.ts';
+import { send, sendHelp } from './commands/send.ts';
+
+const help = `usage: allocations <command> [options]
+
+commands:
+  replay         move a stage's consumer group to the earliest offset, a time, or given offsets
+  dead-letters   list, show and redrive dead letters (topic, or the SQS dead-letter queue)
+  lag            committed offset, end offset and lag per stage and partition
+  send           publish a domain event to the SNS topic
+
+Run \`allocations <command> --help\` for a command's options. Settings come from the environment (the
+README's configuration table), over the local stack's endpoints in .infra/stack.env when it is running.`;
+
+const helps: Record<string, string> = {
+  replay: replayHelp,
+  'dead-letters': deadLettersHelp,
+  lag: lagHelp,
+  send: sendHelp,
+};
+
+export async function runCli(
+  argv: string[],
+  say: (line: string) => void = (line) => console.log(line),
+): Promise<number> {
+  silenceKafkajsNegativeTimeoutWarning();
+  const [command, ...args] = argv;
+  if (!command || command === '--help' || command === 'help') {
+    say(help);
+    return command ? 0 : 2;
+  }
+  if (!(command in helps)) {
+    console.error(`allocations: unknown command "${command}"\n\n${help}`);
+    return 2;
+  }
+  if (args.includes('--help')) {
+    say(helps[command] ?? help);
+    return 0;
+  }
+  let config: CliConfig;
+  try {
+    config = loadCliConfig();
+  } catch (error) {
+    console.error(`allocations: ${(error as Error).message}`);
+    return 1;
+  }
+  const kafka = createKafka(
+    { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-cli` },
+    createLogger({ level: 'error' }),
+  );
+  const aws = () => ({
+    region: config.AWS_REGION,
+    endpoint: config.AWS_ENDPOINT_URL,
+    credentials:
+      config.AWS_ACCESS_KEY_ID && config.AWS_SECRET_ACCESS_KEY
+        ? { accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY }
+        : undefined,
+  });
+  try {
+    switch (command) {
+      case 'replay':
+        await replay(args, config, kafka, say);
+        break;
+      case 'lag':
+        await lag(args, config, kafka, say);
+        break;
+      case 'dead-letters':
+        await deadLettersCommand(args, config, { kafka, sqs: () => createSqsClient(aws()) }, say);
+        break;
+      case 'send':
+        await send(args, config, () => createSnsClient(aws()), say);
+        break;
+    }
+    return 0;
+  } catch (error) {
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+    ) {
+      console.error(
+        `allocations ${command}: ${(error as Error).message} (see \`allocations ${command} --help\`)`,
+      );
+      return 2;
+    }
+    console.error(
+      `allocations ${command}: ${error instanceof ConfigError ? error.message : (error as Error).message}`,
+    );
+    return 1;
+  }
+}
