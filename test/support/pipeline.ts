@@ -64,6 +64,8 @@ export async function testPipeline(
     CONSUMER_GROUP_PREFIX: name,
     TOPIC_PARTITIONS: '3',
     ALLOCATIONS_QUEUE_URL: queue.queueUrl,
+    ALLOCATIONS_DLQ_URL: queue.deadLetterQueueUrl,
+    DOMAIN_EVENTS_TOPIC_ARN: queue.topicArn,
     SQS_VISIBILITY_TIMEOUT_SECONDS: String(options.visibilityTimeoutSeconds ?? 30),
     HMPPS_AUTH_URL: api.url,
     HMPPS_AUTH_CLIENT_ID: api.clientId,
@@ -135,10 +137,16 @@ export async function testPipeline(
       return pipeline.publish(await pipeline.exampleEvent(file));
     },
     /** Resolves with the stage outcome for the message with this SNS MessageId, as soon as there is one. */
-    outcomeFor(stage: StageName, messageId: string): Promise<StageOutcome> {
+    outcomeFor(stage: StageName, messageId: string, timeoutMs = 30_000): Promise<StageOutcome> {
       const known = pipeline.outcomeOf(stage, messageId);
       if (known) return Promise.resolve(known);
-      return new Promise((resolve) => waiters.push({ stage, messageId, resolve }));
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no ${stage} outcome for ${messageId} within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        waiters.push({ stage, messageId, resolve: (outcome) => (clearTimeout(timer), resolve(outcome)) });
+      });
     },
     /** The stage outcome for the message with this SNS MessageId, once there is one. */
     outcomeOf(stage: StageName, messageId: string): StageOutcome | undefined {

@@ -1,0 +1,202 @@
+import { groupIdOf } from '../../src/app.ts';
+import { firstGeneratedId } from '../../src/delius/dialect.ts';
+import { examplePairs } from '../support/delius.ts';
+import {
+  auditRows,
+  contactsOf,
+  iapsFlags,
+  managerHistory,
+  responsibleOfficers,
+} from '../support/delius-queries.ts';
+import { eventually } from '../support/eventually.ts';
+import { testScope } from '../support/isolation.ts';
+import { testPipeline, type TestPipeline } from '../support/pipeline.ts';
+import { allocationsCli, runScript } from '../support/processes.ts';
+import { waitForGroupMembers } from '../support/synthetic-allocations.ts';
+
+/** The tables an allocation writes, for the example people. */
+async function deliusTables(pipeline: TestPipeline) {
+  const { db, data } = pipeline.delius;
+  const people = Object.values(data.people).map((person) => person.id);
+  const events = Object.values(data.events).map((event) => event.id);
+  return {
+    personManagers: await Promise.all(people.map((id) => managerHistory(db, 'PERSON', id))),
+    eventManagers: await Promise.all(events.map((id) => managerHistory(db, 'EVENT', id))),
+    requirementManagers: await Promise.all(
+      [9001, 9002, 9003].map((id) => managerHistory(db, 'REQUIREMENT', id)),
+    ),
+    licenceConditionManagers: await Promise.all(
+      [8001, 8002, 8003].map((id) => managerHistory(db, 'LICENCE_CONDITION', id)),
+    ),
+    responsibleOfficers: await Promise.all(people.map((id) => responsibleOfficers(db, id))),
+    contacts: await Promise.all(people.map((id) => contactsOf(db, id))),
+    iaps: await iapsFlags(db),
+  };
+}
+
+describe('the allocations command-line tool', () => {
+  const scope = testScope('cli');
+  afterAll(() => scope.close());
+
+  it('replays a stopped sink from the earliest offset: every allocation again, Delius unchanged; refused while it runs', async () => {
+    const pipeline = await testPipeline(scope, { stages: ['connector', 'processor'] });
+    try {
+      const admin = await scope.admin();
+      const sinkGroup = groupIdOf(pipeline.config, 'sink');
+      const sink = pipeline.spawnStage('sink');
+      await waitForGroupMembers(admin, sinkGroup, 1);
+      for (const [message] of examplePairs) await pipeline.publishExample(message);
+      await pipeline.caughtUp('processor');
+      await pipeline.caughtUp('sink');
+      const before = await deliusTables(pipeline);
+      const auditsBefore = (await auditRows(pipeline.delius.db)).length;
+      expect(auditsBefore).toBe(examplePairs.length);
+
+      const refused = await allocationsCli(['replay', '--stage', 'sink', '--to-earliest'], pipeline.env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`refused: ${sinkGroup} has 1 live member(s)`);
+
+      sink.kill('SIGTERM');
+      await eventually(() => sink.exitCode === 0);
+      const plan = await allocationsCli(
+        ['replay', '--stage', 'sink', '--to-earliest', '--dry-run'],
+        pipeline.env,
+      );
+      expect(plan.code).toBe(0);
+      expect(plan.stdout).toContain('plan (dry run, nothing changed)');
+      const done = await allocationsCli(['replay', '--stage', 'sink', '--to-earliest'], pipeline.env);
+      expect(done.stdout).toContain(
+        `done: ${examplePairs.length} records will be read again when the sink starts`,
+      );
+      expect(done.code).toBe(0);
+
+      pipeline.spawnStage('sink');
+      await eventually(
+        async () => (await auditRows(pipeline.delius.db)).length === auditsBefore + examplePairs.length,
+        { timeoutMs: 60_000 },
+      );
+      await pipeline.caughtUp('sink');
+      expect(
+        (await auditRows(pipeline.delius.db)).slice(auditsBefore).every((row) => row.outcome === 'P'),
+      ).toBe(true);
+      expect(await deliusTables(pipeline)).toEqual(before);
+
+      const lag = await allocationsCli(['lag'], pipeline.env);
+      expect(lag.code).toBe(0);
+      expect(lag.stdout).toMatch(
+        new RegExp(
+          `sink\\s+${pipeline.config.ALLOCATIONS_TOPIC.replaceAll('.', '\\.')}\\s+\\d+\\s+\\S+\\s+\\d+\\s+0`,
+        ),
+      );
+      expect(lag.stdout).not.toMatch(/\s[1-9]\d*$/m);
+    } finally {
+      await pipeline.close();
+    }
+  });
+
+  it('redrives a dead letter once its cause is fixed, and sends events to SNS', async () => {
+    const pipeline = await testPipeline(scope);
+    try {
+      const { fixtures } = pipeline.delius.data;
+      await fixtures.staff({ code: 'N02NEW1', forename: 'New', surname: 'Starter', teams: ['N02UAT'] });
+      pipeline.api.register('/allocation/person/new-starter', {
+        status: 200,
+        body: {
+          id: 'ns',
+          staffCode: 'N02NEW1',
+          teamCode: 'N02ABS',
+          createdDate: '2022-08-01T09:00:00+01:00',
+          crn: 'T123456',
+        },
+      });
+      const sent = await allocationsCli(
+        [
+          'send',
+          '--event-type',
+          'person.community.manager.allocated',
+          '--crn',
+          'T123456',
+          '--detail-url',
+          `${pipeline.api.url}/allocation/person/new-starter`,
+        ],
+        pipeline.env,
+      );
+      expect(sent.code).toBe(0);
+      const messageId =
+        /published person\.community\.manager\.allocated as (\S+)/.exec(sent.stdout)?.[1] ?? '';
+      expect(await pipeline.outcomeFor('sink', messageId)).toMatchObject({
+        status: 'dead-letter',
+        error: { code: 'conflict' },
+      });
+
+      const listed = await allocationsCli(['dead-letters', 'list', '--stage', 'sink'], pipeline.env);
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toContain('Staff N02NEW1 not in Team N02ABS');
+      const offset = /^(\d+:\d+)\s/m.exec(listed.stdout.split('\n').slice(1).join('\n'))?.[1] ?? '';
+      const shown = await allocationsCli(['dead-letters', 'show', offset], pipeline.env);
+      expect(JSON.parse(shown.stdout)).toMatchObject({
+        key: 'T123456',
+        value: { staffCode: 'N02NEW1', kind: 'PERSON' },
+        headers: {
+          'dlt-error-code': 'conflict',
+          'dlt-stage': 'sink',
+          'dlt-original-topic': pipeline.config.ALLOCATIONS_TOPIC,
+        },
+      });
+
+      // The fix: in Delius, the new starter joins the allocation team.
+      const staff = await pipeline.delius.db.models.Staff.findOne({ where: { code: 'N02NEW1' } });
+      const team = await pipeline.delius.db.models.Team.findOne({ where: { code: 'N02ABS' } });
+      await pipeline.delius.db.models.StaffTeam.create({
+        staffId: staff?.get({ plain: true }).id ?? 0,
+        teamId: team?.get({ plain: true }).id ?? 0,
+      });
+      const redriven = await allocationsCli(['dead-letters', 'redrive', offset], pipeline.env);
+      expect(redriven.code).toBe(0);
+      expect(redriven.stdout).toContain(
+        `sent ${offset} (conflict) back to ${pipeline.config.ALLOCATIONS_TOPIC}`,
+      );
+
+      await eventually(async () => {
+        const history = await managerHistory(
+          pipeline.delius.db,
+          'PERSON',
+          pipeline.delius.data.people.T123456.id,
+        );
+        return history.some((period) => period.staff === 'N02NEW1' && (period.id ?? 0) >= firstGeneratedId);
+      });
+    } finally {
+      await pipeline.close();
+    }
+  });
+
+  it('explains each command and refuses bad usage with a pointer to --help', async () => {
+    const help = await allocationsCli(['replay', '--help'], {});
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('usage: allocations replay --stage processor|sink TARGET');
+    const wrong = await allocationsCli(['replay', '--stage', 'connector', '--to-earliest'], {});
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('the connector reads SQS, not Kafka');
+    const unknown = await allocationsCli(['frobnicate'], {});
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it('refuses to start the service with a bad configuration, naming the variable in one line', async () => {
+    const result = await runScript('src/main.ts', [], {
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
+      ALLOCATIONS_QUEUE_URL: 'http://127.0.0.1:4566/000000000000/q',
+      HMPPS_AUTH_URL: '',
+      HMPPS_AUTH_CLIENT_ID: 'id',
+      HMPPS_AUTH_CLIENT_SECRET: 'secret',
+      DETAIL_URL_ALLOW_LIST: 'http://127.0.0.1:9090',
+      TOPIC_PARTITIONS: 'lots',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('HMPPS_AUTH_URL');
+    expect(result.stderr).toContain('TOPIC_PARTITIONS');
+    expect(result.stderr).not.toContain('secret');
+  });
+});
