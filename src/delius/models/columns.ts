@@ -42,6 +42,15 @@ export const dateTime = (field: string, primaryKey = false) =>
 export const optionalDateTime = (field: string) =>
   column<Date | null>({ type: DataTypes.DATE, allowNull: true, field });
 
+/** The optimistic-lock version and who changed the row when, which every row the service writes carries. */
+export const rowAuditColumns = () => ({
+  rowVersion: key('ROW_VERSION'),
+  createdDatetime: dateTime('CREATED_DATETIME'),
+  lastUpdatedDatetime: dateTime('LAST_UPDATED_DATETIME'),
+  createdByUserId: key('CREATED_BY_USER_ID'),
+  lastUpdatedUserId: key('LAST_UPDATED_USER_ID'),
+});
+
 export type Columns = Record<string, Column<unknown>>;
 export type Row<C extends Columns> = { -readonly [K in keyof C]: C[K] extends Column<infer T> ? T : never };
 type NullableKeys<C extends Columns> = { [K in keyof C]: null extends Row<C>[K] ? K : never }[keyof C];

@@ -1,6 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import {
   dateTime,
+  rowAuditColumns,
   flag,
   id,
   key,
@@ -32,11 +33,7 @@ function managerColumns(fields: { id: string; owner: string; staff: string; team
     partitionAreaId: key('PARTITION_AREA_ID'),
     allocationReasonId: key('ALLOCATION_REASON_ID'),
     softDeleted: flag('SOFT_DELETED'),
-    rowVersion: key('ROW_VERSION'),
-    createdDatetime: dateTime('CREATED_DATETIME'),
-    lastUpdatedDatetime: dateTime('LAST_UPDATED_DATETIME'),
-    createdByUserId: key('CREATED_BY_USER_ID'),
-    lastUpdatedUserId: key('LAST_UPDATED_USER_ID'),
+    ...rowAuditColumns(),
   };
 }
 
@@ -88,11 +85,7 @@ export const responsibleOfficerColumns = {
   prisonManagerId: optionalKey('PRISON_OFFENDER_MANAGER_ID'),
   startDate: dateTime('START_DATE'),
   endDate: optionalDateTime('END_DATE'),
-  rowVersion: key('ROW_VERSION'),
-  createdDatetime: dateTime('CREATED_DATETIME'),
-  lastUpdatedDatetime: dateTime('LAST_UPDATED_DATETIME'),
-  createdByUserId: key('CREATED_BY_USER_ID'),
-  lastUpdatedUserId: key('LAST_UPDATED_USER_ID'),
+  ...rowAuditColumns(),
 };
 export const prisonManagerColumns = {
   id: id('PRISON_OFFENDER_MANAGER_ID'),

@@ -1,5 +1,16 @@
 import type { Sequelize } from 'sequelize';
-import { clob, dateTime, flag, id, key, optionalKey, table, text, yesNo } from './columns.ts';
+import {
+  clob,
+  dateTime,
+  flag,
+  id,
+  key,
+  optionalKey,
+  rowAuditColumns,
+  table,
+  text,
+  yesNo,
+} from './columns.ts';
 
 /** Insert-only records the service leaves behind: contacts, audit rows, IAPS flags. */
 export const contactColumns = {
@@ -21,11 +32,7 @@ export const contactColumns = {
   trustProviderFlag: flag('TRUST_PROVIDER_FLAG'),
   partitionAreaId: key('PARTITION_AREA_ID'),
   softDeleted: flag('SOFT_DELETED'),
-  rowVersion: key('ROW_VERSION'),
-  createdDatetime: dateTime('CREATED_DATETIME'),
-  lastUpdatedDatetime: dateTime('LAST_UPDATED_DATETIME'),
-  createdByUserId: key('CREATED_BY_USER_ID'),
-  lastUpdatedUserId: key('LAST_UPDATED_USER_ID'),
+  ...rowAuditColumns(),
 };
 export const auditedInteractionColumns = {
   dateTime: dateTime('DATE_TIME', true),
