@@ -3,7 +3,7 @@ import { IgnorableAllocation, notActive } from '../domain/errors.ts';
 import type { AllocationContext } from './allocation-context.ts';
 import { componentOwner } from './component-owner.ts';
 import { insertTransferContact } from './contacts.ts';
-import { requirementIapsFlags, setIapsFlags } from './iaps.ts';
+import { requirementCategoryRows, requirementIapsFlags, setIapsFlags } from './iaps.ts';
 import type { KindResult } from './kind-result.ts';
 import { requireTransferReason } from './lookups.ts';
 import { prepareReallocation, replaceManager, type ManagerTable } from './manager-period.ts';
@@ -49,16 +49,11 @@ export async function allocateRequirement(
     ownerLabel: `requirement ${requirement.id}`,
     transfers: RequirementTransfer,
     async pendingTransferProperties() {
-      const main = await (requirement.mainCategoryId
-        ? RequirementMainCategory.findByPk(requirement.mainCategoryId, { transaction })
-        : null);
-      const sub = await (requirement.subCategoryId
-        ? ReferenceData.findByPk(requirement.subCategoryId, { transaction })
-        : null);
+      const { main, sub } = await requirementCategoryRows(context, requirement);
       return {
         eventNumber: String(detail.eventNumber),
-        ...(main ? { mainCategory: main.get({ plain: true }).description } : {}),
-        ...(sub ? { subCategory: sub.get({ plain: true }).description } : {}),
+        ...(main ? { mainCategory: main.description } : {}),
+        ...(sub ? { subCategory: sub.description } : {}),
       };
     },
   });

@@ -24,27 +24,41 @@ type RequirementRow = {
   subCategoryId: number | null;
 };
 
-/** Resolves a requirement's category ids to codes. */
+interface Category {
+  readonly code: string;
+  readonly description: string;
+}
+
+/** A requirement's main, additional main and sub-category, as code and description (null where it has none). */
+export async function requirementCategoryRows(
+  context: AllocationContext,
+  requirement: RequirementRow,
+): Promise<{ main: Category | null; additional: Category | null; sub: Category | null }> {
+  const { RequirementMainCategory, RequirementAdditionalMainCategory, ReferenceData } = context.db.models;
+  const { transaction } = context;
+  const main = requirement.mainCategoryId
+    ? await RequirementMainCategory.findByPk(requirement.mainCategoryId, { transaction })
+    : null;
+  const additional = requirement.additionalMainCategoryId
+    ? await RequirementAdditionalMainCategory.findByPk(requirement.additionalMainCategoryId, { transaction })
+    : null;
+  const sub = requirement.subCategoryId
+    ? await ReferenceData.findByPk(requirement.subCategoryId, { transaction })
+    : null;
+  return {
+    main: main?.get({ plain: true }) ?? null,
+    additional: additional?.get({ plain: true }) ?? null,
+    sub: sub?.get({ plain: true }) ?? null,
+  };
+}
+
+/** A requirement's category codes, for I1. */
 export async function requirementCategories(
   context: AllocationContext,
   requirement: RequirementRow,
 ): Promise<RequirementCategories> {
-  const { RequirementMainCategory, RequirementAdditionalMainCategory, ReferenceData } = context.db.models;
-  const { transaction } = context;
-  const main = await (requirement.mainCategoryId
-    ? RequirementMainCategory.findByPk(requirement.mainCategoryId, { transaction })
-    : null);
-  const additional = await (requirement.additionalMainCategoryId
-    ? RequirementAdditionalMainCategory.findByPk(requirement.additionalMainCategoryId, { transaction })
-    : null);
-  const sub = await (requirement.subCategoryId
-    ? ReferenceData.findByPk(requirement.subCategoryId, { transaction })
-    : null);
-  return {
-    main: main?.get({ plain: true }).code ?? null,
-    additional: additional?.get({ plain: true }).code ?? null,
-    sub: sub?.get({ plain: true }).code ?? null,
-  };
+  const { main, additional, sub } = await requirementCategoryRows(context, requirement);
+  return { main: main?.code ?? null, additional: additional?.code ?? null, sub: sub?.code ?? null };
 }
 
 async function anyAccreditedProgramme(
