@@ -15,8 +15,7 @@ export async function allocateRequirement(
   detail: RequirementAllocationDetail,
 ): Promise<KindResult> {
   const { db, transaction } = context;
-  const { Requirement, RequirementManager, RequirementTransfer, RequirementMainCategory, ReferenceData } =
-    db.models;
+  const { Requirement, RequirementManager, RequirementTransfer } = db.models;
 
   // R1 (A2): gone from Delius is not something a retry can mend, so the allocation is ignored.
   const found = await Requirement.findOne({
