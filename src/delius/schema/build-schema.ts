@@ -1,4 +1,4 @@
-import { QueryTypes, type Model, type ModelStatic, type Sequelize } from 'sequelize';
+import { QueryTypes, type Model, type ModelAttributes, type ModelStatic, type Sequelize } from 'sequelize';
 import type { Dialect } from '../../db/sequelize.ts';
 import { firstGeneratedId } from '../dialect.ts';
 import { defineDeliusModels, type DeliusModels } from '../models/index.ts';
@@ -13,7 +13,15 @@ export async function buildDeliusSchema(sequelize: Sequelize): Promise<DeliusMod
   const dialect = sequelize.getDialect() as Dialect;
   if (dialect === 'oracle') throw new Error('the Delius schema is never built on Oracle: production owns it');
   const models = defineDeliusModels(sequelize);
-  await sequelize.sync();
+  // createTable, not sync(): sync() also reads the table's indexes, and on PostgreSQL that query does not filter
+  // by schema, so it trips over tables of the same name in other schemas being dropped at the same moment.
+  const queryInterface = sequelize.getQueryInterface();
+  for (const model of Object.values(models) as ModelStatic<Model>[]) {
+    await queryInterface.createTable(
+      model.getTableName(),
+      (model as unknown as { tableAttributes: ModelAttributes }).tableAttributes,
+    );
+  }
 
   const run = (sql: string) => sequelize.query(sql, { type: QueryTypes.RAW });
   if (dialect === 'postgres') {
