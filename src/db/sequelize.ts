@@ -53,7 +53,7 @@ export function createSequelize({ url, schema, poolMax = 4 }: DatabaseSettings, 
     }
     case 'oracle': {
       const parsed = new URL(url);
-      return new Sequelize({
+      const sequelize = new Sequelize({
         ...common,
         dialect,
         host: parsed.hostname,
@@ -62,6 +62,20 @@ export function createSequelize({ url, schema, poolMax = 4 }: DatabaseSettings, 
         username: decodeURIComponent(parsed.username),
         password: decodeURIComponent(parsed.password),
       });
+      sequelize.addHook('afterConnect', oracleSessionAtUtc);
+      return sequelize;
     }
   }
+}
+
+/**
+ * Sequelize binds a JS Date as TIMESTAMP WITH LOCAL TIME ZONE and writes date literals at +00:00, but leaves
+ * the Oracle session in the client's time zone. Delius DATE columns hold London wall-clock times, which this
+ * service carries as Dates whose UTC fields are that wall clock (src/delius/time.ts): with the session at UTC,
+ * they are written and compared exactly as they are, whatever the zone of the machine the service runs on.
+ */
+export async function oracleSessionAtUtc(connection: unknown): Promise<void> {
+  await (connection as { execute(sql: string): Promise<unknown> }).execute(
+    "ALTER SESSION SET TIME_ZONE = '+00:00'",
+  );
 }
