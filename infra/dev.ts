@@ -6,8 +6,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { awsSettings, startService } from '../src/app.ts';
-import { createSnsClient } from '../src/aws/clients.ts';
+import { startService } from '../src/app.ts';
+import { awsSettingsFrom, createSnsClient } from '../src/aws/clients.ts';
 import { ConfigError, loadConfig, stageNames } from '../src/config/config.ts';
 import { createSequelize } from '../src/db/sequelize.ts';
 import { buildDeliusSchema } from '../src/delius/schema/build-schema.ts';
@@ -131,7 +131,7 @@ async function main() {
   process.on('SIGTERM', () => stop('SIGTERM'));
 
   if (values['send-examples']) {
-    const sns = createSnsClient(awsSettings(config));
+    const sns = createSnsClient(awsSettingsFrom(config));
     const topicArn = process.env['DOMAIN_EVENTS_TOPIC_ARN'] ?? stackEnv['DOMAIN_EVENTS_TOPIC_ARN'];
     say(`▶ publishing ${exampleMessages.length} example allocation events to ${topicArn}`);
     say(

@@ -9,7 +9,7 @@ import { cachedDirectory } from './cached.ts';
 import { findJava } from './java.ts';
 import { copyDependencies } from './maven.ts';
 import { cacheDir, rootDir, runtimeDir } from './paths.ts';
-import { spawnDetached, waitUntil } from './processes.ts';
+import { spawnDetached } from './processes.ts';
 
 const run = promisify(execFile);
 const pom = path.join(rootDir, 'infra', 'kafka', 'pom.xml');
@@ -124,15 +124,4 @@ export async function kafkaReady(port: number): Promise<boolean> {
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
-}
-
-export function waitForKafka(port: number, pid: number, isAlive: (pid: number) => boolean): Promise<void> {
-  return waitUntil(
-    async () => {
-      if (!isAlive(pid))
-        throw new Error(`Kafka exited during start-up; see ${path.join(runtimeDir, 'kafka.log')}`);
-      return kafkaReady(port);
-    },
-    { timeoutMs: 90_000, what: `Kafka on 127.0.0.1:${port}`, intervalMs: 300 },
-  );
 }

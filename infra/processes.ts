@@ -143,3 +143,25 @@ export async function groupRssMiB(pid: number): Promise<number | undefined> {
   }
   return found ? Math.round(totalKiB / 1024) : undefined;
 }
+
+/**
+ * Waits for a server this process started until `ready` answers true; fails at once, naming its log, if the
+ * server's process exits first.
+ */
+export function waitForServer(server: {
+  name: string;
+  pid: number;
+  port: number;
+  logFile: string;
+  ready: (port: number) => Promise<boolean>;
+  timeoutMs: number;
+}): Promise<void> {
+  return waitUntil(
+    () => {
+      if (!isAlive(server.pid))
+        throw new Error(`${server.name} exited during start-up; see ${server.logFile}`);
+      return server.ready(server.port);
+    },
+    { timeoutMs: server.timeoutMs, what: `${server.name} on 127.0.0.1:${server.port}`, intervalMs: 300 },
+  );
+}

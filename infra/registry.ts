@@ -6,7 +6,7 @@ import { cachedDirectory } from './cached.ts';
 import { findJava } from './java.ts';
 import { copyArtifact } from './maven.ts';
 import { cacheDir, rootDir, runtimeDir } from './paths.ts';
-import { spawnDetached, waitUntil } from './processes.ts';
+import { spawnDetached } from './processes.ts';
 
 const run = promisify(execFile);
 
@@ -65,15 +65,4 @@ export async function registryReady(port: number): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-export function waitForRegistry(port: number, pid: number, isAlive: (pid: number) => boolean): Promise<void> {
-  return waitUntil(
-    () => {
-      if (!isAlive(pid))
-        throw new Error(`the registry exited during start-up; see ${path.join(runtimeDir, 'registry.log')}`);
-      return registryReady(port);
-    },
-    { timeoutMs: 120_000, what: `the schema registry on 127.0.0.1:${port}`, intervalMs: 300 },
-  );
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { rootDir, runtimeDir } from './paths.ts';
-import { spawnDetached, waitUntil } from './processes.ts';
+import { spawnDetached } from './processes.ts';
 
 export function startSqs(port: number, region: string): number {
   return spawnDetached(
@@ -20,15 +20,4 @@ export async function sqsReady(port: number): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-export function waitForSqs(port: number, pid: number, isAlive: (pid: number) => boolean): Promise<void> {
-  return waitUntil(
-    () => {
-      if (!isAlive(pid))
-        throw new Error(`fauxqs exited during start-up; see ${path.join(runtimeDir, 'sqs.log')}`);
-      return sqsReady(port);
-    },
-    { timeoutMs: 30_000, what: `fauxqs on 127.0.0.1:${port}` },
-  );
 }

@@ -1,22 +1,16 @@
+import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { createSnsClient, createSqsClient } from '../src/aws/clients.ts';
-import { fetchKafka, kafkaReady, kafkaVersion, startKafka, waitForKafka } from './kafka.ts';
+import { fetchKafka, kafkaReady, kafkaVersion, startKafka } from './kafka.ts';
 import { envFile, runtimeDir, stateFile } from './paths.ts';
 import { ensureDatabase, ensurePostgres, postgresPort, stopPostgres, testDatabase } from './postgres.ts';
-import { choosePort, groupRssMiB, isAlive, stopProcessGroup } from './processes.ts';
+import { choosePort, groupRssMiB, isAlive, stopProcessGroup, waitForServer } from './processes.ts';
 import { provisionAllocationsQueue } from './provision-sns-sqs.ts';
-import {
-  apicurioVersion,
-  ccompatPath,
-  fetchRegistry,
-  registryReady,
-  startRegistry,
-  waitForRegistry,
-} from './registry.ts';
-import { sqsReady, startSqs, waitForSqs } from './sqs.ts';
+import { apicurioVersion, ccompatPath, fetchRegistry, registryReady, startRegistry } from './registry.ts';
+import { sqsReady, startSqs } from './sqs.ts';
 
 /** Ports match docker-compose.yml when they are free; otherwise the stack takes free ones and says so in the env file. */
 const preferredPorts = {
@@ -102,7 +96,16 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
     const controllerPort = await choosePort(preferredPorts.kafkaController, taken);
     const pid = await startKafka({ port, controllerPort });
     state.kafka = { pid, port, controllerPort, version: kafkaVersion };
-    waits.push(waitForKafka(port, pid, isAlive));
+    waits.push(
+      waitForServer({
+        name: 'Kafka',
+        pid,
+        port,
+        ready: kafkaReady,
+        logFile: path.join(runtimeDir, 'kafka.log'),
+        timeoutMs: 90_000,
+      }),
+    );
     started.push('kafka');
   }
   if (!registryRunning) {
@@ -111,7 +114,16 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
     const managementPort = await choosePort(preferredPorts.registryManagement, taken);
     const pid = startRegistry({ port, managementPort });
     state.registry = { pid, port, managementPort, version: apicurioVersion };
-    waits.push(waitForRegistry(port, pid, isAlive));
+    waits.push(
+      waitForServer({
+        name: 'the schema registry',
+        pid,
+        port,
+        ready: registryReady,
+        logFile: path.join(runtimeDir, 'registry.log'),
+        timeoutMs: 120_000,
+      }),
+    );
     started.push('registry');
   }
   if (!sqsRunning) {
@@ -119,7 +131,16 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
     const port = await choosePort(preferredPorts.sqs, taken);
     const pid = startSqs(port, awsRegion);
     state.sqs = { pid, port };
-    waits.push(waitForSqs(port, pid, isAlive));
+    waits.push(
+      waitForServer({
+        name: 'fauxqs',
+        pid,
+        port,
+        ready: sqsReady,
+        logFile: path.join(runtimeDir, 'sqs.log'),
+        timeoutMs: 30_000,
+      }),
+    );
     started.push('sqs');
   }
   // Record the pids before waiting, so that `infra:down` can stop a server whose start-up failed.

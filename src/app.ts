@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import kafkajs, { type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { Sequelize } from 'sequelize';
-import { createSqsClient, type AwsSettings } from './aws/clients.ts';
+import { awsSettingsFrom, createSqsClient } from './aws/clients.ts';
 import { redactedConfig, type Config, type StageName } from './config/config.ts';
 import { startSqsSource, type SourceOutcome, type SqsSource } from './connectors/sqs-source.ts';
 import { createSequelize } from './db/sequelize.ts';
@@ -11,7 +11,13 @@ import { createSchemaRegistry } from './kafka/avro-schemas.ts';
 import { createKafka } from './kafka/client.ts';
 import { avroSerde } from './kafka/serde.ts';
 import type { StageOutcome } from './kafka/stage-outcome.ts';
-import { startStageRunner, type IncomingMessage, type StageRunner } from './kafka/stage-runner.ts';
+import {
+  startStageRunner,
+  type IncomingMessage,
+  type Processor,
+  type StageRunner,
+  type StageRunnerOptions,
+} from './kafka/stage-runner.ts';
 import { ensureTopics } from './kafka/topics.ts';
 import { startOperationsServer, type ReadinessCheck } from './http/server.ts';
 import { consumerLag } from './observability/lag.ts';
@@ -38,15 +44,6 @@ export interface Service {
   /** The port of the operations endpoints (health, metrics, info). */
   readonly httpPort: number;
   stop(): Promise<void>;
-}
-
-export function awsSettings(config: Config): AwsSettings {
-  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = config;
-  return {
-    region: config.AWS_REGION,
-    endpoint: config.AWS_ENDPOINT_URL,
-    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
-  };
 }
 
 export const groupIdOf = (config: Config, stage: StageName) => `${config.CONSUMER_GROUP_PREFIX}.${stage}`;
@@ -104,6 +101,32 @@ export async function startService(
   const stops: (() => Promise<void>)[] = [];
   const readiness: Record<string, () => boolean> = {};
   let sequelize: Sequelize | undefined;
+  // One SQS client serves the connector and its readiness check.
+  const sqs = stages.includes('connector') ? createSqsClient(awsSettingsFrom(config)) : undefined;
+
+  /** A Kafka stage: its own consumer group on its input topic, with what every stage shares. */
+  const startConsumerStage = (
+    stage: 'processor' | 'sink',
+    topic: string,
+    handle: Processor,
+    options: Pick<StageRunnerOptions, 'partitionsConsumedConcurrently' | 'retryWithoutLimit'> = {},
+  ): Promise<StageRunner> =>
+    startStageRunner({
+      stage,
+      kafka,
+      producer,
+      groupId: groupIdOf(config, stage),
+      topic,
+      deadLetterTopic: config.DEAD_LETTER_TOPIC,
+      process: handle,
+      retry,
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      partitionsConsumedConcurrently: config.PARTITION_CONCURRENCY,
+      logger,
+      metrics,
+      onOutcome: (outcome, message) => hooks.onStageOutcome?.(stage, outcome, message),
+      ...options,
+    });
 
   try {
     // Started from the end of the pipeline, so that each stage's consumers are there before records arrive.
@@ -120,24 +143,18 @@ export async function startService(
         logger: logger.child({ component: 'delius' }),
       });
       const deps = { serde, delius, iapsTopic: config.IAPS_EVENTS_TOPIC, metrics, now: Date.now };
-      const runner: StageRunner = await startStageRunner({
-        stage: 'sink',
-        kafka,
-        producer,
-        groupId: groupIdOf(config, 'sink'),
-        topic: config.ALLOCATIONS_TOPIC,
-        deadLetterTopic: config.DEAD_LETTER_TOPIC,
-        process: (message, context) => applyToDelius(message, deps, context),
-        retry,
-        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-        // SQLite serialises writers, and Sequelize opens a connection per transaction: one partition at a time.
-        partitionsConsumedConcurrently: database.getDialect() === 'sqlite' ? 1 : config.PARTITION_CONCURRENCY,
-        // An unreachable database is an outage, not a bad message: wait for it rather than dead-letter everything.
-        retryWithoutLimit: (error) => error.code === 'database-unavailable',
-        logger,
-        metrics,
-        onOutcome: (outcome, message) => hooks.onStageOutcome?.('sink', outcome, message),
-      });
+      const runner = await startConsumerStage(
+        'sink',
+        config.ALLOCATIONS_TOPIC,
+        (message, context) => applyToDelius(message, deps, context),
+        {
+          // SQLite serialises writers, and Sequelize opens a connection per transaction: one partition at a time.
+          partitionsConsumedConcurrently:
+            database.getDialect() === 'sqlite' ? 1 : config.PARTITION_CONCURRENCY,
+          // An unreachable database is an outage, not a bad message: wait for it rather than dead-letter everything.
+          retryWithoutLimit: (error) => error.code === 'database-unavailable',
+        },
+      );
       stops.push(() => runner.stop().finally(() => database.close()));
       readiness['sink'] = () => runner.isReady();
     }
@@ -162,29 +179,17 @@ export async function startService(
         allocationsTopic: config.ALLOCATIONS_TOPIC,
         now: Date.now,
       };
-      const runner = await startStageRunner({
-        stage: 'processor',
-        kafka,
-        producer,
-        groupId: groupIdOf(config, 'processor'),
-        topic: config.DOMAIN_EVENTS_TOPIC,
-        deadLetterTopic: config.DEAD_LETTER_TOPIC,
-        process: (message, context) => enrichAllocation(message, deps, context),
-        retry,
-        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-        partitionsConsumedConcurrently: config.PARTITION_CONCURRENCY,
-        logger,
-        metrics,
-        onOutcome: (outcome, message) => hooks.onStageOutcome?.('processor', outcome, message),
-      });
+      const runner = await startConsumerStage('processor', config.DOMAIN_EVENTS_TOPIC, (message, context) =>
+        enrichAllocation(message, deps, context),
+      );
       stops.push(() => runner.stop().finally(() => dispatcher.close()));
       readiness['processor'] = () => runner.isReady();
     }
-    if (stages.includes('connector')) {
+    if (sqs) {
       await serde.register(config.DOMAIN_EVENTS_TOPIC, 'domain-event');
       const source: SqsSource = startSqsSource(
         {
-          sqs: createSqsClient(awsSettings(config)),
+          sqs,
           queueUrl: config.ALLOCATIONS_QUEUE_URL,
           producer,
           serde,
@@ -211,8 +216,7 @@ export async function startService(
     schemaRegistry: async () =>
       (await fetch(`${config.SCHEMA_REGISTRY_URL}/subjects`, { signal: AbortSignal.timeout(2_000) })).ok,
   };
-  if (stages.includes('connector')) {
-    const sqs = createSqsClient(awsSettings(config));
+  if (sqs) {
     checks['sqs'] = async () => {
       await sqs.send(
         new GetQueueAttributesCommand({

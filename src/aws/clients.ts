@@ -9,6 +9,24 @@ export interface AwsSettings {
   readonly credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
 }
 
+/** The variables the service and the operator's tool read them from (README, configuration). */
+export interface AwsVariables {
+  readonly AWS_REGION: string;
+  readonly AWS_ENDPOINT_URL?: string | undefined;
+  readonly AWS_ACCESS_KEY_ID?: string | undefined;
+  readonly AWS_SECRET_ACCESS_KEY?: string | undefined;
+}
+
+/** Static credentials only when both keys are given (emulators); otherwise the default chain applies. */
+export function awsSettingsFrom(variables: AwsVariables): AwsSettings {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = variables;
+  return {
+    region: variables.AWS_REGION,
+    endpoint: variables.AWS_ENDPOINT_URL,
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+  };
+}
+
 function clientConfig({ region, endpoint, credentials }: AwsSettings) {
   return { region, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}) };
 }

@@ -1,5 +1,5 @@
 // The operator's tool: `allocations <command> [options]`, `allocations <command> --help` for each command.
-import { createSnsClient, createSqsClient } from '../aws/clients.ts';
+import { awsSettingsFrom, createSnsClient, createSqsClient } from '../aws/clients.ts';
 import { ConfigError } from '../config/config.ts';
 import { createKafka } from '../kafka/client.ts';
 import { createLogger } from '../logging/logger.ts';
@@ -57,14 +57,7 @@ export async function runCli(
     { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-cli` },
     createLogger({ level: 'error' }),
   );
-  const aws = () => ({
-    region: config.AWS_REGION,
-    endpoint: config.AWS_ENDPOINT_URL,
-    credentials:
-      config.AWS_ACCESS_KEY_ID && config.AWS_SECRET_ACCESS_KEY
-        ? { accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY }
-        : undefined,
-  });
+  const aws = () => awsSettingsFrom(config);
   try {
     switch (command) {
       case 'replay':

@@ -1,9 +1,4 @@
-import {
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  type Message,
-} from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { Producer } from 'kafkajs';
 import {
   handleSqsMessage,
@@ -19,7 +14,7 @@ import { readExample } from '../support/delius.ts';
 import { eventually } from '../support/eventually.ts';
 import { testLogger, testScope, uniqueName } from '../support/isolation.ts';
 import { consumeCount } from '../support/kafka.ts';
-import { awsClients, requireEnv, stackEnv } from '../support/stack.ts';
+import { awsClients, queueDepth, requireEnv, stackEnv } from '../support/stack.ts';
 
 describe('the SQS source connector', () => {
   const scope = testScope('connector');
@@ -62,18 +57,7 @@ describe('the SQS source connector', () => {
           }),
         )
       ).Messages?.[0];
-    const inQueue = async () => {
-      const { Attributes } = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: queue.queueUrl,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-        }),
-      );
-      return (
-        Number(Attributes?.['ApproximateNumberOfMessages']) +
-        Number(Attributes?.['ApproximateNumberOfMessagesNotVisible'])
-      );
-    };
+    const inQueue = () => queueDepth(sqs, queue.queueUrl);
     return { sqs, queue, topic, registry, deps, send, receive, inQueue };
   }
 

@@ -1,11 +1,6 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
-import {
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import { awsClients } from '../support/stack.ts';
+import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { awsClients, queueDepth } from '../support/stack.ts';
 import { testScope } from '../support/isolation.ts';
 
 async function receiveOne(
@@ -22,19 +17,6 @@ async function receiveOne(
     }),
   );
   return Messages?.[0];
-}
-
-async function visibleCount(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes?.['ApproximateNumberOfMessages']) +
-    Number(Attributes?.['ApproximateNumberOfMessagesNotVisible'])
-  );
 }
 
 function publish(topicArn: string, eventType: string, body: object) {
@@ -63,7 +45,7 @@ describe('the allocations queue on the domain-events topic (fauxqs)', () => {
     await sns.send(publish(queue.topicArn, other.eventType, other));
     await sns.send(publish(queue.topicArn, allocation.eventType, allocation));
 
-    expect(await visibleCount(sqs, queue.queueUrl)).toBe(1);
+    expect(await queueDepth(sqs, queue.queueUrl)).toBe(1);
     const message = await receiveOne(sqs, queue.queueUrl);
     const envelope = JSON.parse(message?.Body ?? '{}') as Record<string, unknown>;
     expect(envelope).toMatchObject({
@@ -83,7 +65,7 @@ describe('the allocations queue on the domain-events topic (fauxqs)', () => {
     const { sns, sqs } = await awsClients();
     const queue = await scope.allocationsQueue();
     await sns.send(publish(queue.topicArn, eventType, { eventType, version: 1 }));
-    expect(await visibleCount(sqs, queue.queueUrl)).toBe(1);
+    expect(await queueDepth(sqs, queue.queueUrl)).toBe(1);
   });
 
   it('moves a message received more times than the redrive policy allows to the dead-letter queue', async () => {
@@ -102,7 +84,7 @@ describe('the allocations queue on the domain-events topic (fauxqs)', () => {
     expect(second?.MessageId).toBe(first?.MessageId);
     // The third receive finds it over the limit: SQS moves it instead of delivering it (a short poll, no waiting).
     expect(await receiveOne(sqs, queue.queueUrl, { visibilityTimeout: 0, waitSeconds: 0 })).toBeUndefined();
-    expect(await visibleCount(sqs, queue.queueUrl)).toBe(0);
+    expect(await queueDepth(sqs, queue.queueUrl)).toBe(0);
 
     const deadLetter = await receiveOne(sqs, queue.deadLetterQueueUrl);
     expect(deadLetter?.MessageId).toBe(first?.MessageId);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Sequelize } from 'sequelize';
-import { rootDir } from '../../infra/paths.ts';
+import { examplesDir } from '../../infra/examples.ts';
 import { parseAllocationDetail } from '../../src/domain/allocation-detail.ts';
 import { crnOf, parseNotification } from '../../src/domain/domain-event.ts';
 import type { AllocationRequest } from '../../src/delius/apply-allocation.ts';
@@ -12,7 +12,7 @@ import { auditUserName, seedReferenceData } from '../../src/delius/schema/refere
 import type { Clock } from '../../src/delius/time.ts';
 import { testLogger, type TestScope } from './isolation.ts';
 
-export const examplesDir = path.resolve(rootDir, '..', 'shared', 'spec', 'examples');
+export { examplePairs, examplesDir } from '../../infra/examples.ts';
 
 /** A Delius schema with its reference data, in the test's own PostgreSQL schema or SQLite file. */
 export async function testDelius(
@@ -46,28 +46,3 @@ export async function exampleRequest(messageFile: string, detailFile: string): P
   const { event } = parseNotification(JSON.stringify(await readExample(messageFile)));
   return { ...parseAllocationDetail(await readExample(detailFile)), messageCrn: crnOf(event) };
 }
-
-/** Every example message with the detail body its stub serves (spec §19), except the by-id fixtures of unit tests. */
-export const examplePairs = [
-  ['person-allocation-message.json', 'person-allocation-details.json'],
-  ['person-allocation-historic-message.json', 'person-allocation-details-historic.json'],
-  ['person-reallocation-message.json', 'person-allocation-details-reallocation.json'],
-  ['person-allocation-by-id-message.json', 'person-allocation-details-by-id.json'],
-  ['event-allocation-message.json', 'event-allocation-details.json'],
-  ['event-allocation-historic-message.json', 'event-allocation-details-historic.json'],
-  ['event-reallocation-message.json', 'event-allocation-details-reallocation.json'],
-  [
-    'event-reallocation-spo-oversight-message.json',
-    'event-allocation-details-reallocation-spo-oversight.json',
-  ],
-  ['event-allocation-by-id-message.json', 'event-allocation-details-by-id.json'],
-  ['requirement-allocation-message.json', 'requirement-allocation-details.json'],
-  ['requirement-allocation-historic-message.json', 'requirement-allocation-details-historic.json'],
-  ['requirement-reallocation-message.json', 'requirement-allocation-details-reallocation.json'],
-  ['licence-condition-allocation-message.json', 'licence-condition-allocation-details.json'],
-  [
-    'licence-condition-allocation-historic-message.json',
-    'licence-condition-allocation-details-historic.json',
-  ],
-  ['licence-condition-reallocation-message.json', 'licence-condition-allocation-details-reallocation.json'],
-] as const;

@@ -3,14 +3,16 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import path from 'node:path';
 import { rootDir } from '../../infra/paths.ts';
-import { startService, type Service } from '../../src/app.ts';
+import { groupIdOf, startService, type Service } from '../../src/app.ts';
+import { consumerLag } from '../../src/observability/lag.ts';
 import { loadConfig, type Config, type StageName } from '../../src/config/config.ts';
 import type { SourceOutcome } from '../../src/connectors/sqs-source.ts';
 import { createSchemaRegistry } from '../../src/kafka/avro-schemas.ts';
 import type { StageOutcome } from '../../src/kafka/stage-outcome.ts';
 import type { IncomingMessage } from '../../src/kafka/stage-runner.ts';
 import { startWorkloadApi } from '../../src/local/workload-api.ts';
-import { examplesDir, readExample, testDeliusDatabase } from './delius.ts';
+import { examplesDir, testDeliusDatabase } from './delius.ts';
+import { readExampleEvent } from '../../infra/examples.ts';
 import { testLogger, uniqueName, type TestScope } from './isolation.ts';
 import { awsClients, stackEnv } from './stack.ts';
 import { eventually } from './eventually.ts';
@@ -126,12 +128,8 @@ export async function testPipeline(
       return MessageId;
     },
     /** The domain event of an example message, its detail URL pointing at this test's Workload API. */
-    async exampleEvent(file: string): Promise<Record<string, unknown>> {
-      const envelope = await readExample<{ Message: string }>(file);
-      return JSON.parse(envelope.Message.replace('http://localhost:{wiremock.port}', api.url)) as Record<
-        string,
-        unknown
-      >;
+    exampleEvent(file: string): Promise<Record<string, unknown>> {
+      return readExampleEvent(file, api.url);
     },
     async publishExample(file: string): Promise<string> {
       return pipeline.publish(await pipeline.exampleEvent(file));
@@ -225,18 +223,15 @@ export async function testPipeline(
     async caughtUp(stage: 'processor' | 'sink', timeoutMs = 60_000) {
       const admin = await scope.admin();
       const topic = stage === 'sink' ? config.ALLOCATIONS_TOPIC : config.DOMAIN_EVENTS_TOPIC;
-      const groupId = `${config.CONSUMER_GROUP_PREFIX}.${stage}`;
       await eventually(
-        async () => {
-          const ends = await admin.fetchTopicOffsets(topic);
-          const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-          return ends.every(
-            (end) =>
-              committed?.partitions.find((entry) => entry.partition === end.partition)?.offset ===
-                end.offset || end.offset === '0',
-          );
+        async () =>
+          (await consumerLag(admin, groupIdOf(config, stage), topic)).every(
+            (partition) => partition.lag === 0,
+          ),
+        {
+          timeoutMs,
+          intervalMs: 200,
         },
-        { timeoutMs, intervalMs: 200 },
       );
     },
     /** Starts one stage as a separate process of the real entry point, with this pipeline's configuration. */

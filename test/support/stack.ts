@@ -1,5 +1,11 @@
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { readStackEnv, type StackEnv } from '../../infra/stack.ts';
-import { createSnsClient, createSqsClient, type AwsSettings } from '../../src/aws/clients.ts';
+import {
+  awsSettingsFrom,
+  createSnsClient,
+  createSqsClient,
+  type AwsSettings,
+} from '../../src/aws/clients.ts';
 
 let cached: StackEnv | undefined;
 
@@ -18,17 +24,24 @@ export function requireEnv(env: StackEnv, name: string): string {
 
 export async function awsSettings(): Promise<AwsSettings> {
   const env = await stackEnv();
-  return {
-    region: requireEnv(env, 'AWS_REGION'),
-    endpoint: requireEnv(env, 'AWS_ENDPOINT_URL'),
-    credentials: {
-      accessKeyId: requireEnv(env, 'AWS_ACCESS_KEY_ID'),
-      secretAccessKey: requireEnv(env, 'AWS_SECRET_ACCESS_KEY'),
-    },
-  };
+  return awsSettingsFrom({ ...env, AWS_REGION: requireEnv(env, 'AWS_REGION') });
 }
 
 export async function awsClients() {
   const settings = await awsSettings();
   return { sns: createSnsClient(settings), sqs: createSqsClient(settings) };
+}
+
+/** Messages in a queue, visible or in flight. */
+export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(Attributes?.['ApproximateNumberOfMessages']) +
+    Number(Attributes?.['ApproximateNumberOfMessagesNotVisible'])
+  );
 }
