@@ -30,9 +30,9 @@ export function createSchemaRegistry(url: string): SchemaRegistry {
  * returns the same id. BACKWARD compatibility lets consumers on the new schema read older records, which is
  * what replaying a topic after a schema change needs.
  *
- * Two processes starting together can race: the client first reads the subject's compatibility, and Apicurio
- * answers NONE for a subject that exists but whose compatibility the first process has not set yet. The
- * schema is then already there, so its id is looked up instead.
+ * Two processes starting together race in the client's steps (read the subject's compatibility, register,
+ * set the compatibility): Apicurio then answers NONE for a subject whose compatibility is not set yet, or
+ * refuses a second compatibility rule. In either case the schema is already there, so its id is looked up.
  */
 export async function registerValueSchema(
   registry: SchemaRegistry,
@@ -45,7 +45,9 @@ export async function registerValueSchema(
     const { id } = await registry.register(schema, { subject, compatibility: COMPATIBILITY.BACKWARD });
     return id;
   } catch (error) {
-    if ((error as Error).name !== 'ConfluentSchemaRegistryCompatibilityError') throw error;
-    return registry.getRegistryIdBySchema(subject, schema);
+    // Whatever the race looked like, registration succeeded if the schema is now under the subject.
+    return registry.getRegistryIdBySchema(subject, schema).catch(() => {
+      throw error;
+    });
   }
 }

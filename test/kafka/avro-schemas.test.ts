@@ -44,6 +44,17 @@ describe('Avro schemas through the schema registry', () => {
     expect(second).toBe(first);
   });
 
+  it('gives every process the same id when several register a new subject at the same moment', async () => {
+    const url = requireEnv(await stackEnv(), 'SCHEMA_REGISTRY_URL');
+    for (let round = 0; round < 30; round += 1) {
+      const topic = uniqueName('avro-race');
+      const ids = await Promise.all(
+        Array.from({ length: 12 }, () => registerValueSchema(createSchemaRegistry(url), topic, 'allocation')),
+      );
+      expect(new Set(ids).size).toBe(1);
+    }
+  });
+
   it('rejects a message that does not fit the schema instead of writing it', async () => {
     const registry = createSchemaRegistry(requireEnv(await stackEnv(), 'SCHEMA_REGISTRY_URL'));
     const id = await registerValueSchema(registry, uniqueName('avro-invalid'), 'domain-event');
