@@ -32,7 +32,7 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`usage: npm run dev [-- --send-examples] [-- --database FILE]
 
-  --send-examples   publish every example allocation event of ../shared/spec/examples through SNS
+  --send-examples   publish every example allocation event of examples/ through SNS
   --database FILE   the SQLite Delius to use (default .infra/delius.sqlite); created with sample people if new
 
 Stop with Ctrl-C. Environment variables override any setting (see the README's configuration table).`);

@@ -2,12 +2,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { rootDir } from './paths.ts';
 
-/** The specification's examples, beside the repository (`../shared/spec/examples`). */
-export const examplesDir = path.resolve(rootDir, '..', 'shared', 'spec', 'examples');
+/** The project's example messages, detail bodies and Workload API stubs (`examples/README.md`). */
+export const examplesDir = path.join(rootDir, 'examples');
+
+/** Stands for the local Workload API's origin in the example messages' `detailUrl`. */
+export const workloadApiPlaceholder = '{workload-api}';
 
 /**
- * Every example message with the detail body its stub serves (spec §19), in an order where each owner's first
- * allocation comes first. The by-id details of the original's unit tests have no message and are left out.
+ * Every example message with the detail body its stub serves, in an order where each owner's first allocation
+ * comes first. The by-id details of the event, requirement and licence-condition kinds have no message.
  */
 export const examplePairs = [
   ['person-allocation-message.json', 'person-allocation-details.json'],
@@ -35,13 +38,13 @@ export const examplePairs = [
 
 export const exampleMessages = examplePairs.map(([message]) => message);
 
-/** An example message's domain event, its `{wiremock.port}` detail URL pointing at the local Workload API. */
+/** An example message's domain event, its `{workload-api}` detail URL pointing at the local Workload API. */
 export async function readExampleEvent(
   file: string,
   workloadApiUrl: string,
 ): Promise<Record<string, unknown>> {
   const envelope = JSON.parse(await readFile(path.join(examplesDir, file), 'utf8')) as { Message: string };
-  return JSON.parse(envelope.Message.replace('http://localhost:{wiremock.port}', workloadApiUrl)) as Record<
+  return JSON.parse(envelope.Message.replace(workloadApiPlaceholder, workloadApiUrl)) as Record<
     string,
     unknown
   >;

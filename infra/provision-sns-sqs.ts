@@ -5,7 +5,7 @@ import { allocationsFilterPolicy } from '../src/domain/event-types.ts';
 export interface AllocationsQueueSpec {
   readonly topicName: string;
   readonly queueName: string;
-  /** Deliveries before SQS moves a message to the dead-letter queue (spec A6: an infrastructure setting). */
+  /** Deliveries before SQS moves a message to the dead-letter queue (rule A6: an infrastructure setting). */
   readonly maxReceiveCount: number;
   readonly visibilityTimeoutSeconds: number;
 }

@@ -41,7 +41,7 @@ function publishedAt(envelopeTimestamp: string | undefined, message: Message): n
 }
 
 /**
- * One SQS message: validate it (spec M1, M2), publish it to the domain-events topic keyed by CRN, and delete
+ * One SQS message: validate it (rule M1, M2), publish it to the domain-events topic keyed by CRN, and delete
  * it only once Kafka has acknowledged the record. An invalid message is not deleted: it is made visible again
  * at once, so the queue's redrive policy moves it to the dead-letter queue after its last allowed receive.
  */

@@ -1,6 +1,6 @@
 import type { AllocationKind, AllocationReason } from '../domain/allocation-detail.ts';
 
-/** The reference-data set each kind's reason comes from (delius-model §3.1; A5: the plural name is the code's). */
+/** The reference-data set each kind's reason comes from (delius-model.md §3.1; A5: the plural name is the code's). */
 export const allocationReasonDataset: Record<AllocationKind, string> = {
   PERSON: 'OM ALLOCATION REASON',
   EVENT: 'ORDER ALLOCATION REASON',
@@ -15,7 +15,7 @@ const sameForAll = (code: string): Record<AllocationKind, string> => ({
   LICENCE_CONDITION: code,
 });
 
-/** Workforce's reason → the Delius code per kind (delius-model §3.1). */
+/** Workforce's reason → the Delius code per kind (delius-model.md §3.1). */
 const codes: Record<AllocationReason, Record<AllocationKind, string>> = {
   ALLOCATED_TO_RESPONSIBLE_OFFICER: sameForAll('RO'),
   CASELOAD_ADJUSTMENT: sameForAll('AR02'),
@@ -41,7 +41,7 @@ export function allocationReasonCodes(kind: AllocationKind): string[] {
   return [...new Set(Object.values(codes).map((byKind) => byKind[kind]))];
 }
 
-/** A re-allocation carries a reason other than INITIAL_ALLOCATION (spec §4.7). */
+/** A re-allocation carries a reason other than INITIAL_ALLOCATION (rules §4.7). */
 export function isReallocation(reason: AllocationReason | null | undefined): boolean {
   return reason !== null && reason !== undefined && reason !== 'INITIAL_ALLOCATION';
 }

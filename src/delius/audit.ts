@@ -3,7 +3,7 @@ import type { DeliusDb } from './delius-db.ts';
 import { findBusinessInteraction } from './lookups.ts';
 import { londonWallClock, type WallClock } from './time.ts';
 
-/** AU1: the business interaction each kind is audited as (delius-model §3.5). */
+/** AU1: the business interaction each kind is audited as (delius-model.md §3.5). */
 export const businessInteractionCode: Record<AllocationKind, string> = {
   PERSON: 'CABI231',
   EVENT: 'CABI041',

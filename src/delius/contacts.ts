@@ -19,7 +19,7 @@ export interface ContactRequest {
   readonly sensitive?: boolean;
 }
 
-/** Contacts are insert-only (delius-model §1.7). */
+/** Contacts are insert-only (delius-model.md §1.7). */
 export async function insertContact(
   context: AllocationContext,
   request: ContactRequest,

@@ -9,7 +9,7 @@ export interface DeliusDb {
   readonly sequelize: Sequelize;
   readonly models: DeliusModels;
   readonly dialect: DeliusDialect;
-  /** The service's Delius user (spec C15, §3.7): every created/updated-by column and audit row names it. */
+  /** The service's Delius user (rule C15, §3.7): every created/updated-by column and audit row names it. */
   readonly auditUser: { readonly id: number; readonly name: string };
   readonly clock: Clock;
   readonly logger: Logger;

@@ -9,7 +9,7 @@ import { toSeconds } from './time.ts';
 import { validateTarget, type Target } from './validation.ts';
 
 /**
- * The manager-period core shared by the four kinds (spec §5): who manages the owner at `createdDate`, whether
+ * The manager-period core shared by the four kinds (rules §5): who manages the owner at `createdDate`, whether
  * the allocation is a duplicate, a conflict or blocked by a pending transfer, and the end-and-insert that cuts
  * the current period at `createdDate` so the history stays contiguous, also for historic allocations.
  */
@@ -67,7 +67,7 @@ export interface ReallocationRequest {
 }
 
 /**
- * C3, C4, C11, V1–V7 in the spec's order. Resolves to a duplicate (nothing to write) or to the current
+ * C3, C4, C11, V1–V7 in the order of the rules. Resolves to a duplicate (nothing to write) or to the current
  * manager and the validated target; throws for a conflict, a pending transfer or a failed validation.
  */
 export async function prepareReallocation(

@@ -1,5 +1,5 @@
 /**
- * Delius keeps plain Oracle DATEs holding Europe/London wall-clock time (spec C14, A7). In this module such
+ * Delius keeps plain Oracle DATEs holding Europe/London wall-clock time (rule C14, A7). In this module such
  * a value is a JS Date whose UTC fields are the London wall clock (a "floating" time), so it reaches every
  * dialect unchanged with Sequelize's UTC session time zone, and formats without any zone arithmetic.
  */

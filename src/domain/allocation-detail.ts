@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Workforce's `allocationReason` values (spec §4.7); absent or null means INITIAL_ALLOCATION. */
+/** Workforce's `allocationReason` values (rules §4.7); absent or null means INITIAL_ALLOCATION. */
 export const allocationReasons = [
   'ALLOCATED_TO_RESPONSIBLE_OFFICER',
   'CASELOAD_ADJUSTMENT',
@@ -19,10 +19,10 @@ export type AllocationReason = z.infer<typeof allocationReasonSchema>;
 export const allocationKinds = ['PERSON', 'EVENT', 'REQUIREMENT', 'LICENCE_CONDITION'] as const;
 export type AllocationKind = (typeof allocationKinds)[number];
 
-/** ISO-8601 date-time that carries its offset, e.g. `2022-07-28T10:30:54.023+01:00` (spec §4.2). */
+/** ISO-8601 date-time that carries its offset, e.g. `2022-07-28T10:30:54.023+01:00` (rules §4.2). */
 const offsetDateTime = z.iso.datetime({ offset: true, local: false });
 
-/** Fields every kind carries (spec §4.2). Unknown keys (staffId, createdBy, personName …) are ignored. */
+/** Fields every kind carries (rules §4.2). Unknown keys (staffId, createdBy, personName …) are ignored. */
 const common = {
   id: z.string(),
   staffCode: z.string().min(1),
@@ -63,7 +63,7 @@ export type AllocationDetail =
   | { readonly kind: 'LICENCE_CONDITION'; readonly detail: LicenceConditionAllocationDetail };
 
 /**
- * The kind, deduced from the body's top-level keys in a fixed order (spec §4.1): `crn` → PERSON,
+ * The kind, deduced from the body's top-level keys in a fixed order (rules §4.1): `crn` → PERSON,
  * `requirementId` → REQUIREMENT, `licenceConditionId` → LICENCE_CONDITION, otherwise EVENT (A4).
  */
 export function kindOf(body: Record<string, unknown>): AllocationKind {
@@ -73,7 +73,7 @@ export function kindOf(body: Record<string, unknown>): AllocationKind {
   return 'EVENT';
 }
 
-/** Validates a detail body (spec D6): throws a ZodError naming every field that does not fit its kind. */
+/** Validates a detail body (rule D6): throws a ZodError naming every field that does not fit its kind. */
 export function parseAllocationDetail(body: unknown): AllocationDetail {
   const object = z.record(z.string(), z.unknown()).parse(body);
   const kind = kindOf(object);

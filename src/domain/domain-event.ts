@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The SQS body: an SNS notification envelope (spec §2.1). Only `Message` is required; the cut-down envelope
+ * The SQS body: an SNS notification envelope (rules §2.1). Only `Message` is required; the cut-down envelope
  * of the examples (MessageId, Message, MessageAttributes) is accepted, and unknown fields are ignored.
  */
 export const snsEnvelopeSchema = z.object({
@@ -14,7 +14,7 @@ export const snsEnvelopeSchema = z.object({
 });
 export type SnsEnvelope = z.infer<typeof snsEnvelopeSchema>;
 
-/** The HMPPS domain event inside `Message` (spec §2.2). */
+/** The HMPPS domain event inside `Message` (rules §2.2). */
 export const domainEventSchema = z.object({
   eventType: z.string().min(1),
   version: z.number().int(),

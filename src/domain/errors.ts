@@ -4,7 +4,7 @@
  * identifiers needed to find the case (`context`). `classifyError` turns foreign errors into AppErrors.
  */
 export type ErrorCode =
-  // business rules (spec §11.1): fatal, the message goes to a dead letter
+  // business rules (rules §11.1): fatal, the message goes to a dead letter
   | 'not-found'
   | 'not-active'
   | 'conflict'
@@ -50,7 +50,7 @@ export const conflict = (message: string, context?: Record<string, unknown>) =>
 
 /**
  * A business outcome after which the message is acknowledged and dropped, with its reason and properties
- * reported (the original's "ignorable" errors, spec §11.1): pending transfer, external transfer, team not
+ * reported (the original's "ignorable" errors, rules §11.1): pending transfer, external transfer, team not
  * active, requirement or licence condition gone. Thrown inside a transaction to roll it back.
  */
 export class IgnorableAllocation extends Error {

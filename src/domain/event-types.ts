@@ -1,6 +1,6 @@
 /**
- * The four HMPPS domain event types this service handles (spec §2.3). The SNS subscription filters on
- * them; the service itself never routes on `eventType` (the kind comes from the detail body, spec §4.1).
+ * The four HMPPS domain event types this service handles (rules §2.3). The SNS subscription filters on
+ * them; the service itself never routes on `eventType` (the kind comes from the detail body, rules §4.1).
  */
 export const allocationEventTypes = [
   'person.community.manager.allocated',

@@ -1,7 +1,7 @@
 import type { AllocationKind } from './allocation-detail.ts';
 import type { AppError } from './errors.ts';
 
-/** An IAPS flag set by an allocation (spec §12): the pipeline emits one IAPS event per flag. */
+/** An IAPS flag set by an allocation (rules §12): the pipeline emits one IAPS event per flag. */
 export interface IapsFlag {
   readonly table: 'IAPS_OFFENDER' | 'IAPS_EVENT' | 'IAPS_RQMNT';
   readonly id: number;
@@ -15,7 +15,7 @@ export interface ContactWritten {
 /** What an applied allocation changed in Delius. */
 export interface AppliedChanges {
   readonly managerId: number;
-  /** The manager whose period was cut at `createdDate` (spec C7). */
+  /** The manager whose period was cut at `createdDate` (rule C7). */
   readonly previousManagerId: number;
   readonly responsibleOfficerId?: number;
   readonly previousResponsibleOfficerId?: number;
@@ -25,7 +25,7 @@ export interface AppliedChanges {
 
 interface Subject {
   readonly kind: AllocationKind;
-  /** The person the allocation is for (PERSON: the detail's CRN, spec S2; otherwise the message's). */
+  /** The person the allocation is for (PERSON: the detail's CRN, rule S2; otherwise the message's). */
   readonly crn: string | undefined;
   readonly personId?: number;
 }

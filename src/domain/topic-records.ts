@@ -146,7 +146,7 @@ export function allocationDetailOf(record: AllocationRecord): AllocationDetail {
   return allocation;
 }
 
-/** The partition key: the person whose Delius records change (PERSON: the detail's CRN, spec S2). */
+/** The partition key: the person whose Delius records change (PERSON: the detail's CRN, rule S2). */
 export function allocationKey(record: AllocationRecord): string {
   return record.personCrn ?? record.crn ?? record.messageId;
 }

@@ -20,7 +20,7 @@ export interface WorkloadApi {
   readonly clientSecret: string;
   /** Serves `responses` in turn at `path` (the last one repeats). */
   register(path: string, responses: StubResponse | readonly StubResponse[]): void;
-  /** Serves every allocation detail of `shared/spec/examples` at the paths the example messages use. */
+  /** Serves every allocation detail of the examples folder at the paths its messages use. */
   registerExamples(examplesDir: string): Promise<number>;
   /** Detail requests received at `path` (authorised or not). */
   requestCount(path: string): number;
@@ -31,13 +31,9 @@ export interface WorkloadApi {
   close(): Promise<void>;
 }
 
-const stubMappingsSchema = z.object({
-  mappings: z.array(
-    z.object({
-      request: z.object({ method: z.string(), url: z.string() }),
-      response: z.object({ status: z.number(), bodyFileName: z.string().optional() }),
-    }),
-  ),
+/** `examples/workload-api-stubs.json`: which detail body the local Workload API serves at which path. */
+const exampleStubsSchema = z.object({
+  stubs: z.array(z.object({ path: z.string().startsWith('/'), status: z.number().int(), detail: z.string() })),
 });
 
 function sameSecret(given: string, expected: string): boolean {
@@ -143,19 +139,14 @@ export async function startWorkloadApi(
     clientSecret,
     register,
     async registerExamples(examplesDir) {
-      const { mappings } = stubMappingsSchema.parse(
-        JSON.parse(await readFile(path.join(examplesDir, 'allocation-details-stub-mappings.json'), 'utf8')),
+      const { stubs } = exampleStubsSchema.parse(
+        JSON.parse(await readFile(path.join(examplesDir, 'workload-api-stubs.json'), 'utf8')),
       );
-      let registered = 0;
-      for (const { request, response } of mappings) {
-        if (request.method !== 'GET' || !response.bodyFileName) continue;
-        const body: unknown = JSON.parse(
-          await readFile(path.join(examplesDir, response.bodyFileName), 'utf8'),
-        );
-        register(request.url, { status: response.status, body });
-        registered += 1;
+      for (const stub of stubs) {
+        const body: unknown = JSON.parse(await readFile(path.join(examplesDir, stub.detail), 'utf8'));
+        register(stub.path, { status: stub.status, body });
       }
-      return registered;
+      return stubs.length;
     },
     requestCount: (pathname) => counts.get(pathname) ?? 0,
     tokensIssued: () => issued,

@@ -16,7 +16,7 @@ export interface EnrichDeps {
 }
 
 /**
- * The enrichment processor: a domain event in, the allocation it announces out (spec §3, §4). A detail URL
+ * The enrichment processor: a domain event in, the allocation it announces out (rules §3, §4). A detail URL
  * outside the allow-list is never requested; an unreadable or ill-fitting detail is dead-lettered; HTTP
  * failures that may pass (404 while the detail catches up, 5xx, timeouts) are retried by the runner.
  */

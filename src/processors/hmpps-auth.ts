@@ -27,7 +27,7 @@ export interface HmppsAuthClient {
 }
 
 /**
- * OAuth2 client credentials against HMPPS Auth (spec D3): HTTP Basic client authentication, form body
+ * OAuth2 client credentials against HMPPS Auth (rule D3): HTTP Basic client authentication, form body
  * `grant_type=client_credentials`. The token is cached until shortly before it expires, and concurrent callers
  * share one request. The secret and tokens are never logged.
  */

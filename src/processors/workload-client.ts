@@ -32,7 +32,7 @@ function failure(status: number, url: URL): AppError {
 }
 
 /**
- * The Workload API client (spec D2): `GET <detailUrl>` exactly as received, with a bearer token from HMPPS Auth.
+ * The Workload API client (rule D2): `GET <detailUrl>` exactly as received, with a bearer token from HMPPS Auth.
  * A 401 means the token is stale: it is refreshed once and the request repeated.
  */
 export function workloadClient(deps: {

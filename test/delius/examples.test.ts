@@ -1,4 +1,4 @@
-// Spec §15.1, T1–T14: each example message and detail body applied to the example data of delius-model §5.
+// Rules §15, T1–T14: each example message and detail body applied to the example data of delius-model.md §5.
 import { applyAllocation } from '../../src/delius/apply-allocation.ts';
 import type { DeliusDb } from '../../src/delius/delius-db.ts';
 import { caseloadRebuildCalls } from '../../src/delius/schema/build-schema.ts';
@@ -27,7 +27,7 @@ const transferNotes = [
   '',
 ].join('\n');
 
-describe('the example allocations (spec §15.1)', () => {
+describe('the example allocations (docs/delius-rules.md §15)', () => {
   const scope = testScope('examples');
   afterAll(() => scope.close());
 

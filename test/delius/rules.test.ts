@@ -17,7 +17,7 @@ const fatal = (code: string, message: string) => ({ code, retryable: false, mess
 const ignored = (reason: string, properties: Record<string, string> = {}): unknown =>
   expect.objectContaining({ status: 'ignored', reason, properties });
 
-describe('allocation rules (spec §15.2)', () => {
+describe('allocation rules (docs/delius-rules.md §15)', () => {
   const scope = testScope('rules');
   afterAll(() => scope.close());
 

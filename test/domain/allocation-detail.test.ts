@@ -1,7 +1,7 @@
 import { kindOf, parseAllocationDetail } from '../../src/domain/allocation-detail.ts';
 import { readExample } from '../support/delius.ts';
 
-describe('the allocation detail (spec §4)', () => {
+describe('the allocation detail (rules §4)', () => {
   it('decides the kind from the body keys in a fixed order (§4.1, A4)', () => {
     expect(kindOf({ crn: 'X', requirementId: 1 })).toBe('PERSON');
     expect(kindOf({ requirementId: 1, licenceConditionId: 2, eventNumber: 1 })).toBe('REQUIREMENT');

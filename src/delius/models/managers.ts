@@ -13,7 +13,7 @@ import {
 } from './columns.ts';
 
 /**
- * The four manager tables share their columns (delius-model §1.1) but name the id, owner, staff and team
+ * The four manager tables share their columns (delius-model.md §1.1) but name the id, owner, staff and team
  * columns differently. Every manager model uses the same attribute names (`id`, `ownerId`, `staffId`,
  * `teamId` …) over its own column names, so one manager-period core serves all four kinds.
  */

@@ -1,7 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import { flag, id, key, table, type DeliusModel } from './columns.ts';
 
-/** A transfer is pending while a non-soft-deleted row points at transfer status PN (spec C11). */
+/** A transfer is pending while a non-soft-deleted row points at transfer status PN (rule C11). */
 const transferColumns = (idField: string, ownerField: string) => ({
   id: id(idField),
   ownerId: key(ownerField),

@@ -2,12 +2,12 @@ import type { DeliusModels } from '../models/index.ts';
 import { londonWallClock, systemClock, type Clock } from '../time.ts';
 import { deliusFixtures, type Period } from './fixtures.ts';
 
-/** 2022-07-01T10:30 Europe/London, the start of every fixture manager (spec §15). */
+/** 2022-07-01T10:30 Europe/London, the start of every fixture manager (rules §15). */
 export const fixtureStart = new Date(Date.UTC(2022, 6, 1, 10, 30));
 export const unallocated = { staff: 'N02UATU', team: 'N02UAT' } as const;
 
 /**
- * The dev/test data of delius-model §5, which the examples in shared/spec/examples are written against:
+ * The dev/test data that the project's examples (`examples/`) are written against:
  * provider N02, its teams and staff, the people X123456, T123456 and T223456, X123456's events, requirements
  * and licence conditions. Historic owners (T223456, event 3, requirement 9002, licence condition 8002) have
  * a manager ended yesterday and another since, so an allocation dated 2022-07-28 lands in the history.

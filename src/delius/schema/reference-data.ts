@@ -21,7 +21,7 @@ const reasonDescriptions: Record<string, string> = {
 export const auditUserName = 'HMPPSAllocations';
 
 /**
- * The reference data the rules look up (delius-model §3), with every code the reason mapping can produce.
+ * The reference data the rules look up (delius-model.md §3), with every code the reason mapping can produce.
  * Ids are small and fixed: generated ids start at 1,000,001, clear of them.
  */
 export async function seedReferenceData(models: DeliusModels): Promise<void> {
