@@ -33,7 +33,9 @@ export interface WorkloadApi {
 
 /** `examples/workload-api-stubs.json`: which detail body the local Workload API serves at which path. */
 const exampleStubsSchema = z.object({
-  stubs: z.array(z.object({ path: z.string().startsWith('/'), status: z.number().int(), detail: z.string() })),
+  stubs: z.array(
+    z.object({ path: z.string().startsWith('/'), status: z.number().int(), detail: z.string() }),
+  ),
 });
 
 function sameSecret(given: string, expected: string): boolean {
