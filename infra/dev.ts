@@ -83,6 +83,9 @@ async function main() {
     HMPPS_AUTH_CLIENT_ID: api.clientId,
     HMPPS_AUTH_CLIENT_SECRET: api.clientSecret,
     DETAIL_URL_ALLOW_LIST: api.url,
+    // A short long-poll: Ctrl-C waits for the receive in flight (abandoning it could hide what it took for the
+    // visibility timeout), so locally that wait is kept to a second.
+    SQS_WAIT_TIME_SECONDS: '1',
     ...process.env,
   });
 
@@ -116,9 +119,11 @@ async function main() {
     if (stopping) process.exit(1);
     stopping = true;
     say(`▶ ${signal}: stopping (the local stack keeps running; \`npm run infra:down\` stops it)`);
+    const stoppingSince = performance.now();
     void service
-      .stop()
+      .stop((step) => say(`  waiting for ${step}`))
       .then(() => api.close())
+      .then(() => say(`▶ stopped in ${((performance.now() - stoppingSince) / 1000).toFixed(1)} s`))
       .then(
         () => process.exit(0),
         (error: unknown) => {

@@ -43,7 +43,8 @@ export interface Service {
   stageReadiness(): Record<string, boolean>;
   /** The port of the operations endpoints (health, metrics, info). */
   readonly httpPort: number;
-  stop(): Promise<void>;
+  /** Stops upstream first; `onStep` hears each step as it starts, so a caller can say what it waits for. */
+  stop(onStep?: (step: string) => void): Promise<void>;
 }
 
 export const groupIdOf = (config: Config, stage: StageName) => `${config.CONSUMER_GROUP_PREFIX}.${stage}`;
@@ -98,7 +99,8 @@ export async function startService(
     initialDelayMs: config.RETRY_INITIAL_DELAY_MS,
     maxDelayMs: config.RETRY_MAX_DELAY_MS,
   };
-  const stops: (() => Promise<void>)[] = [];
+  /** What stopping takes, named so that a slow stop says what it is waiting for. */
+  const stops: { name: string; stop: () => Promise<void> }[] = [];
   const readiness: Record<string, () => boolean> = {};
   let sequelize: Sequelize | undefined;
   // One SQS client serves the connector and its readiness check.
@@ -155,7 +157,7 @@ export async function startService(
           retryWithoutLimit: (error) => error.code === 'database-unavailable',
         },
       );
-      stops.push(() => runner.stop().finally(() => database.close()));
+      stops.push({ name: 'the sink', stop: () => runner.stop().finally(() => database.close()) });
       readiness['sink'] = () => runner.isReady();
     }
     if (stages.includes('processor')) {
@@ -182,7 +184,7 @@ export async function startService(
       const runner = await startConsumerStage('processor', config.DOMAIN_EVENTS_TOPIC, (message, context) =>
         enrichAllocation(message, deps, context),
       );
-      stops.push(() => runner.stop().finally(() => dispatcher.close()));
+      stops.push({ name: 'the processor', stop: () => runner.stop().finally(() => dispatcher.close()) });
       readiness['processor'] = () => runner.isReady();
     }
     if (sqs) {
@@ -201,11 +203,11 @@ export async function startService(
         },
         { ...(hooks.onSourceOutcome ? { onOutcome: hooks.onSourceOutcome } : {}) },
       );
-      stops.push(() => source.stop());
+      stops.push({ name: 'the connector (its SQS receive in flight)', stop: () => source.stop() });
       readiness['connector'] = () => source.isReady();
     }
   } catch (error) {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    for (const { stop } of stops.reverse()) await stop().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
     throw error;
@@ -260,7 +262,7 @@ export async function startService(
       }
     },
   });
-  stops.unshift(() => operations.close());
+  stops.unshift({ name: 'the operations endpoints', stop: () => operations.close() });
 
   let stopping: Promise<void> | undefined;
   return {
@@ -272,12 +274,20 @@ export async function startService(
     sequelize,
     stageReadiness: () =>
       Object.fromEntries(Object.entries(readiness).map(([stage, ready]) => [stage, ready()])),
-    stop() {
+    stop(onStep) {
       // Upstream first: the connector stops taking from SQS while the later stages finish what is in hand.
       stopping ??= (async () => {
-        for (const stop of stops.reverse()) await stop();
-        await producer.disconnect();
-        await admin.disconnect();
+        const steps = [
+          ...stops.reverse(),
+          { name: 'the Kafka producer', stop: () => producer.disconnect() },
+          { name: 'the Kafka admin client', stop: () => admin.disconnect() },
+        ];
+        for (const { name, stop } of steps) {
+          onStep?.(name);
+          const startedAt = performance.now();
+          await stop();
+          logger.info({ step: name, ms: Math.round(performance.now() - startedAt) }, 'stopped');
+        }
         logger.info('service stopped');
       })();
       return stopping;
