@@ -12,5 +12,6 @@ export default {
   transformIgnorePatterns: ['/node_modules/', '/test/support/global-(setup|teardown)\\.ts$'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  testTimeout: 60_000,
+  // A ceiling, not a schedule: tests end as soon as what they wait for happens (test/support/patience.ts).
+  testTimeout: 15 * 60_000,
 };

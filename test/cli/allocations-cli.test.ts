@@ -13,6 +13,7 @@ import { testScope } from '../support/isolation.ts';
 import { testPipeline, type TestPipeline } from '../support/pipeline.ts';
 import { allocationsCli, runScript } from '../support/processes.ts';
 import { waitForGroupMembers } from '../support/synthetic-allocations.ts';
+import { ceiling } from '../support/patience.ts';
 
 /** The tables an allocation writes, for the example people. */
 async function deliusTables(pipeline: TestPipeline) {
@@ -73,7 +74,7 @@ describe('the allocations command-line tool', () => {
       pipeline.spawnStage('sink');
       await eventually(
         async () => (await auditRows(pipeline.delius.db)).length === auditsBefore + examplePairs.length,
-        { timeoutMs: 60_000 },
+        { timeoutMs: ceiling(60_000) },
       );
       await pipeline.caughtUp('sink');
       expect(

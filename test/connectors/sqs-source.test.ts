@@ -15,6 +15,7 @@ import { eventually } from '../support/eventually.ts';
 import { testLogger, testScope, uniqueName } from '../support/isolation.ts';
 import { consumeCount } from '../support/kafka.ts';
 import { awsClients, queueDepth, requireEnv, stackEnv } from '../support/stack.ts';
+import { ceiling } from '../support/patience.ts';
 
 describe('the SQS source connector', () => {
   const scope = testScope('connector');
@@ -135,7 +136,7 @@ describe('the SQS source connector', () => {
           for (const message of Messages) seen.set(message.MessageId ?? '', message);
           return seen.size === 2 ? [...seen.values()] : false;
         },
-        { timeoutMs: 30_000 },
+        { timeoutMs: ceiling(30_000) },
       );
       expect(deadLetters.map((message) => message.Body).sort()).toEqual(
         [JSON.stringify({ Message: JSON.stringify({ version: 1 }) }), '{"Message": "not an event'].sort(),

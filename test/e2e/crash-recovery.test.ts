@@ -14,6 +14,7 @@ import {
   waitForGroupMembers,
   writtenManagers,
 } from '../support/synthetic-allocations.ts';
+import { ceiling } from '../support/patience.ts';
 
 const crns = ['K000001', 'K000002', 'K000003', 'K000004', 'K000005', 'K000006'];
 /** These people have an accredited programme: allocating them or their event sets an IAPS flag. */
@@ -66,7 +67,7 @@ describe('a stage killed mid-stream', () => {
       await seedPeople(pipeline, crns, withProgramme);
       await publishAll(pipeline);
       await eventually(async () => (await writtenManagers(pipeline.delius.db)) === total, {
-        timeoutMs: 60_000,
+        timeoutMs: ceiling(60_000),
       });
       undisturbed = await deliusState(pipeline.delius.db);
     } finally {
@@ -88,13 +89,16 @@ describe('a stage killed mid-stream', () => {
         const { db } = pipeline.delius;
 
         // Killed once part of the work is done, with more in hand.
-        await eventually(async () => (await writtenManagers(db)) >= 6, { timeoutMs: 60_000, intervalMs: 20 });
+        await eventually(async () => (await writtenManagers(db)) >= 6, {
+          timeoutMs: ceiling(60_000),
+          intervalMs: 20,
+        });
         first.kill('SIGKILL');
         await eventually(() => first.signalCode === 'SIGKILL');
         expect(await writtenManagers(db)).toBeLessThan(total);
 
         pipeline.spawnStage(stage);
-        await eventually(async () => (await writtenManagers(db)) === total, { timeoutMs: 90_000 });
+        await eventually(async () => (await writtenManagers(db)) === total, { timeoutMs: ceiling(90_000) });
         await pipeline.caughtUp('processor');
         await pipeline.caughtUp('sink');
         // Everything delivered again after the kill was a duplicate: exactly one row per allocation, as undisturbed.

@@ -11,6 +11,7 @@ import {
   waitForGroupMembers,
   writtenManagers,
 } from '../support/synthetic-allocations.ts';
+import { ceiling } from '../support/patience.ts';
 
 describe('ordering per CRN', () => {
   const scope = testScope('e2e-order');
@@ -37,7 +38,7 @@ describe('ordering per CRN', () => {
       }
       const { db } = pipeline.delius;
       await eventually(async () => (await writtenManagers(db)) === crns.length * rounds * 2, {
-        timeoutMs: 60_000,
+        timeoutMs: ceiling(60_000),
       });
 
       // Generated ids are handed out in the order allocations are applied: for each owner, the rows written in

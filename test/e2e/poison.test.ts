@@ -7,6 +7,7 @@ import { testScope } from '../support/isolation.ts';
 import { testPipeline } from '../support/pipeline.ts';
 import { awsClients } from '../support/stack.ts';
 import { seedPeople, syntheticAllocation, writtenManagers } from '../support/synthetic-allocations.ts';
+import { ceiling } from '../support/patience.ts';
 
 describe('poison messages', () => {
   const scope = testScope('e2e-poison');
@@ -63,7 +64,7 @@ describe('poison messages', () => {
       // Then good allocations for every person, the poisoned ones included.
       for (const crn of crns) await pipeline.publish(syntheticAllocation(pipeline, crn, 'PERSON', 0));
       await eventually(async () => (await writtenManagers(pipeline.delius.db)) === crns.length, {
-        timeoutMs: 60_000,
+        timeoutMs: ceiling(60_000),
       });
 
       expect((await pipeline.deadLetterOf(broken)).headers).toMatchObject({

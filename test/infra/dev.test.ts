@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { rootDir } from '../../infra/paths.ts';
 import { testScope, uniqueName } from '../support/isolation.ts';
+import { ceiling } from '../support/patience.ts';
 
 /** Runs `npm run dev -- --send-examples` until its summary, stops it with SIGTERM, and returns its output and exit code. */
 async function devRun(database: string, env: Record<string, string>) {
@@ -20,7 +21,10 @@ async function devRun(database: string, env: Record<string, string>) {
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const summary = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no summary within 90 s:\n${output}`)), 90_000);
+    const timer = setTimeout(
+      () => reject(new Error(`no summary within ${ceiling(90_000)} ms:\n${output}`)),
+      ceiling(90_000),
+    );
     child.stdout.on('data', () => {
       const line = /▶ summary: .*/.exec(output)?.[0];
       if (line) {
@@ -39,14 +43,13 @@ describe('npm run dev', () => {
   const scope = testScope('dev');
   afterAll(() => scope.close());
 
-  it('applies every example, exits 0 when asked to stop, and a second run finds them all duplicates', async () => {
+  it('applies every example, says what it waits for as it stops, exits 0, and a second run finds them all duplicates', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'dev-'));
     const database = path.join(dir, 'delius.sqlite');
     const queue = await scope.allocationsQueue();
     const name = uniqueName('dev');
     const env = {
       HTTP_PORT: '0',
-      SQS_WAIT_TIME_SECONDS: '1',
       DOMAIN_EVENTS_TOPIC_ARN: queue.topicArn,
       ALLOCATIONS_QUEUE_URL: queue.queueUrl,
       DOMAIN_EVENTS_TOPIC: `${name}.domain-events`,
@@ -63,6 +66,9 @@ describe('npm run dev', () => {
       expect(first.output).toContain('✔ applied     PERSON            T123456  N02ABS1/N02ABS');
       expect(first.output).toContain('created the local Delius');
       expect(first.code).toBe(0);
+      // Stopping says what it waits for, step by step, and how long it took.
+      expect(first.output).toContain('waiting for the connector (its SQS receive in flight)');
+      expect(first.output).toMatch(/▶ stopped in \d+\.\d s/);
 
       const second = await devRun(database, env);
       expect(second.summary).toBe(

@@ -1,10 +1,11 @@
+import { ceiling } from './patience.ts';
 /**
  * Polls `probe` until it passes (returns without throwing and not false), or fails with its last error after
  * `timeoutMs`. Tests wait for observable outcomes this way, never for a fixed time.
  */
 export async function eventually<T>(
   probe: () => Promise<T> | T,
-  { timeoutMs = 30_000, intervalMs = 100 } = {},
+  { timeoutMs = ceiling(30_000), intervalMs = 100 } = {},
 ): Promise<Exclude<T, false>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

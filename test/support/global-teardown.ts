@@ -4,8 +4,17 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { stackDown } from '../../infra/stack.ts';
 import { startedByTestsFile } from './global-setup.ts';
+import { armOpenHandleGuard } from './open-handle-guard.ts';
 
 export default async function globalTeardown(): Promise<void> {
+  try {
+    await stopWhatSetupStarted();
+  } finally {
+    armOpenHandleGuard();
+  }
+}
+
+async function stopWhatSetupStarted(): Promise<void> {
   if (!existsSync(startedByTestsFile)) return;
   const started = JSON.parse(await readFile(startedByTestsFile, 'utf8')) as string[];
   await rm(startedByTestsFile, { force: true });

@@ -1,4 +1,5 @@
 import type { Consumer, KafkaMessage } from 'kafkajs';
+import { ceiling } from './patience.ts';
 
 export interface Received {
   readonly partition: number;
@@ -16,7 +17,7 @@ export async function consumeCount(
   topic: string,
   count: number,
   {
-    timeoutMs = 30_000,
+    timeoutMs = ceiling(30_000),
     onMessage,
   }: { timeoutMs?: number; onMessage?: (message: KafkaMessage, partition: number) => Promise<void> } = {},
 ): Promise<Received[]> {

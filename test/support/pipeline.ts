@@ -16,6 +16,7 @@ import { readExampleEvent } from '../../infra/examples.ts';
 import { testLogger, uniqueName, type TestScope } from './isolation.ts';
 import { awsClients, stackEnv } from './stack.ts';
 import { eventually } from './eventually.ts';
+import { ceiling } from './patience.ts';
 
 export interface TopicRecord {
   readonly key: string | undefined;
@@ -135,7 +136,7 @@ export async function testPipeline(
       return pipeline.publish(await pipeline.exampleEvent(file));
     },
     /** Resolves with the stage outcome for the message with this SNS MessageId, as soon as there is one. */
-    outcomeFor(stage: StageName, messageId: string, timeoutMs = 30_000): Promise<StageOutcome> {
+    outcomeFor(stage: StageName, messageId: string, timeoutMs = ceiling(30_000)): Promise<StageOutcome> {
       const known = pipeline.outcomeOf(stage, messageId);
       if (known) return Promise.resolve(known);
       return new Promise((resolve, reject) => {
@@ -157,7 +158,7 @@ export async function testPipeline(
       topic: string,
       count: number,
       wanted: (record: TopicRecord) => boolean = () => true,
-      timeoutMs = 20_000,
+      timeoutMs = ceiling(20_000),
     ) {
       const kafka = await scope.kafka();
       const consumer: Consumer = kafka.consumer({ groupId: uniqueName('reader') });
@@ -220,7 +221,7 @@ export async function testPipeline(
       return record;
     },
     /** Resolves once a stage's group has committed everything on its input topic. */
-    async caughtUp(stage: 'processor' | 'sink', timeoutMs = 60_000) {
+    async caughtUp(stage: 'processor' | 'sink', timeoutMs = ceiling(60_000)) {
       const admin = await scope.admin();
       const topic = stage === 'sink' ? config.ALLOCATIONS_TOPIC : config.DOMAIN_EVENTS_TOPIC;
       await eventually(

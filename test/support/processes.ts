@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { rootDir } from '../../infra/paths.ts';
+import { ceiling } from './patience.ts';
 
 /** Runs a script of the repository as a process, as an operator would, and collects what it says. */
 export async function runScript(
   script: string,
   args: readonly string[],
   env: Record<string, string>,
-  timeoutMs = 60_000,
+  timeoutMs = ceiling(60_000),
 ) {
   const child = spawn(process.execPath, [path.join(rootDir, script), ...args], {
     cwd: rootDir,

@@ -5,6 +5,7 @@ import type { DeliusDb } from '../../src/delius/delius-db.ts';
 import { fixtureStart, unallocated } from '../../src/delius/schema/example-data.ts';
 import { eventually } from './eventually.ts';
 import type { TestPipeline } from './pipeline.ts';
+import { ceiling } from './patience.ts';
 
 export type SyntheticKind = 'PERSON' | 'EVENT';
 
@@ -64,6 +65,6 @@ export async function waitForGroupMembers(admin: Admin, groupId: string, members
       const { groups } = await admin.describeGroups([groupId]);
       return groups[0]?.state === 'Stable' && groups[0].members.length === members;
     },
-    { timeoutMs: 60_000, intervalMs: 250 },
+    { timeoutMs: ceiling(60_000), intervalMs: 250 },
   );
 }
