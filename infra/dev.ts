@@ -13,8 +13,9 @@ import { createSequelize } from '../src/db/sequelize.ts';
 import { buildDeliusSchema } from '../src/delius/schema/build-schema.ts';
 import { seedExampleData } from '../src/delius/schema/example-data.ts';
 import { seedReferenceData } from '../src/delius/schema/reference-data.ts';
-import type { StageOutcome } from '../src/kafka/stage-outcome.ts';
-import { startWorkloadApi } from '../src/local/workload-api.ts';
+import type { StageOutcome } from '../src/kafka/stage.ts';
+import { messageOf } from '../src/domain/errors.ts';
+import { startWorkloadApi } from './workload-api.ts';
 import { createLogger } from '../src/logging/logger.ts';
 import { silenceKafkajsNegativeTimeoutWarning } from '../src/runtime/known-warnings.ts';
 import { exampleMessages, examplesDir, readExampleEvent } from './examples.ts';
@@ -98,7 +99,8 @@ async function main() {
         message.headers['message-id'] ?? `${message.topic}/${message.partition}/${message.offset}`;
       finals.set(messageId, outcome);
       tally.set(outcome.status, (tally.get(outcome.status) ?? 0) + 1);
-      const who = outcome.staffCode ? `${outcome.staffCode}/${outcome.teamCode ?? ''}` : '';
+      const { kind, crn, staffCode, teamCode } = outcome.subject;
+      const who = staffCode ? `${staffCode}/${teamCode ?? ''}` : '';
       const why =
         outcome.status === 'dead-letter'
           ? `${outcome.error.code}: ${outcome.error.message}`
@@ -106,7 +108,7 @@ async function main() {
             ? outcome.reason
             : '';
       say(
-        `  ${icons[outcome.status]} ${outcome.status.padEnd(11)} ${(outcome.kind ?? '').padEnd(17)} ${(outcome.crn ?? '').padEnd(8)} ${who.padEnd(15)} ${why}`,
+        `  ${icons[outcome.status]} ${outcome.status.padEnd(11)} ${(kind ?? '').padEnd(17)} ${(crn ?? '').padEnd(8)} ${who.padEnd(15)} ${why}`,
       );
     },
   });
@@ -127,7 +129,7 @@ async function main() {
       .then(
         () => process.exit(0),
         (error: unknown) => {
-          console.error(`stopped with an error: ${(error as Error).message}`);
+          console.error(`stopped with an error: ${messageOf(error)}`);
           process.exit(1);
         },
       );

@@ -4,6 +4,7 @@ import { startService } from './app.ts';
 import { ConfigError, loadConfig, stageNames, type StageName } from './config/config.ts';
 import { createLogger } from './logging/logger.ts';
 import { silenceKafkajsNegativeTimeoutWarning } from './runtime/known-warnings.ts';
+import { messageOf } from './domain/errors.ts';
 
 silenceKafkajsNegativeTimeoutWarning();
 
@@ -36,7 +37,7 @@ try {
     service.stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        logger.error({ error: (error as Error).message }, 'stopped with an error');
+        logger.error({ error: messageOf(error) }, 'stopped with an error');
         process.exit(1);
       },
     );

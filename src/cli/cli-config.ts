@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { configSchema, ConfigError, type StageName } from '../config/config.ts';
 import { withLocalStackEnv } from '../config/local-env.ts';
+import { topologyOf } from '../topology.ts';
 
 /** The settings the operator's tool needs: a subset of the service's, plus where SNS and the SQS DLQ are. */
 export const cliConfigSchema = configSchema
@@ -10,6 +11,7 @@ export const cliConfigSchema = configSchema
     SCHEMA_REGISTRY_URL: true,
     DOMAIN_EVENTS_TOPIC: true,
     ALLOCATIONS_TOPIC: true,
+    IAPS_EVENTS_TOPIC: true,
     DEAD_LETTER_TOPIC: true,
     CONSUMER_GROUP_PREFIX: true,
     AWS_REGION: true,
@@ -44,10 +46,8 @@ export function required<K extends keyof CliConfig>(config: CliConfig, name: K):
 export function stageInput(config: CliConfig, stage: StageName): { topic: string; groupId: string } {
   if (stage === 'connector')
     throw new UsageError('the connector reads SQS, not Kafka: it has no offsets to replay or lag to show');
-  return {
-    topic: stage === 'sink' ? config.ALLOCATIONS_TOPIC : config.DOMAIN_EVENTS_TOPIC,
-    groupId: `${config.CONSUMER_GROUP_PREFIX}.${stage}`,
-  };
+  const { groupId, input } = topologyOf(config)[stage];
+  return { topic: input.topic, groupId };
 }
 
 /** A mistake in how the command was called: printed with a pointer to --help, exit code 2. */

@@ -2,6 +2,7 @@
 import { awsSettingsFrom, createSnsClient, createSqsClient } from '../aws/clients.ts';
 import { ConfigError } from '../config/config.ts';
 import { createKafka } from '../kafka/client.ts';
+import { connectKafkaOperations, type KafkaOperations } from '../kafka/operations.ts';
 import { createLogger } from '../logging/logger.ts';
 import { silenceKafkajsNegativeTimeoutWarning } from '../runtime/known-warnings.ts';
 import { loadCliConfig, UsageError, type CliConfig } from './cli-config.ts';
@@ -9,6 +10,7 @@ import { deadLettersCommand, deadLettersHelp } from './commands/dead-letters.ts'
 import { lag, lagHelp } from './commands/lag.ts';
 import { replay, replayHelp } from './commands/replay.ts';
 import { send, sendHelp } from './commands/send.ts';
+import { messageOf } from '../domain/errors.ts';
 
 const help = `usage: allocations <command> [options]
 
@@ -50,13 +52,18 @@ export async function runCli(
   try {
     config = loadCliConfig();
   } catch (error) {
-    console.error(`allocations: ${(error as Error).message}`);
+    console.error(`allocations: ${messageOf(error)}`);
     return 1;
   }
-  const kafka = createKafka(
-    { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-cli` },
-    createLogger({ level: 'error' }),
-  );
+  // Connected on first use, so that a mistake in the command line is reported without waiting for Kafka.
+  let connected: Promise<KafkaOperations> | undefined;
+  const kafka = () =>
+    (connected ??= connectKafkaOperations(
+      createKafka(
+        { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-cli` },
+        createLogger({ level: 'error' }),
+      ),
+    ));
   const aws = () => awsSettingsFrom(config);
   try {
     switch (command) {
@@ -79,14 +86,14 @@ export async function runCli(
       error instanceof UsageError ||
       (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
     ) {
-      console.error(
-        `allocations ${command}: ${(error as Error).message} (see \`allocations ${command} --help\`)`,
-      );
+      console.error(`allocations ${command}: ${messageOf(error)} (see \`allocations ${command} --help\`)`);
       return 2;
     }
     console.error(
-      `allocations ${command}: ${error instanceof ConfigError ? error.message : (error as Error).message}`,
+      `allocations ${command}: ${error instanceof ConfigError ? error.message : messageOf(error)}`,
     );
     return 1;
+  } finally {
+    if (connected) await (await connected.catch(() => undefined))?.close().catch(() => undefined);
   }
 }

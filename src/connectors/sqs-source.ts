@@ -6,26 +6,27 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Producer } from 'kafkajs';
 import { parseNotification } from '../domain/domain-event.ts';
-import { classifyError } from '../domain/classify-error.ts';
+import { AppError, messageOf } from '../domain/errors.ts';
+import type { Outcome } from '../domain/outcome.ts';
 import { toDomainEventRecord } from '../domain/topic-records.ts';
-import type { AvroSerde } from '../kafka/serde.ts';
+import type { Publisher } from '../kafka/publisher.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
-export type SourceOutcome =
-  | { readonly status: 'published'; readonly crn: string | null; readonly eventType: string }
-  | { readonly status: 'ignored'; readonly reason: string }
-  | { readonly status: 'invalid'; readonly reason: string }
-  | { readonly status: 'retry'; readonly reason: string };
+/**
+ * How one SQS message ended: `applied` is published to Kafka (and deleted from SQS); `ignored` acknowledged
+ * without a detail URL; `dead-letter` left to the queue's redrive into the SQS dead-letter queue; `retry` left
+ * in flight for SQS to deliver again.
+ */
+export type SourceOutcome = Outcome<{ readonly eventType: string }>;
 
 export interface SqsSourceDeps {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
-  readonly producer: Producer;
-  readonly serde: AvroSerde;
+  readonly publisher: Publisher;
   readonly topic: string;
+  readonly classify: (error: unknown) => AppError;
   readonly visibilityTimeoutSeconds: number;
   /** Long-poll wait; also the longest a stop waits for the receive in flight. */
   readonly waitTimeSeconds: number;
@@ -57,7 +58,7 @@ export async function handleSqsMessage(message: Message, deps: SqsSourceDeps): P
     const reason =
       error instanceof SyntaxError
         ? `not JSON: ${error.message}`
-        : `not an HMPPS domain event: ${(error as Error).message}`;
+        : `not an HMPPS domain event: ${messageOf(error)}`;
     log.error({ reason }, 'invalid message: leaving it to the dead-letter queue');
     await deps.sqs.send(
       new ChangeMessageVisibilityCommand({
@@ -66,7 +67,7 @@ export async function handleSqsMessage(message: Message, deps: SqsSourceDeps): P
         VisibilityTimeout: 0,
       }),
     );
-    return { status: 'invalid', reason };
+    return { status: 'dead-letter', subject: {}, error: new AppError('invalid-message', reason) };
   }
   const { envelope, event } = parsed;
   if (!event.detailUrl) {
@@ -74,27 +75,31 @@ export async function handleSqsMessage(message: Message, deps: SqsSourceDeps): P
       new DeleteMessageCommand({ QueueUrl: deps.queueUrl, ReceiptHandle: message.ReceiptHandle }),
     );
     log.info({ eventType: event.eventType }, 'no detailUrl: acknowledged');
-    return { status: 'ignored', reason: 'no detailUrl' };
+    return { status: 'ignored', subject: {}, reason: 'no detailUrl', properties: {} };
   }
   const messageId = envelope.MessageId ?? message.MessageId ?? crypto.randomUUID();
   const record = toDomainEventRecord(event, messageId, publishedAt(envelope.Timestamp, message));
+  const subject = { crn: record.crn };
   try {
-    const value = await deps.serde.encode(deps.topic, record);
-    await deps.producer.send({
-      topic: deps.topic,
-      messages: [{ key: record.crn ?? messageId, value, headers: { 'message-id': messageId } }],
-    });
-  } catch (error) {
+    await deps.publisher.publish([
+      {
+        topic: deps.topic,
+        key: record.crn ?? messageId,
+        value: record,
+        headers: { 'message-id': messageId },
+      },
+    ]);
+  } catch (thrown) {
     // Kafka or the registry is down: leave the message in flight; SQS redelivers it after the visibility timeout.
-    const reason = classifyError(error).message;
-    log.warn({ reason }, 'could not publish: SQS will redeliver');
-    return { status: 'retry', reason };
+    const error = deps.classify(thrown);
+    log.warn({ code: error.code, reason: error.message }, 'could not publish: SQS will redeliver');
+    return { status: 'retry', subject, error };
   }
   await deps.sqs.send(
     new DeleteMessageCommand({ QueueUrl: deps.queueUrl, ReceiptHandle: message.ReceiptHandle }),
   );
   log.info({ crn: record.crn, eventType: event.eventType }, 'published');
-  return { status: 'published', crn: record.crn, eventType: event.eventType };
+  return { status: 'applied', subject, result: { eventType: event.eventType } };
 }
 
 /**
@@ -113,7 +118,7 @@ export function keepInvisible(messages: readonly Message[], deps: SqsSourceDeps)
         .send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: deps.queueUrl, Entries: entries }))
         .catch((error: unknown) => {
           deps.logger.warn(
-            { error: (error as Error).message },
+            { error: messageOf(error) },
             'could not extend the visibility of messages in flight',
           );
         });
@@ -158,10 +163,7 @@ export function startSqsSource(
       } catch (error) {
         if (controller.signal.aborted) break;
         healthy = false;
-        deps.logger.error(
-          { error: (error as Error).message },
-          'cannot receive from SQS; trying again shortly',
-        );
+        deps.logger.error({ error: messageOf(error) }, 'cannot receive from SQS; trying again shortly');
         await new Promise((resolve) => setTimeout(resolve, 2_000));
         continue;
       }
@@ -173,8 +175,8 @@ export function startSqsSource(
         for (const message of messages) {
           const outcome = await handleSqsMessage(message, deps);
           deps.metrics.messages.inc({ stage: 'connector', kind: 'unknown', outcome: outcome.status });
-          if (outcome.status === 'invalid')
-            deps.metrics.deadLetters.inc({ stage: 'connector', code: 'invalid-message' });
+          if (outcome.status === 'dead-letter')
+            deps.metrics.deadLetters.inc({ stage: 'connector', code: outcome.error.code });
           hooks.onOutcome?.(outcome);
           if (outcome.status === 'retry') break;
         }

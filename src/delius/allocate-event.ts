@@ -1,3 +1,4 @@
+import type { AllocationResult, Completed } from '../domain/outcome.ts';
 import type { EventAllocationDetail } from '../domain/allocation-detail.ts';
 import { notActive, notFound } from '../domain/errors.ts';
 import type { ContactWritten } from '../domain/outcome.ts';
@@ -5,17 +6,17 @@ import type { AllocationContext } from './allocation-context.ts';
 import { isReallocation } from './allocation-reasons.ts';
 import { insertContact, insertTransferContact } from './contacts.ts';
 import { eventIapsFlags, setIapsFlags } from './iaps.ts';
-import type { KindResult } from './kind-result.ts';
 import { findStaffByCode, requireTransferReason } from './lookups.ts';
 import { prepareReallocation, replaceManager, type ManagerTable } from './manager-period.ts';
 import type { WallClock } from './time.ts';
+import { appliedOf, duplicateOf } from './kind-result.ts';
 
 /** Spec §7, E1–E13. */
 export async function allocateEvent(
   context: AllocationContext,
   crn: string,
   detail: EventAllocationDetail,
-): Promise<KindResult> {
+): Promise<Completed<AllocationResult>> {
   const { db, transaction } = context;
   const { Offender, Event, EventManager, EventTransfer } = db.models;
 
@@ -59,8 +60,7 @@ export async function allocateEvent(
     transfers: EventTransfer,
     pendingTransferProperties: () => Promise.resolve({ eventNumber: String(detail.eventNumber) }),
   });
-  if (reallocation.duplicate)
-    return { status: 'duplicate', personId, iaps: await eventIapsFlags(context, eventId) };
+  if (reallocation.duplicate) return duplicateOf(personId, await eventIapsFlags(context, eventId));
   const { current, target } = reallocation;
 
   const transferReasonId = await requireTransferReason(context, 'CASE ORDER');
@@ -95,9 +95,5 @@ export async function allocateEvent(
   }
 
   const iaps = await setIapsFlags(context, await eventIapsFlags(context, eventId));
-  return {
-    status: 'applied',
-    personId,
-    changes: { managerId: created.id, previousManagerId: previous.id, contacts, iaps },
-  };
+  return appliedOf(personId, { managerId: created.id, previousManagerId: previous.id, contacts, iaps });
 }

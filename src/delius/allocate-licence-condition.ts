@@ -1,11 +1,12 @@
+import type { AllocationResult, Completed } from '../domain/outcome.ts';
 import type { LicenceConditionAllocationDetail } from '../domain/allocation-detail.ts';
 import { IgnorableAllocation, notActive } from '../domain/errors.ts';
 import type { AllocationContext } from './allocation-context.ts';
 import { componentOwner } from './component-owner.ts';
 import { insertTransferContact } from './contacts.ts';
-import type { KindResult } from './kind-result.ts';
 import { requireTransferReason } from './lookups.ts';
 import { prepareReallocation, replaceManager, type ManagerTable } from './manager-period.ts';
+import { appliedOf, duplicateOf } from './kind-result.ts';
 
 /**
  * Spec §9, L1–L14. S7: the original reports a missing licence condition as "Requirement no longer exists";
@@ -16,7 +17,7 @@ export async function allocateLicenceCondition(
   context: AllocationContext,
   crn: string,
   detail: LicenceConditionAllocationDetail,
-): Promise<KindResult> {
+): Promise<Completed<AllocationResult>> {
   const { db, transaction } = context;
   const {
     LicenceCondition,
@@ -68,7 +69,7 @@ export async function allocateLicenceCondition(
       };
     },
   });
-  if (reallocation.duplicate) return { status: 'duplicate', personId, iaps: [] };
+  if (reallocation.duplicate) return duplicateOf(personId, []);
   const { current, target } = reallocation;
 
   const transferReasonId = await requireTransferReason(context, 'COMPONENT');
@@ -82,9 +83,10 @@ export async function allocateLicenceCondition(
     created,
   });
   // L14: licence conditions set no IAPS flag.
-  return {
-    status: 'applied',
-    personId,
-    changes: { managerId: created.id, previousManagerId: previous.id, contacts: [contact], iaps: [] },
-  };
+  return appliedOf(personId, {
+    managerId: created.id,
+    previousManagerId: previous.id,
+    contacts: [contact],
+    iaps: [],
+  });
 }

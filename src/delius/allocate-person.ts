@@ -1,12 +1,13 @@
+import type { AllocationResult, Completed } from '../domain/outcome.ts';
 import type { PersonAllocationDetail } from '../domain/allocation-detail.ts';
 import { notFound } from '../domain/errors.ts';
 import type { ContactWritten } from '../domain/outcome.ts';
 import type { AllocationContext } from './allocation-context.ts';
 import { insertContact, insertTransferContact } from './contacts.ts';
 import { personIapsFlags, setIapsFlags } from './iaps.ts';
-import type { KindResult } from './kind-result.ts';
 import { prepareReallocation, replaceManager, type ManagerTable } from './manager-period.ts';
 import { replaceResponsibleOfficer, responsibleOfficerChangeNotes } from './responsible-officer.ts';
+import { appliedOf, duplicateOf } from './kind-result.ts';
 
 /**
  * Spec §6, P1–P11. The person is the detail's CRN (S2, kept: the detail is Workforce's record of the
@@ -15,7 +16,7 @@ import { replaceResponsibleOfficer, responsibleOfficerChangeNotes } from './resp
 export async function allocatePerson(
   context: AllocationContext,
   detail: PersonAllocationDetail,
-): Promise<KindResult> {
+): Promise<Completed<AllocationResult>> {
   const { db, transaction } = context;
   const { Offender, PersonManager, PersonTransfer } = db.models;
 
@@ -38,8 +39,7 @@ export async function allocatePerson(
     ownerLabel: `crn ${detail.crn}`,
     transfers: PersonTransfer,
   });
-  if (reallocation.duplicate)
-    return { status: 'duplicate', personId, iaps: await personIapsFlags(context, personId) };
+  if (reallocation.duplicate) return duplicateOf(personId, await personIapsFlags(context, personId));
   const { current, target } = reallocation;
 
   const { previous, created } = await replaceManager(context, table, current, target);
@@ -65,16 +65,12 @@ export async function allocatePerson(
   contacts.push(await insertTransferContact(context, { typeCode: 'ETOM', personId, previous, created }));
 
   const iaps = await setIapsFlags(context, await personIapsFlags(context, personId));
-  return {
-    status: 'applied',
-    personId,
-    changes: {
-      managerId: created.id,
-      previousManagerId: previous.id,
-      responsibleOfficerId: officers.created.id,
-      ...(officers.previous ? { previousResponsibleOfficerId: officers.previous.id } : {}),
-      contacts,
-      iaps,
-    },
-  };
+  return appliedOf(personId, {
+    managerId: created.id,
+    previousManagerId: previous.id,
+    responsibleOfficerId: officers.created.id,
+    ...(officers.previous ? { previousResponsibleOfficerId: officers.previous.id } : {}),
+    contacts,
+    iaps,
+  });
 }

@@ -1,19 +1,20 @@
+import type { AllocationResult, Completed } from '../domain/outcome.ts';
 import type { RequirementAllocationDetail } from '../domain/allocation-detail.ts';
 import { IgnorableAllocation, notActive } from '../domain/errors.ts';
 import type { AllocationContext } from './allocation-context.ts';
 import { componentOwner } from './component-owner.ts';
 import { insertTransferContact } from './contacts.ts';
 import { requirementCategoryRows, requirementIapsFlags, setIapsFlags } from './iaps.ts';
-import type { KindResult } from './kind-result.ts';
 import { requireTransferReason } from './lookups.ts';
 import { prepareReallocation, replaceManager, type ManagerTable } from './manager-period.ts';
+import { appliedOf, duplicateOf } from './kind-result.ts';
 
 /** Spec §8, R1–R14. */
 export async function allocateRequirement(
   context: AllocationContext,
   crn: string,
   detail: RequirementAllocationDetail,
-): Promise<KindResult> {
+): Promise<Completed<AllocationResult>> {
   const { db, transaction } = context;
   const { Requirement, RequirementManager, RequirementTransfer } = db.models;
 
@@ -57,7 +58,7 @@ export async function allocateRequirement(
     },
   });
   if (reallocation.duplicate) {
-    return { status: 'duplicate', personId, iaps: await requirementIapsFlags(context, requirement) };
+    return duplicateOf(personId, await requirementIapsFlags(context, requirement));
   }
   const { current, target } = reallocation;
 
@@ -72,9 +73,10 @@ export async function allocateRequirement(
     created,
   });
   const iaps = await setIapsFlags(context, await requirementIapsFlags(context, requirement));
-  return {
-    status: 'applied',
-    personId,
-    changes: { managerId: created.id, previousManagerId: previous.id, contacts: [contact], iaps },
-  };
+  return appliedOf(personId, {
+    managerId: created.id,
+    previousManagerId: previous.id,
+    contacts: [contact],
+    iaps,
+  });
 }

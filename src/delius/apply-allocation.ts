@@ -1,7 +1,8 @@
 import type { AllocationDetail } from '../domain/allocation-detail.ts';
-import { classifyError } from '../domain/classify-error.ts';
+import { resolveDatabaseError } from '../db/database-errors.ts';
+import { classifierOf } from '../domain/errors.ts';
 import { AppError, IgnorableAllocation } from '../domain/errors.ts';
-import type { AllocationOutcome } from '../domain/outcome.ts';
+import type { AllocationResult, Completed, Handled } from '../domain/outcome.ts';
 import { allocateEvent } from './allocate-event.ts';
 import { allocateLicenceCondition } from './allocate-licence-condition.ts';
 import { allocatePerson } from './allocate-person.ts';
@@ -9,8 +10,10 @@ import { allocateRequirement } from './allocate-requirement.ts';
 import { allocationContext, type AllocationContext } from './allocation-context.ts';
 import { writeAudit } from './audit.ts';
 import type { DeliusDb } from './delius-db.ts';
-import type { KindResult } from './kind-result.ts';
 import { londonWallClock, parseCreatedDate } from './time.ts';
+
+/** The Delius module's errors are its database's: the rest is unexpected. */
+const classifyError = classifierOf(resolveDatabaseError);
 
 /** One allocation: the validated detail and the CRN of the message that announced it. */
 export type AllocationRequest = AllocationDetail & { readonly messageCrn: string | undefined };
@@ -21,7 +24,10 @@ function requireCrn(request: AllocationRequest): string {
   return request.messageCrn;
 }
 
-function allocate(context: AllocationContext, request: AllocationRequest): Promise<KindResult> {
+function allocate(
+  context: AllocationContext,
+  request: AllocationRequest,
+): Promise<Completed<AllocationResult>> {
   switch (request.kind) {
     case 'PERSON':
       return allocatePerson(context, request.detail);
@@ -35,26 +41,32 @@ function allocate(context: AllocationContext, request: AllocationRequest): Promi
 }
 
 /**
- * Applies one allocation to Delius and says how it ended; it never throws. All of the allocation's reads
- * and writes share one transaction (C13); its audit row is written afterwards in a transaction of its own
- * (AU4); Delius rebuilds the person's caseload tables only after a commit, duplicates included (C16).
+ * Applies one allocation to Delius. It resolves to how it ended (applied, duplicate, ignored) and throws an
+ * AppError, saying whether a retry could help, when it failed. All of the allocation's reads and writes share
+ * one transaction (C13); its audit row is written afterwards in a transaction of its own (AU4); Delius
+ * rebuilds the person's caseload tables only after a commit, duplicates included (C16).
  *
  * S6 (changed): a PERSON allocation does not need the message's CRN, so a message without one is applied
  * like any other instead of committing, failing and being dead-lettered as the original did.
  */
-export async function applyAllocation(db: DeliusDb, request: AllocationRequest): Promise<AllocationOutcome> {
+export async function applyAllocation(
+  db: DeliusDb,
+  request: AllocationRequest,
+): Promise<Handled<AllocationResult>> {
   const startedAt = londonWallClock(db.clock());
   const auditParameters = new Map<string, string>();
   const subject = {
     kind: request.kind,
     crn: request.kind === 'PERSON' ? request.detail.crn : request.messageCrn,
+    staffCode: request.detail.staffCode,
+    teamCode: request.detail.teamCode,
   };
   let rebuildFor: number | undefined;
 
-  let result: KindResult;
+  let completed: Completed<AllocationResult>;
   try {
     const at = parseCreatedDate(request.detail.createdDate);
-    result = await db.sequelize.transaction(async (transaction) => {
+    completed = await db.sequelize.transaction(async (transaction) => {
       await db.dialect.setClientIdentifier(db.auditUser.name, transaction);
       const context = allocationContext(db, transaction, at, auditParameters, (personId) => {
         rebuildFor = personId;
@@ -65,35 +77,28 @@ export async function applyAllocation(db: DeliusDb, request: AllocationRequest):
     });
   } catch (error) {
     await writeAudit(db, { kind: request.kind, startedAt, outcome: 'F', parameters: auditParameters });
-    const personId = auditParameters.has('offenderId')
-      ? Number(auditParameters.get('offenderId'))
-      : undefined;
-    const known = { ...subject, ...(personId === undefined ? {} : { personId }) };
     if (error instanceof IgnorableAllocation) {
-      return { ...known, status: 'ignored', reason: error.message, properties: error.properties };
+      const personId = auditParameters.get('offenderId');
+      return {
+        status: 'ignored',
+        subject: { ...subject, ...(personId === undefined ? {} : { personId: Number(personId) }) },
+        reason: error.message,
+        properties: error.properties,
+      };
     }
-    return { ...known, status: 'failed', error: classifyError(error) };
+    throw classifyError(error);
   }
 
   await writeAudit(db, { kind: request.kind, startedAt, outcome: 'P', parameters: auditParameters });
-  const outcome: AllocationOutcome =
-    result.status === 'applied'
-      ? { ...subject, personId: result.personId, status: 'applied', changes: result.changes }
-      : { ...subject, personId: result.personId, status: 'duplicate', iaps: result.iaps };
   if (rebuildFor !== undefined) {
     try {
       await db.dialect.rebuildCaseload(rebuildFor);
     } catch (error) {
       // The allocation is committed; a retry is a duplicate no-op that asks for the rebuild again.
-      return {
-        ...subject,
-        personId: result.personId,
-        status: 'failed',
-        error: retryableRebuildFailure(error),
-      };
+      throw retryableRebuildFailure(error);
     }
   }
-  return outcome;
+  return { ...completed, subject: { ...subject, ...completed.subject } };
 }
 
 function retryableRebuildFailure(error: unknown): AppError {

@@ -2,6 +2,8 @@ import type { AllocationKind } from '../domain/allocation-detail.ts';
 import type { DeliusDb } from './delius-db.ts';
 import { findBusinessInteraction } from './lookups.ts';
 import { londonWallClock, type WallClock } from './time.ts';
+import { isUniqueViolation } from '../db/database-errors.ts';
+import { messageOf } from '../domain/errors.ts';
 
 /** AU1: the business interaction each kind is audited as (delius-model.md §3.5). */
 export const businessInteractionCode: Record<AllocationKind, string> = {
@@ -55,8 +57,7 @@ export async function writeAudit(db: DeliusDb, record: AuditRecord): Promise<boo
         );
         return true;
       } catch (error) {
-        const collided = (error as { name?: string }).name === 'SequelizeUniqueConstraintError';
-        if (!collided || attempt + 1 >= collisionRetries) throw error;
+        if (!isUniqueViolation(error) || attempt + 1 >= collisionRetries) throw error;
       }
     }
   } catch (error) {
@@ -64,7 +65,7 @@ export async function writeAudit(db: DeliusDb, record: AuditRecord): Promise<boo
       {
         interaction: code,
         outcome: record.outcome,
-        error: error instanceof Error ? error.message : String(error),
+        error: messageOf(error),
       },
       'could not write the audit row',
     );

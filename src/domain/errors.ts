@@ -1,7 +1,8 @@
 /**
  * Every failure the service reports is an AppError: a stable `code` for logs, metrics and dead-letter
  * headers, whether trying again could help (`retryable`), the foreign error it came from (`cause`) and the
- * identifiers needed to find the case (`context`). `classifyError` turns foreign errors into AppErrors.
+ * identifiers needed to find the case (`context`). Each adapter has a resolver that recognises its own foreign
+ * errors; `classifierOf` composes them into the one classifier (`src/classify-error.ts`).
  */
 export type ErrorCode =
   // business rules (rules §11.1): fatal, the message goes to a dead letter
@@ -16,7 +17,6 @@ export type ErrorCode =
   | 'timeout'
   | 'registry-unavailable'
   | 'kafka-unavailable'
-  | 'retries-exhausted'
   // bad input: never retried
   | 'invalid-message'
   | 'invalid-detail'
@@ -62,3 +62,30 @@ export class IgnorableAllocation extends Error {
     this.properties = properties;
   }
 }
+
+/** The message of anything thrown. */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Recognises the foreign errors of one adapter (database, HTTP, registry, Kafka); undefined for the others'. */
+export type ErrorResolver = (error: unknown) => AppError | undefined;
+
+/**
+ * Composes the adapters' resolvers into one classifier: an AppError stays as it is, a foreign error becomes
+ * the first resolver's answer, and anything no resolver knows is `unexpected` and not retried.
+ */
+export function classifierOf(...resolvers: readonly ErrorResolver[]): (error: unknown) => AppError {
+  return (error) => {
+    if (error instanceof AppError) return error;
+    for (const resolve of resolvers) {
+      const resolved = resolve(error);
+      if (resolved) return resolved;
+    }
+    return new AppError('unexpected', messageOf(error), { cause: error });
+  };
+}
+
+/** zod, the domain's own schemas: a payload that does not fit is bad input, never retried. */
+export const resolveValidationError: ErrorResolver = (error) =>
+  (error as { name?: string } | null)?.name === 'ZodError'
+    ? new AppError('invalid-detail', messageOf(error), { cause: error })
+    : undefined;

@@ -23,27 +23,55 @@ export interface AppliedChanges {
   readonly iaps: readonly IapsFlag[];
 }
 
-interface Subject {
-  readonly kind: AllocationKind;
-  /** The person the allocation is for (PERSON: the detail's CRN, rule S2; otherwise the message's). */
-  readonly crn: string | undefined;
+/**
+ * What the Delius module reports of an allocation it applied or found already applied: what changed (applied
+ * only), and the IAPS flags the allocation implies, which a duplicate re-reports so IAPS events are at least once.
+ */
+export interface AllocationResult {
+  readonly changes: AppliedChanges | null;
+  readonly iaps: readonly IapsFlag[];
+}
+
+/** Whom a message is about, as far as it is known: for logs, metrics, and people reading outcomes. */
+export interface Subject {
+  readonly kind?: AllocationKind;
+  /** The person whose records change (PERSON: the detail's CRN, rule S2; otherwise the message's). */
+  readonly crn?: string | null;
+  /** Who the allocation is to. */
+  readonly staffCode?: string;
+  readonly teamCode?: string;
   readonly personId?: number;
 }
 
 /**
- * How one allocation ended. The runner decides from it alone what to do with the message:
- * applied, duplicate and ignored are acknowledged; a failure is retried when `error.retryable`,
- * otherwise dead-lettered with `error.code` and `error.message` as the reason.
+ * How one message ended: the one outcome of every stage and of the Delius module, read alike by the runner,
+ * the logs, the metrics and the tests. `applied`, `duplicate` and `ignored` are acknowledged; `retry` waits and
+ * tries again; `dead-letter` is set aside with its reason. `Result` is what the work produced.
  */
-export type AllocationOutcome = Subject &
-  (
-    | { readonly status: 'applied'; readonly changes: AppliedChanges }
-    /** `iaps`: the flags the allocation implies, already set; re-emitted, so IAPS events are at-least-once. */
-    | { readonly status: 'duplicate'; readonly iaps: readonly IapsFlag[] }
-    | {
-        readonly status: 'ignored';
-        readonly reason: string;
-        readonly properties: Readonly<Record<string, string>>;
-      }
-    | { readonly status: 'failed'; readonly error: AppError }
-  );
+export type Outcome<Result = undefined> =
+  | { readonly status: 'applied'; readonly subject: Subject; readonly result: Result }
+  | { readonly status: 'duplicate'; readonly subject: Subject; readonly result: Result }
+  | {
+      readonly status: 'ignored';
+      readonly subject: Subject;
+      readonly reason: string;
+      readonly properties: Readonly<Record<string, string>>;
+    }
+  | { readonly status: 'retry'; readonly subject: Subject; readonly error: AppError }
+  | { readonly status: 'dead-letter'; readonly subject: Subject; readonly error: AppError };
+
+/**
+ * What a handler returns. The one failure rule: a handler returns what happened and throws what failed, as an
+ * AppError (or any error, which the classifier resolves); the runner alone turns a failure into a retry or a
+ * dead letter.
+ */
+export type Handled<Result = undefined> = Extract<
+  Outcome<Result>,
+  { readonly status: 'applied' | 'duplicate' | 'ignored' }
+>;
+
+/** The work was done, now or before: what may commit. */
+export type Completed<Result = undefined> = Extract<
+  Outcome<Result>,
+  { readonly status: 'applied' | 'duplicate' }
+>;

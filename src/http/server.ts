@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { messageOf } from '../domain/errors.ts';
 
 /** A dependency's answer to "can you serve?": checked with a time limit. */
 export type ReadinessCheck = () => Promise<boolean>;
@@ -62,7 +63,7 @@ export async function startOperationsServer(options: OperationsServerOptions): P
         }
         case '/metrics':
           await options.beforeScrape?.().catch((error: unknown) => {
-            options.logger.warn({ error: (error as Error).message }, 'could not refresh the consumer lag');
+            options.logger.warn({ error: messageOf(error) }, 'could not refresh the consumer lag');
           });
           response.writeHead(200, { 'content-type': options.metrics.registry.contentType });
           return response.end(await options.metrics.registry.metrics());
@@ -73,7 +74,7 @@ export async function startOperationsServer(options: OperationsServerOptions): P
       }
     };
     handle().catch((error: unknown) => {
-      options.logger.error({ error: (error as Error).message, pathname }, 'operations endpoint failed');
+      options.logger.error({ error: messageOf(error), pathname }, 'operations endpoint failed');
       if (!response.headersSent) json(500, { status: 500 });
     });
   });

@@ -1,4 +1,3 @@
-import type { StageName } from '../config/config.ts';
 import type { AppError } from '../domain/errors.ts';
 
 /** Headers a dead-lettered record carries: why, where it came from, and when, so it can be fixed and redriven. */
@@ -14,7 +13,7 @@ export const deadLetterHeader = {
 } as const;
 
 export function deadLetterHeaders(
-  stage: StageName,
+  stage: string,
   origin: { topic: string; partition: number; offset: string },
   error: AppError,
   attempts: number,

@@ -1,6 +1,7 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { z } from 'zod';
-import { AppError } from '../domain/errors.ts';
+import { AppError, messageOf } from '../domain/errors.ts';
+import { resolveRegistryError } from './registry-errors.ts';
 import { registerValueSchema, type AvroSchemaName } from './avro-schemas.ts';
 
 /**
@@ -32,16 +33,10 @@ export function avroSerde(registry: SchemaRegistry): AvroSerde {
       try {
         decoded = await registry.decode(buffer);
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
         // The registry being unreachable is worth a retry; bytes that are not Avro of a known schema are not.
-        const unreachable = /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|fetch failed|socket/i.test(message);
-        throw new AppError(
-          unreachable ? 'registry-unavailable' : 'invalid-message',
-          `cannot decode the record: ${message}`,
-          {
-            retryable: unreachable,
-            cause: error,
-          },
+        throw (
+          resolveRegistryError(error) ??
+          new AppError('invalid-message', `cannot decode the record: ${messageOf(error)}`, { cause: error })
         );
       }
       const parsed = schema.safeParse(decoded);

@@ -1,54 +1,32 @@
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import type { StageName } from '../config/config.ts';
-import { classifyError } from '../domain/classify-error.ts';
 import type { AppError } from '../domain/errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { backoffDelay, pause, type RetryPolicy } from './backoff.ts';
 import { deadLetterHeaders } from './dead-letters.ts';
-import type { StageOutcome } from './stage-outcome.ts';
+import type { AvroSerde } from './serde.ts';
+import { settleMessage } from './settle-message.ts';
+import { publisherOf } from './publisher.ts';
+import type { IncomingMessage, StageDefinition, StageOutcome } from './stage.ts';
 
-export interface IncomingMessage {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: string;
-  readonly key: string | null;
-  readonly value: Buffer | null;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly timestamp: string;
-}
-
-export interface MessageContext {
-  readonly signal: AbortSignal;
-  readonly attempt: number;
-  readonly logger: Logger;
-}
-
-/** A stage's work on one message. It should not throw; if it does, the error is classified like any other. */
-export type Processor = (message: IncomingMessage, context: MessageContext) => Promise<StageOutcome>;
-
-export interface StageRunnerOptions {
-  readonly stage: StageName;
+/** What every stage of a process shares. */
+export interface StageRuntime {
   readonly kafka: Kafka;
   readonly producer: Producer;
-  readonly groupId: string;
-  readonly topic: string;
+  readonly serde: AvroSerde;
   readonly deadLetterTopic: string;
-  readonly process: Processor;
-  readonly retry: RetryPolicy;
-  /** Errors that are retried for as long as they last (an outage), instead of being dead-lettered. */
-  readonly retryWithoutLimit?: (error: AppError) => boolean;
-  readonly partitionsConsumedConcurrently?: number;
-  readonly sessionTimeoutMs?: number;
+  readonly sessionTimeoutMs: number;
+  readonly classify: (error: unknown) => AppError;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly onOutcome?: (outcome: StageOutcome, message: IncomingMessage) => void;
+  readonly onOutcome?: (stage: string, outcome: StageOutcome, message: IncomingMessage) => void;
 }
 
-export interface StageRunner {
-  readonly stage: StageName;
+export interface RunningStage {
+  readonly name: string;
   /** Joined its consumer group and not crashed. */
   isReady(): boolean;
+  /** Readiness checks of what its handler depends on (a database, say). */
+  readonly checks: Readonly<Record<string, () => Promise<boolean>>>;
   stop(): Promise<void>;
 }
 
@@ -70,25 +48,48 @@ function incoming(topic: string, partition: number, message: KafkaMessage): Inco
 }
 
 /**
- * Runs one stage as a Kafka consumer group. Within a partition, messages are handled one at a time, in order,
- * and a message's offset is committed only once its outcome is final and whatever it produced is acknowledged
- * by Kafka: a crash at any point means redelivery, never loss. A retryable failure holds back only its own
- * partition (others go on, up to `partitionsConsumedConcurrently` at once); it is retried with backoff and
- * jitter, then dead-lettered with its reason. Stopping finishes the message in hand, or abandons it
- * uncommitted if it is waiting to retry, and leaves the group.
+ * Runs one stage as a Kafka consumer group. The runner registers the stage's output schemas, decodes and
+ * validates each input, calls the handler, publishes what it returns, and only then commits: a crash at any
+ * point means redelivery, never loss. Within a partition, messages are settled one at a time, in order; a
+ * retryable failure holds back only its own partition (others go on, up to the stage's concurrency). Stopping
+ * finishes the message in hand, or abandons it uncommitted if it is waiting to retry, and leaves the group.
  */
-export async function startStageRunner(options: StageRunnerOptions): Promise<StageRunner> {
-  const { stage, kafka, producer, topic, logger: stageLogger, metrics } = options;
-  const logger = stageLogger.child({ stage, topic, groupId: options.groupId });
+export async function startStage<In>(
+  definition: StageDefinition<In>,
+  runtime: StageRuntime,
+): Promise<RunningStage> {
+  const { kafka, producer, serde, metrics } = runtime;
+  const stage = definition.name;
+  const topic = definition.input.topic;
+  const logger = runtime.logger.child({ stage, topic, groupId: definition.groupId });
   const controller = new AbortController();
   let joined = false;
   let crashed = false;
 
+  for (const output of definition.outputs) await serde.register(output.topic, output.contract.avro);
+  const started = await definition.start();
+
+  const publisher = publisherOf(producer, serde);
+
+  const deadLetter = async (message: IncomingMessage, error: AppError, attempts: number) => {
+    await producer.send({
+      topic: runtime.deadLetterTopic,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: { ...message.headers, ...deadLetterHeaders(stage, message, error, attempts) },
+        },
+      ],
+    });
+    metrics.deadLetters.inc({ stage, code: error.code });
+  };
+
   const consumer: Consumer = kafka.consumer({
-    groupId: options.groupId,
+    groupId: definition.groupId,
     allowAutoTopicCreation: false,
-    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-    heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
+    sessionTimeout: runtime.sessionTimeoutMs,
+    heartbeatInterval: Math.min(3_000, Math.floor(runtime.sessionTimeoutMs / 3)),
     // A stop waits for the fetch in flight: an idle fetch returns within a second instead of kafkajs's five.
     maxWaitTimeInMs: 1_000,
   });
@@ -102,81 +103,55 @@ export async function startStageRunner(options: StageRunnerOptions): Promise<Sta
     logger.error({ error: event.payload.error.message, restart: event.payload.restart }, 'consumer crashed');
   });
 
-  async function finish(message: IncomingMessage, outcome: StageOutcome, attempts: number): Promise<void> {
-    if ((outcome.status === 'applied' || outcome.status === 'duplicate') && outcome.produce?.length) {
-      await producer.sendBatch({
-        topicMessages: outcome.produce.map((record) => ({
-          topic: record.topic,
-          messages: [
-            { key: record.key, value: record.value, ...(record.headers ? { headers: record.headers } : {}) },
-          ],
-        })),
-      });
-    }
-    if (outcome.status === 'dead-letter') {
-      await producer.send({
-        topic: options.deadLetterTopic,
-        messages: [
-          {
-            key: message.key,
-            value: message.value,
-            headers: { ...message.headers, ...deadLetterHeaders(stage, message, outcome.error, attempts) },
-          },
-        ],
-      });
-      metrics.deadLetters.inc({ stage, code: outcome.error.code });
-    }
-  }
-
   /** Resolves true when the message reached a final outcome, false when it was abandoned by a stop. */
-  async function handle(message: IncomingMessage, heartbeat: () => Promise<void>): Promise<boolean> {
-    const log = logger.child({ partition: message.partition, offset: message.offset, key: message.key });
-    const started = performance.now();
-    for (let attempt = 1; ; attempt += 1) {
-      let outcome: StageOutcome;
-      try {
-        outcome = await options.process(message, { signal: controller.signal, attempt, logger: log });
-      } catch (thrown) {
-        const error = classifyError(thrown);
-        outcome = error.retryable ? { status: 'retry', error } : { status: 'dead-letter', error };
-      }
-      if (outcome.status === 'retry') {
-        metrics.retries.inc({ stage, code: outcome.error.code });
-        if (attempt < options.retry.maxAttempts || options.retryWithoutLimit?.(outcome.error)) {
-          const delay = backoffDelay(options.retry, Math.min(attempt, 30));
-          log.warn(
-            { code: outcome.error.code, error: outcome.error.message, attempt, delayMs: delay },
-            'will retry',
-          );
-          if (!(await pause(delay, controller.signal, heartbeat))) return false;
-          continue;
-        }
-        log.warn({ code: outcome.error.code, attempt }, 'giving up after the last attempt');
-        outcome = { ...outcome, status: 'dead-letter', error: outcome.error };
-      }
-      await finish(message, outcome, attempt);
-      const kind = outcome.kind ?? 'unknown';
-      metrics.messages.inc({ stage, kind, outcome: outcome.status });
-      metrics.processingSeconds.observe({ stage }, (performance.now() - started) / 1000);
-      const summary = { outcome: outcome.status, kind: outcome.kind, crn: outcome.crn, attempts: attempt };
-      if (outcome.status === 'dead-letter') {
-        log.error(
-          {
-            ...summary,
-            code: outcome.error.code,
-            error: outcome.error.message,
-            context: outcome.error.context,
-          },
-          'dead-lettered',
-        );
-      } else if (outcome.status === 'ignored') {
-        log.info({ ...summary, reason: outcome.reason, properties: outcome.properties }, 'ignored');
-      } else {
-        log.info(summary, outcome.status);
-      }
-      options.onOutcome?.(outcome, message);
-      return true;
+  async function settle(message: IncomingMessage, heartbeat: () => Promise<void>): Promise<boolean> {
+    const log = logger.child({
+      partition: message.partition,
+      offset: message.offset,
+      key: message.key,
+      ...(message.headers['message-id'] ? { messageId: message.headers['message-id'] } : {}),
+    });
+    const startedAt = performance.now();
+    const settled = await settleMessage(message, {
+      decode: (value) => serde.decode(value, definition.input.contract.schema),
+      subjectOf: definition.subjectOf,
+      handle: started.handle,
+      publish: (emits) => publisher.publish(emits),
+      deadLetter,
+      classify: runtime.classify,
+      policy: definition.policy,
+      signal: controller.signal,
+      heartbeat,
+      logger: log,
+      onRetry: (error) => metrics.retries.inc({ stage, code: error.code }),
+    });
+    if (!settled) return false;
+    const { outcome, attempts } = settled;
+    metrics.messages.inc({ stage, kind: outcome.subject.kind ?? 'unknown', outcome: outcome.status });
+    metrics.processingSeconds.observe({ stage }, (performance.now() - startedAt) / 1000);
+    const summary = {
+      outcome: outcome.status,
+      kind: outcome.subject.kind,
+      crn: outcome.subject.crn,
+      attempts,
+    };
+    if (outcome.status === 'dead-letter') {
+      log.error(
+        {
+          ...summary,
+          code: outcome.error.code,
+          error: outcome.error.message,
+          context: outcome.error.context,
+        },
+        'dead-lettered',
+      );
+    } else if (outcome.status === 'ignored') {
+      log.info({ ...summary, reason: outcome.reason, properties: outcome.properties }, 'ignored');
+    } else {
+      log.info(summary, outcome.status);
     }
+    runtime.onOutcome?.(stage, outcome, message);
+    return true;
   }
 
   await consumer.connect();
@@ -184,13 +159,13 @@ export async function startStageRunner(options: StageRunnerOptions): Promise<Sta
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+    partitionsConsumedConcurrently: definition.policy.concurrency,
     eachBatch: async (payload) => {
       const { batch } = payload;
       const heartbeat = () => payload.heartbeat();
       for (const message of batch.messages) {
         if (!payload.isRunning() || payload.isStale() || controller.signal.aborted) return;
-        const completed = await handle(incoming(batch.topic, batch.partition, message), heartbeat);
+        const completed = await settle(incoming(batch.topic, batch.partition, message), heartbeat);
         if (!completed) return;
         payload.resolveOffset(message.offset);
         await consumer.commitOffsets([
@@ -206,11 +181,13 @@ export async function startStageRunner(options: StageRunnerOptions): Promise<Sta
   });
 
   return {
-    stage,
+    name: stage,
     isReady: () => joined && !crashed,
+    checks: started.checks ?? {},
     async stop() {
       controller.abort();
       await consumer.disconnect();
+      await started.close?.();
       logger.info('stopped');
     },
   };

@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import { isTopicAlreadyExists } from './kafka-errors.ts';
 
 /** Creates the topics that are missing, with the configured partition count; existing topics are left as they are. */
 export async function ensureTopics(
@@ -16,7 +17,7 @@ export async function ensureTopics(
     });
   } catch (error) {
     // Another process of the service may have created them at the same moment.
-    if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+    if (!isTopicAlreadyExists(error)) throw error;
   }
   return missing;
 }

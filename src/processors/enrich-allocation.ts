@@ -1,13 +1,11 @@
 import { parseAllocationDetail } from '../domain/allocation-detail.ts';
-import { AppError } from '../domain/errors.ts';
-import { allocationKey, domainEventRecordSchema, toAllocationRecord } from '../domain/topic-records.ts';
-import type { AvroSerde } from '../kafka/serde.ts';
-import type { StageOutcome } from '../kafka/stage-outcome.ts';
-import type { IncomingMessage, MessageContext } from '../kafka/stage-runner.ts';
+import { AppError, messageOf } from '../domain/errors.ts';
+import type { Handled } from '../domain/outcome.ts';
+import { allocationKey, toAllocationRecord, type DomainEventRecord } from '../domain/topic-records.ts';
+import type { Emit, HandlerContext } from '../kafka/stage.ts';
 import type { WorkloadClient } from './workload-client.ts';
 
 export interface EnrichDeps {
-  readonly serde: AvroSerde;
   readonly workload: WorkloadClient;
   /** Origins detail URLs may point at (D1). */
   readonly allowedOrigins: ReadonlySet<string>;
@@ -17,64 +15,44 @@ export interface EnrichDeps {
 
 /**
  * The enrichment processor: a domain event in, the allocation it announces out (rules §3, §4). A detail URL
- * outside the allow-list is never requested; an unreadable or ill-fitting detail is dead-lettered; HTTP
- * failures that may pass (404 while the detail catches up, 5xx, timeouts) are retried by the runner.
+ * outside the allow-list is never requested; an unreadable or ill-fitting detail is a failure that no retry
+ * mends; HTTP failures that may pass (404 while the detail catches up, 5xx, timeouts) are thrown as retryable.
  */
 export async function enrichAllocation(
-  message: IncomingMessage,
+  event: DomainEventRecord,
   deps: EnrichDeps,
-  _context: MessageContext,
-): Promise<StageOutcome> {
-  const event = await deps.serde.decode(message.value, domainEventRecordSchema);
-  const subject = { crn: event.crn };
-  if (!event.detailUrl) return { ...subject, status: 'ignored', reason: 'no detailUrl' };
+  context: Pick<HandlerContext, 'signal'>,
+): Promise<Handled<readonly Emit[]>> {
+  if (!event.detailUrl)
+    return { status: 'ignored', subject: { crn: event.crn }, reason: 'no detailUrl', properties: {} };
 
   let url: URL;
   try {
     url = new URL(event.detailUrl);
   } catch (error) {
-    return {
-      ...subject,
-      status: 'dead-letter',
-      error: new AppError('disallowed-url', `Unexpected detail URL: ${event.detailUrl}`, { cause: error }),
-    };
+    throw new AppError('disallowed-url', `Unexpected detail URL: ${event.detailUrl}`, { cause: error });
   }
-  if (!deps.allowedOrigins.has(url.origin)) {
-    return {
-      ...subject,
-      status: 'dead-letter',
-      error: new AppError('disallowed-url', `Unexpected detail URL: ${event.detailUrl}`),
-    };
-  }
+  if (!deps.allowedOrigins.has(url.origin))
+    throw new AppError('disallowed-url', `Unexpected detail URL: ${event.detailUrl}`);
 
-  const body = await deps.workload.fetchDetail(url, _context.signal);
+  const body = await deps.workload.fetchDetail(url, context.signal);
   let allocation;
   try {
     allocation = parseAllocationDetail(body);
   } catch (error) {
-    return {
-      ...subject,
-      status: 'dead-letter',
-      error: new AppError(
-        'invalid-detail',
-        `the detail at ${url.pathname} does not fit any allocation kind: ${(error as Error).message}`,
-        { cause: error },
-      ),
-    };
+    throw new AppError(
+      'invalid-detail',
+      `the detail at ${url.pathname} does not fit any allocation kind: ${messageOf(error)}`,
+      { cause: error },
+    );
   }
   const record = toAllocationRecord({ ...event, detailUrl: event.detailUrl }, allocation, deps.now());
-  const value = await deps.serde.encode(deps.allocationsTopic, record);
+  const key = allocationKey(record);
   return {
-    kind: allocation.kind,
-    crn: allocationKey(record),
     status: 'applied',
-    produce: [
-      {
-        topic: deps.allocationsTopic,
-        key: allocationKey(record),
-        value,
-        headers: { 'message-id': record.messageId },
-      },
+    subject: { kind: allocation.kind, crn: key, staffCode: record.staffCode, teamCode: record.teamCode },
+    result: [
+      { topic: deps.allocationsTopic, key, value: record, headers: { 'message-id': record.messageId } },
     ],
   };
 }

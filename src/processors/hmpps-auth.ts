@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Dispatcher } from 'undici';
 import { fetch } from 'undici';
-import { AppError } from '../domain/errors.ts';
+import { AppError, messageOf } from '../domain/errors.ts';
+import { resolveHttpError } from './http-errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
 /** HMPPS Auth's client-credentials token response (examples/hmpps-auth-token-response.json). */
@@ -59,7 +60,8 @@ export function hmppsAuthClient(
         ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
       });
     } catch (error) {
-      throw new AppError('http-error', `HMPPS Auth is unreachable: ${(error as Error).message}`, {
+      const failure = resolveHttpError(error);
+      throw new AppError(failure?.code ?? 'http-error', `HMPPS Auth is unreachable: ${messageOf(error)}`, {
         retryable: true,
         cause: error,
       });

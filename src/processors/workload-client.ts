@@ -1,5 +1,6 @@
 import { Agent, fetch, type Dispatcher } from 'undici';
-import { AppError } from '../domain/errors.ts';
+import { AppError, messageOf } from '../domain/errors.ts';
+import { httpStatusError, resolveHttpError } from './http-errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { HmppsAuthClient } from './hmpps-auth.ts';
 
@@ -19,15 +20,6 @@ export function workloadDispatcher(settings: WorkloadClientSettings): Dispatcher
     connect: { timeout: settings.connectTimeoutMs },
     headersTimeout: settings.readTimeoutMs,
     bodyTimeout: settings.readTimeoutMs,
-  });
-}
-
-function failure(status: number, url: URL): AppError {
-  // 404: the detail can lag behind the event; 5xx, 408 and 429: the API is struggling. Other 4xx will not change.
-  const retryable = status === 404 || status === 408 || status === 429 || status >= 500;
-  return new AppError('http-error', `GET ${url.pathname} answered ${status}`, {
-    retryable,
-    context: { status, url: url.toString() },
   });
 }
 
@@ -51,25 +43,16 @@ export function workloadClient(deps: {
       deps.metrics.detailRequests.inc({ status: String(response.status) });
       return response;
     } catch (error) {
-      const name = (error as { name?: string; cause?: { code?: string } }).name;
-      const code = (error as { cause?: { code?: string } }).cause?.code;
-      const timedOut =
-        name === 'TimeoutError' ||
-        code === 'UND_ERR_CONNECT_TIMEOUT' ||
-        code === 'UND_ERR_HEADERS_TIMEOUT' ||
-        code === 'UND_ERR_BODY_TIMEOUT';
-      deps.metrics.detailRequests.inc({ status: timedOut ? 'timeout' : 'error' });
+      const failure =
+        resolveHttpError(error) ?? new AppError('http-error', messageOf(error), { cause: error });
+      deps.metrics.detailRequests.inc({ status: failure.code === 'timeout' ? 'timeout' : 'error' });
       if (signal.aborted)
         throw new AppError('timeout', 'stopped while fetching the detail', { retryable: true, cause: error });
-      throw new AppError(
-        timedOut ? 'timeout' : 'http-error',
-        `GET ${url.pathname} failed: ${timedOut ? 'timed out' : (code ?? (error as Error).message)}`,
-        {
-          retryable: true,
-          cause: error,
-          context: { url: url.toString() },
-        },
-      );
+      throw new AppError(failure.code, `GET ${url.pathname} failed: ${failure.message}`, {
+        retryable: true,
+        cause: error,
+        context: { url: url.toString() },
+      });
     }
   }
 
@@ -83,7 +66,7 @@ export function workloadClient(deps: {
       }
       if (!response.ok) {
         await response.body?.cancel();
-        throw failure(response.status, url);
+        throw httpStatusError(response.status, `GET ${url.pathname}`, { url: url.toString() });
       }
       const text = await response.text();
       try {

@@ -1,21 +1,18 @@
-import { AppError } from '../domain/errors.ts';
-import type { IapsFlag } from '../domain/outcome.ts';
+import { AppError, messageOf } from '../domain/errors.ts';
+import type { AllocationResult, Handled, IapsFlag } from '../domain/outcome.ts';
 import {
   allocationDetailOf,
   allocationKey,
-  allocationRecordSchema,
   toIapsEventRecord,
+  type AllocationRecord,
 } from '../domain/topic-records.ts';
-import { applyAllocation } from '../delius/apply-allocation.ts';
-import type { DeliusDb } from '../delius/delius-db.ts';
-import type { AvroSerde } from '../kafka/serde.ts';
-import type { OutgoingRecord, StageOutcome } from '../kafka/stage-outcome.ts';
-import type { IncomingMessage, MessageContext } from '../kafka/stage-runner.ts';
+import type { AllocationRequest } from '../delius/apply-allocation.ts';
+import type { Emit } from '../kafka/stage.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
 export interface SinkDeps {
-  readonly serde: AvroSerde;
-  readonly delius: DeliusDb;
+  /** The Delius module (`applyAllocation` on the stage's database). */
+  readonly apply: (request: AllocationRequest) => Promise<Handled<AllocationResult>>;
   readonly iapsTopic: string;
   readonly metrics: Metrics;
   readonly now: () => number;
@@ -27,57 +24,30 @@ export interface SinkDeps {
  * crash between the commit and the publish loses no event (IAPS events are at least once).
  */
 export async function applyToDelius(
-  message: IncomingMessage,
+  record: AllocationRecord,
   deps: SinkDeps,
-  _context: MessageContext,
-): Promise<StageOutcome> {
-  const record = await deps.serde.decode(message.value, allocationRecordSchema);
+): Promise<Handled<readonly Emit[]>> {
   let allocation;
   try {
     allocation = allocationDetailOf(record);
   } catch (error) {
-    return {
-      crn: record.crn,
-      status: 'dead-letter',
-      error: new AppError(
-        'invalid-message',
-        `the allocation record is not valid: ${(error as Error).message}`,
-        { cause: error },
-      ),
-    };
+    throw new AppError('invalid-message', `the allocation record is not valid: ${messageOf(error)}`, {
+      cause: error,
+    });
   }
-  const outcome = await applyAllocation(deps.delius, { ...allocation, messageCrn: record.crn ?? undefined });
-  const subject = {
-    kind: outcome.kind,
-    crn: outcome.crn ?? allocationKey(record),
-    staffCode: record.staffCode,
-    teamCode: record.teamCode,
-  };
+  const outcome = await deps.apply({ ...allocation, messageCrn: record.crn ?? undefined });
+  const crn = outcome.subject.crn ?? allocationKey(record);
+  const subject = { ...outcome.subject, crn };
+  if (outcome.status === 'ignored') return { ...outcome, subject };
 
-  const iapsEvents = async (flags: readonly IapsFlag[]): Promise<OutgoingRecord[]> => {
-    const crn = outcome.crn ?? allocationKey(record);
-    const occurredAt = deps.now();
-    const events: OutgoingRecord[] = [];
-    for (const flag of flags) {
-      const value = await deps.serde.encode(
-        deps.iapsTopic,
-        toIapsEventRecord(flag, crn, record.messageId, occurredAt),
-      );
-      events.push({ topic: deps.iapsTopic, key: crn, value });
-    }
-    return events;
-  };
-
-  switch (outcome.status) {
-    case 'applied':
-      if (record.publishedAt !== null)
-        deps.metrics.endToEndSeconds.observe((deps.now() - record.publishedAt) / 1000);
-      return { ...subject, status: 'applied', produce: await iapsEvents(outcome.changes.iaps) };
-    case 'duplicate':
-      return { ...subject, status: 'duplicate', produce: await iapsEvents(outcome.iaps) };
-    case 'ignored':
-      return { ...subject, status: 'ignored', reason: outcome.reason, properties: outcome.properties };
-    case 'failed':
-      return { ...subject, status: outcome.error.retryable ? 'retry' : 'dead-letter', error: outcome.error };
-  }
+  const occurredAt = deps.now();
+  const iapsEvents = (flags: readonly IapsFlag[]): Emit[] =>
+    flags.map((flag) => ({
+      topic: deps.iapsTopic,
+      key: crn,
+      value: toIapsEventRecord(flag, crn, record.messageId, occurredAt),
+    }));
+  if (outcome.status === 'applied' && record.publishedAt !== null)
+    deps.metrics.endToEndSeconds.observe((deps.now() - record.publishedAt) / 1000);
+  return { status: outcome.status, subject, result: iapsEvents(outcome.result.iaps) };
 }

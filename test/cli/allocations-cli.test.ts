@@ -1,4 +1,4 @@
-import { groupIdOf } from '../../src/app.ts';
+import { topologyOf } from '../../src/topology.ts';
 import { firstGeneratedId } from '../../src/delius/dialect.ts';
 import { examplePairs } from '../support/delius.ts';
 import {
@@ -43,7 +43,7 @@ describe('the allocations command-line tool', () => {
     const pipeline = await testPipeline(scope, { stages: ['connector', 'processor'] });
     try {
       const admin = await scope.admin();
-      const sinkGroup = groupIdOf(pipeline.config, 'sink');
+      const sinkGroup = topologyOf(pipeline.config)['sink'].groupId;
       const sink = pipeline.spawnStage('sink');
       await waitForGroupMembers(admin, sinkGroup, 1);
       for (const [message] of examplePairs) await pipeline.publishExample(message);

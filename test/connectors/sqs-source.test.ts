@@ -16,6 +16,8 @@ import { testLogger, testScope, uniqueName } from '../support/isolation.ts';
 import { consumeCount } from '../support/kafka.ts';
 import { awsClients, queueDepth, requireEnv, stackEnv } from '../support/stack.ts';
 import { ceiling } from '../support/patience.ts';
+import { classifyError } from '../../src/classify-error.ts';
+import { publisherOf } from '../../src/kafka/publisher.ts';
 
 describe('the SQS source connector', () => {
   const scope = testScope('connector');
@@ -37,9 +39,9 @@ describe('the SQS source connector', () => {
     const deps: SqsSourceDeps = {
       sqs,
       queueUrl: queue.queueUrl,
-      producer,
-      serde,
+      publisher: publisherOf(producer, serde),
       topic,
+      classify: classifyError,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
       waitTimeSeconds: 1,
       logger: testLogger,
@@ -59,7 +61,7 @@ describe('the SQS source connector', () => {
         )
       ).Messages?.[0];
     const inQueue = () => queueDepth(sqs, queue.queueUrl);
-    return { sqs, queue, topic, registry, deps, send, receive, inQueue };
+    return { sqs, queue, topic, registry, serde, deps, send, receive, inQueue };
   }
 
   it('publishes a full SNS envelope to Kafka keyed by CRN, then deletes it from the queue', async () => {
@@ -71,9 +73,9 @@ describe('the SQS source connector', () => {
     await send(JSON.stringify(envelope));
     const message = await receive();
     expect(await handleSqsMessage(message ?? {}, deps)).toEqual({
-      status: 'published',
-      crn: 'T123456',
-      eventType: 'person.community.manager.allocated',
+      status: 'applied',
+      subject: { crn: 'T123456' },
+      result: { eventType: 'person.community.manager.allocated' },
     });
     expect(await inQueue()).toBe(0);
 
@@ -96,8 +98,8 @@ describe('the SQS source connector', () => {
     const { deps, send, receive } = await setup();
     await send(JSON.stringify(await readExample('event-allocation-message.json')));
     expect(await handleSqsMessage((await receive()) ?? {}, deps)).toMatchObject({
-      status: 'published',
-      crn: 'X123456',
+      status: 'applied',
+      subject: { crn: 'X123456' },
     });
   });
 
@@ -108,7 +110,9 @@ describe('the SQS source connector', () => {
     );
     expect(await handleSqsMessage((await receive()) ?? {}, deps)).toEqual({
       status: 'ignored',
+      subject: {},
       reason: 'no detailUrl',
+      properties: {},
     });
     expect(await inQueue()).toBe(0);
   });
@@ -117,7 +121,8 @@ describe('the SQS source connector', () => {
     const { deps, send, sqs, queue } = await setup({ maxReceiveCount: 2 });
     const outcomes: string[] = [];
     const source = startSqsSource(deps, {
-      onOutcome: (outcome) => outcomes.push(outcome.status === 'invalid' ? outcome.reason : outcome.status),
+      onOutcome: (outcome) =>
+        outcomes.push(outcome.status === 'dead-letter' ? outcome.error.message : outcome.status),
     });
     try {
       await send('{"Message": "not an event');
@@ -153,7 +158,7 @@ describe('the SQS source connector', () => {
   });
 
   it('keeps a message in the queue when Kafka does not acknowledge it', async () => {
-    const { deps, send, receive, inQueue } = await setup();
+    const { deps, serde, send, receive, inQueue } = await setup();
     const unacknowledging = (await scope.kafka()).producer({
       retry: { retries: 0 },
       allowAutoTopicCreation: false,
@@ -163,7 +168,7 @@ describe('the SQS source connector', () => {
       await send(JSON.stringify(await readExample('event-allocation-message.json')));
       const outcome = await handleSqsMessage((await receive()) ?? {}, {
         ...deps,
-        producer: unacknowledging,
+        publisher: publisherOf(unacknowledging, serde),
         topic: uniqueName('missing-topic'),
       });
       expect(outcome.status).toBe('retry');

@@ -1,22 +1,29 @@
 import { applyAllocation, type AllocationRequest } from '../../src/delius/apply-allocation.ts';
 import type { DeliusDb } from '../../src/delius/delius-db.ts';
 import { seedExampleData } from '../../src/delius/schema/example-data.ts';
-import type { AllocationOutcome } from '../../src/domain/outcome.ts';
+import type { AppError } from '../../src/domain/errors.ts';
 import { allocationRequest } from '../support/allocation-requests.ts';
 import { testDelius } from '../support/delius.ts';
 import { managerHistory, responsibleOfficers } from '../support/delius-queries.ts';
 import { testScope } from '../support/isolation.ts';
 
+type Attempt = { status: string } | { status: 'failed'; error: AppError };
+
+/** One attempt, its failure (thrown) kept as a value. */
+async function attempt(db: DeliusDb, request: AllocationRequest): Promise<Attempt> {
+  try {
+    return await applyAllocation(db, request);
+  } catch (error) {
+    return { status: 'failed', error: error as AppError };
+  }
+}
+
 /** What the pipeline does with an outcome: a retryable failure is tried again; anything else is final. */
-async function untilFinal(
-  db: DeliusDb,
-  request: AllocationRequest,
-  first: AllocationOutcome,
-): Promise<AllocationOutcome[]> {
+async function untilFinal(db: DeliusDb, request: AllocationRequest, first: Attempt): Promise<Attempt[]> {
   const outcomes = [first];
   let last = first;
-  while (last.status === 'failed' && last.error.retryable && outcomes.length < 10) {
-    last = await applyAllocation(db, request);
+  while ('error' in last && last.error.retryable && outcomes.length < 10) {
+    last = await attempt(db, request);
     outcomes.push(last);
   }
   return outcomes;
@@ -37,13 +44,13 @@ describe('concurrent allocations for one person', () => {
     );
 
     // All at once, each on its own pooled connection.
-    const firsts = await Promise.all(requests.map((request) => applyAllocation(db, request)));
+    const firsts = await Promise.all(requests.map((request) => attempt(db, request)));
     for (const outcome of firsts) {
-      if (outcome.status === 'failed') expect(outcome.error).toMatchObject({ retryable: true });
+      if ('error' in outcome) expect(outcome.error).toMatchObject({ retryable: true });
       else expect(outcome.status).toBe('applied');
     }
     const finals = await Promise.all(
-      requests.map((request, index) => untilFinal(db, request, firsts[index] as AllocationOutcome)),
+      requests.map((request, index) => untilFinal(db, request, firsts[index] as Attempt)),
     );
     expect(finals.map((outcomes) => outcomes.at(-1)?.status)).toEqual(staff.map(() => 'applied'));
 

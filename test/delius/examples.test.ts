@@ -46,7 +46,10 @@ describe('the example allocations (docs/delius-rules.md §15)', () => {
     );
     const personId = data.people.T123456.id;
 
-    expect(outcome).toMatchObject({ status: 'applied', kind: 'PERSON', crn: 'T123456', personId });
+    expect(outcome).toMatchObject({
+      status: 'applied',
+      subject: { kind: 'PERSON', crn: 'T123456', personId },
+    });
     expect(await managerHistory(db, 'PERSON', personId)).toEqual([
       expect.objectContaining({
         staff: 'N02UATU',
@@ -121,7 +124,7 @@ describe('the example allocations (docs/delius-rules.md §15)', () => {
       ),
     );
     const person = data.people.T223456;
-    expect(outcome).toMatchObject({ status: 'applied', crn: 'T223456' });
+    expect(outcome).toMatchObject({ status: 'applied', subject: { crn: 'T223456' } });
     expect(await managerHistory(db, 'PERSON', person.id)).toEqual([
       expect.objectContaining({ staff: 'N02UATU', start: fixtureStart, end: createdDate, active: 0 }),
       expect.objectContaining({ staff: 'N02ABS1', start: createdDate, end: yesterday(), active: 0 }),
@@ -140,7 +143,10 @@ describe('the example allocations (docs/delius-rules.md §15)', () => {
       await exampleRequest('person-reallocation-message.json', 'person-allocation-details-reallocation.json'),
     );
     // S2: the message says T123456, the detail X123456; the detail decides.
-    expect(outcome).toMatchObject({ status: 'applied', crn: 'X123456', personId: data.people.X123456.id });
+    expect(outcome).toMatchObject({
+      status: 'applied',
+      subject: { crn: 'X123456', personId: data.people.X123456.id },
+    });
     const history = await managerHistory(db, 'PERSON', data.people.X123456.id);
     expect(history.find((manager) => manager.staff === 'N02ABS1')).toMatchObject({
       reason: 'AR03',
@@ -157,7 +163,7 @@ describe('the example allocations (docs/delius-rules.md §15)', () => {
       await exampleRequest('event-allocation-message.json', 'event-allocation-details.json'),
     );
     const event = data.events[2];
-    expect(outcome).toMatchObject({ status: 'applied', kind: 'EVENT', crn: 'X123456' });
+    expect(outcome).toMatchObject({ status: 'applied', subject: { kind: 'EVENT', crn: 'X123456' } });
     expect(await managerHistory(db, 'EVENT', event.id)).toEqual([
       expect.objectContaining({ staff: 'N02UATU', end: createdDate, active: 0 }),
       expect.objectContaining({
@@ -225,7 +231,7 @@ describe('the example allocations (docs/delius-rules.md §15)', () => {
     // Event 1 carries requirement 9001 (RM38), an active accredited programme.
     expect(outcome).toMatchObject({
       status: 'applied',
-      changes: { iaps: [{ table: 'IAPS_EVENT', id: data.events[1].id }] },
+      result: { changes: { iaps: [{ table: 'IAPS_EVENT', id: data.events[1].id }] } },
     });
     expect((await iapsFlags(db)).IAPS_EVENT).toEqual([[data.events[1].id, 1]]);
   });
@@ -264,8 +270,8 @@ describe('the example allocations (docs/delius-rules.md §15)', () => {
     );
     expect(outcome).toMatchObject({
       status: 'applied',
-      kind: 'REQUIREMENT',
-      changes: { iaps: [{ table: 'IAPS_RQMNT', id: 9001 }] },
+      subject: { kind: 'REQUIREMENT' },
+      result: { changes: { iaps: [{ table: 'IAPS_RQMNT', id: 9001 }] } },
     });
     expect(await managerHistory(db, 'REQUIREMENT', 9001)).toEqual([
       expect.objectContaining({ staff: 'N02UATU', end: createdDate, active: 0 }),
@@ -336,7 +342,11 @@ describe('the example allocations (docs/delius-rules.md §15)', () => {
         'licence-condition-allocation-details.json',
       ),
     );
-    expect(outcome).toMatchObject({ status: 'applied', kind: 'LICENCE_CONDITION', changes: { iaps: [] } });
+    expect(outcome).toMatchObject({
+      status: 'applied',
+      subject: { kind: 'LICENCE_CONDITION' },
+      result: { changes: { iaps: [] } },
+    });
     expect(await managerHistory(db, 'LICENCE_CONDITION', 8001)).toEqual([
       expect.objectContaining({ staff: 'N02UATU', end: createdDate, active: 0 }),
       expect.objectContaining({

@@ -18,22 +18,21 @@ describe('re-applying an allocation (ID1, ID2)', () => {
     const first = await applyAllocation(db, request);
     expect(first.status).toBe('applied');
     const counts = await writtenRowCounts(db);
-    const contacts = await contactsOf(db, first.personId ?? 0);
+    const { personId } = first.subject;
+    const contacts = await contactsOf(db, personId ?? 0);
     const flags = await iapsFlags(db);
 
     const second = await applyAllocation(db, request);
     expect(second).toMatchObject({
       status: 'duplicate',
-      kind: first.kind,
-      crn: first.crn,
-      personId: first.personId,
+      subject: { kind: first.subject.kind, crn: first.subject.crn, personId },
     });
     expect(await writtenRowCounts(db)).toEqual(counts);
-    expect(await contactsOf(db, first.personId ?? 0)).toEqual(contacts);
+    expect(await contactsOf(db, personId ?? 0)).toEqual(contacts);
     expect(await iapsFlags(db)).toEqual(flags);
     // A duplicate is still a successful attempt: audited P, and the caseload rebuilt once more.
     expect((await auditRows(db)).map((row) => row.outcome)).toEqual(['P', 'P']);
-    expect(await caseloadRebuildCalls(db.sequelize)).toEqual([first.personId, first.personId]);
-    expect(Object.values(people).map((person) => person.id)).toContain(first.personId);
+    expect(await caseloadRebuildCalls(db.sequelize)).toEqual([personId, personId]);
+    expect(Object.values(people).map((person) => person.id)).toContain(personId);
   });
 });

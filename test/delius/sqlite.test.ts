@@ -58,9 +58,8 @@ describe('the allocation core on SQLite', () => {
     await seedExampleData(db.models);
     const before = await writtenRowCounts(db);
     await db.models.ContactType.destroy({ where: { code: 'ETRC' } });
-    expect(await applyAllocation(db, allocationRequest('REQUIREMENT'))).toMatchObject({
-      status: 'failed',
-      error: { code: 'not-found' },
+    await expect(applyAllocation(db, allocationRequest('REQUIREMENT'))).rejects.toMatchObject({
+      code: 'not-found',
     });
     expect(await writtenRowCounts(db)).toEqual(before);
     expect((await auditRows(db)).map((row) => row.outcome)).toEqual(['F']);

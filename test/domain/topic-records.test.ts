@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import avro from 'avsc';
 import { parseAllocationDetail } from '../../src/domain/allocation-detail.ts';
-import { classifyError } from '../../src/domain/classify-error.ts';
+import { classifyError } from '../../src/classify-error.ts';
 import { AppError } from '../../src/domain/errors.ts';
 import {
   allocationDetailOf,

@@ -1,7 +1,6 @@
 // Killing a stage's process mid-stream loses nothing and duplicates no Delius change.
 import { Op } from 'sequelize';
-import { groupIdOf } from '../../src/app.ts';
-import type { StageName } from '../../src/config/config.ts';
+import { topologyOf, type ConsumerStageName } from '../../src/topology.ts';
 import type { DeliusDb } from '../../src/delius/delius-db.ts';
 import { iapsEventRecordSchema } from '../../src/domain/topic-records.ts';
 import { contactsOf, iapsFlags, managerHistory, responsibleOfficers } from '../support/delius-queries.ts';
@@ -77,14 +76,14 @@ describe('a stage killed mid-stream', () => {
 
   it.each(['processor', 'sink'] as const)(
     '%s: SIGKILL and a restart end in the same Delius state as an undisturbed run',
-    async (stage: StageName) => {
+    async (stage: ConsumerStageName) => {
       const pipeline = await testPipeline(scope, {
         stages: (['connector', 'processor', 'sink'] as const).filter((name) => name !== stage),
       });
       try {
         await seedPeople(pipeline, crns, withProgramme);
         const first = pipeline.spawnStage(stage);
-        await waitForGroupMembers(await scope.admin(), groupIdOf(pipeline.config, stage), 1);
+        await waitForGroupMembers(await scope.admin(), topologyOf(pipeline.config)[stage].groupId, 1);
         await publishAll(pipeline);
         const { db } = pipeline.delius;
 

@@ -61,10 +61,10 @@ describe('fetching the allocation detail', () => {
     const messageId = await pipeline.publish(
       personEvent(`${pipeline.api.url}/allocation/person/flaky`, 'T123456'),
     );
-    expect(await processed(messageId)).toMatchObject({ status: 'applied', kind: 'PERSON' });
+    expect(await processed(messageId)).toMatchObject({ status: 'applied', subject: { kind: 'PERSON' } });
     expect(await eventually(() => pipeline.outcomeOf('sink', messageId) ?? false)).toMatchObject({
       status: 'applied',
-      crn: 'T123456',
+      subject: { crn: 'T123456' },
     });
     expect(pipeline.api.requestCount('/allocation/person/flaky')).toBe(2);
   });

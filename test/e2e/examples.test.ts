@@ -53,15 +53,18 @@ describe('the example messages through the whole pipeline', () => {
     for (const [message] of examplePairs) {
       const messageId = await pipeline.publishExample(message);
       const outcome = await eventually(() => pipeline.outcomeOf('sink', messageId) ?? false);
-      expect({ message, ...outcome }).toMatchObject({ message, ...expected[message] });
+      expect({ message, status: outcome.status, ...outcome.subject }).toMatchObject({
+        message,
+        ...expected[message],
+      });
       expect(pipeline.outcomeOf('processor', messageId)).toMatchObject({
         status: 'applied',
-        kind: expected[message]?.kind,
+        subject: { kind: expected[message]?.kind },
       });
     }
 
     expect(pipeline.sourceOutcomes.map((outcome) => outcome.status)).toEqual(
-      examplePairs.map(() => 'published'),
+      examplePairs.map(() => 'applied'),
     );
     expect(
       (await managerHistory(db, 'PERSON', data.people.T123456.id)).map((period) => period.staff),

@@ -1,6 +1,6 @@
 // One person's allocations are applied in the order they were published, whichever sink process gets them.
 import { Op } from 'sequelize';
-import { groupIdOf } from '../../src/app.ts';
+import { topologyOf } from '../../src/topology.ts';
 import { firstGeneratedId } from '../../src/delius/dialect.ts';
 import { eventually } from '../support/eventually.ts';
 import { testScope } from '../support/isolation.ts';
@@ -27,7 +27,7 @@ describe('ordering per CRN', () => {
       await seedPeople(pipeline, crns);
       pipeline.spawnStage('sink');
       pipeline.spawnStage('sink');
-      await waitForGroupMembers(await scope.admin(), groupIdOf(pipeline.config, 'sink'), 2);
+      await waitForGroupMembers(await scope.admin(), topologyOf(pipeline.config)['sink'].groupId, 2);
 
       const rounds = 4;
       for (let n = 0; n < rounds; n += 1) {
@@ -57,7 +57,9 @@ describe('ordering per CRN', () => {
           expect(ownerRows.slice(0, -1).every((row) => row.endDate !== null)).toBe(true);
         }
       }
-      const { groups } = await (await scope.admin()).describeGroups([groupIdOf(pipeline.config, 'sink')]);
+      const { groups } = await (
+        await scope.admin()
+      ).describeGroups([topologyOf(pipeline.config)['sink'].groupId]);
       expect(groups[0]?.members).toHaveLength(2);
     } finally {
       await pipeline.close();

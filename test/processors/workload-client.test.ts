@@ -1,6 +1,6 @@
 import { hmppsAuthClient } from '../../src/processors/hmpps-auth.ts';
 import { workloadClient, workloadDispatcher } from '../../src/processors/workload-client.ts';
-import { startWorkloadApi, type WorkloadApi } from '../../src/local/workload-api.ts';
+import { startWorkloadApi, type WorkloadApi } from '../../infra/workload-api.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { examplesDir, readExample } from '../support/delius.ts';
 

@@ -3,14 +3,14 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import path from 'node:path';
 import { rootDir } from '../../infra/paths.ts';
-import { groupIdOf, startService, type Service } from '../../src/app.ts';
-import { consumerLag } from '../../src/observability/lag.ts';
+import { startService, type Service } from '../../src/app.ts';
+import { consumerLag } from '../../src/kafka/lag.ts';
 import { loadConfig, type Config, type StageName } from '../../src/config/config.ts';
 import type { SourceOutcome } from '../../src/connectors/sqs-source.ts';
 import { createSchemaRegistry } from '../../src/kafka/avro-schemas.ts';
-import type { StageOutcome } from '../../src/kafka/stage-outcome.ts';
-import type { IncomingMessage } from '../../src/kafka/stage-runner.ts';
-import { startWorkloadApi } from '../../src/local/workload-api.ts';
+import type { IncomingMessage, StageOutcome } from '../../src/kafka/stage.ts';
+import { topologyOf } from '../../src/topology.ts';
+import { startWorkloadApi } from '../../infra/workload-api.ts';
 import { examplesDir, testDeliusDatabase } from './delius.ts';
 import { readExampleEvent } from '../../infra/examples.ts';
 import { testLogger, uniqueName, type TestScope } from './isolation.ts';
@@ -223,12 +223,10 @@ export async function testPipeline(
     /** Resolves once a stage's group has committed everything on its input topic. */
     async caughtUp(stage: 'processor' | 'sink', timeoutMs = ceiling(60_000)) {
       const admin = await scope.admin();
-      const topic = stage === 'sink' ? config.ALLOCATIONS_TOPIC : config.DOMAIN_EVENTS_TOPIC;
+      const { groupId, input } = topologyOf(config)[stage];
       await eventually(
         async () =>
-          (await consumerLag(admin, groupIdOf(config, stage), topic)).every(
-            (partition) => partition.lag === 0,
-          ),
+          (await consumerLag(admin, groupId, input.topic)).every((partition) => partition.lag === 0),
         {
           timeoutMs,
           intervalMs: 200,

@@ -6,12 +6,12 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { parseArgs } from 'node:util';
-import type { Kafka } from 'kafkajs';
 import { deadLetterHeader } from '../../kafka/dead-letters.ts';
 import { createSchemaRegistry } from '../../kafka/avro-schemas.ts';
 import { required, UsageError, type CliConfig } from '../cli-config.ts';
 import { progress, table } from '../output.ts';
-import { readTopicToEnd, type TopicRecord } from '../read-topic.ts';
+import type { KafkaOperations } from '../../kafka/operations.ts';
+import type { TopicRecord } from '../../kafka/read-topic.ts';
 
 export const deadLettersHelp = `usage: allocations dead-letters list [--stage S] [--code C] [--queue]
        allocations dead-letters show OFFSET
@@ -37,13 +37,13 @@ interface DeadLetter {
 
 async function deadLetters(
   config: CliConfig,
-  kafka: Kafka,
+  kafka: () => Promise<KafkaOperations>,
   filters: { stage?: string | undefined; code?: string | undefined },
 ): Promise<DeadLetter[]> {
   const shown = progress('reading the dead-letter topic');
-  const records = await readTopicToEnd(kafka, config.DEAD_LETTER_TOPIC, (read, total) =>
-    shown.update(read, total),
-  );
+  const records = await (
+    await kafka()
+  ).readToEnd(config.DEAD_LETTER_TOPIC, (read, total) => shown.update(read, total));
   shown.done();
   return records
     .map((record) => ({
@@ -82,7 +82,7 @@ async function queueDeadLetters(sqs: SQSClient, queueUrl: string): Promise<Messa
 export async function deadLettersCommand(
   args: string[],
   config: CliConfig,
-  clients: { kafka: Kafka; sqs: () => SQSClient },
+  clients: { kafka: () => Promise<KafkaOperations>; sqs: () => SQSClient },
   say: (line: string) => void,
 ): Promise<void> {
   const [action, ...rest] = args;
@@ -188,33 +188,25 @@ export async function deadLettersCommand(
       const missing = positionals.filter((offset) => !entries.some((entry) => entry.offset === offset));
       if (missing.length)
         throw new Error(`no dead letter at ${missing.join(', ')} on ${config.DEAD_LETTER_TOPIC}`);
-      const producer = clients.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-      await producer.connect();
-      try {
-        for (const entry of entries) {
-          const topic = entry.record.headers[deadLetterHeader.topic];
-          if (!topic) throw new Error(`dead letter ${entry.offset} does not say where it came from`);
-          if (values['dry-run']) {
-            say(`would send ${entry.offset} (${entry.code}) back to ${topic}`);
-            continue;
-          }
-          const headers = Object.fromEntries(
-            Object.entries(entry.record.headers).filter(([name]) => !name.startsWith('dlt-')),
-          );
-          await producer.send({
-            topic,
-            messages: [
-              {
-                key: entry.record.key,
-                value: entry.record.value,
-                headers: { ...headers, 'dlt-redriven-from': entry.offset },
-              },
-            ],
-          });
-          say(`sent ${entry.offset} (${entry.code}) back to ${topic}`);
+      const operations = await clients.kafka();
+      for (const entry of entries) {
+        const topic = entry.record.headers[deadLetterHeader.topic];
+        if (!topic) throw new Error(`dead letter ${entry.offset} does not say where it came from`);
+        if (values['dry-run']) {
+          say(`would send ${entry.offset} (${entry.code}) back to ${topic}`);
+          continue;
         }
-      } finally {
-        await producer.disconnect();
+        const headers = Object.fromEntries(
+          Object.entries(entry.record.headers).filter(([name]) => !name.startsWith('dlt-')),
+        );
+        await operations.send(topic, [
+          {
+            key: entry.record.key,
+            value: entry.record.value,
+            headers: { ...headers, 'dlt-redriven-from': entry.offset },
+          },
+        ]);
+        say(`sent ${entry.offset} (${entry.code}) back to ${topic}`);
       }
       return;
     }

@@ -1,5 +1,4 @@
-import type { Kafka } from 'kafkajs';
-import { consumerLag } from '../../observability/lag.ts';
+import type { KafkaOperations } from '../../kafka/operations.ts';
 import { stageInput, type CliConfig } from '../cli-config.ts';
 import { table } from '../output.ts';
 
@@ -11,21 +10,16 @@ offset, the end offset, and the lag (records not yet handled).`;
 export async function lag(
   _args: string[],
   config: CliConfig,
-  kafka: Kafka,
+  kafka: () => Promise<KafkaOperations>,
   say: (line: string) => void,
 ): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const rows: (string | number)[][] = [];
-    for (const stage of ['processor', 'sink'] as const) {
-      const { topic, groupId } = stageInput(config, stage);
-      for (const entry of await consumerLag(admin, groupId, topic)) {
-        rows.push([stage, topic, entry.partition, entry.committed ?? '-', entry.end, entry.lag]);
-      }
+  const operations = await kafka();
+  const rows: (string | number)[][] = [];
+  for (const stage of ['processor', 'sink'] as const) {
+    const { topic, groupId } = stageInput(config, stage);
+    for (const entry of await operations.lag(groupId, topic)) {
+      rows.push([stage, topic, entry.partition, entry.committed ?? '-', entry.end, entry.lag]);
     }
-    say(table(['stage', 'topic', 'partition', 'committed', 'end', 'lag'], rows));
-  } finally {
-    await admin.disconnect();
   }
+  say(table(['stage', 'topic', 'partition', 'committed', 'end', 'lag'], rows));
 }

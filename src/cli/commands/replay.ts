@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import type { Kafka } from 'kafkajs';
 import { stageNames, type StageName } from '../../config/config.ts';
-import { consumerLag } from '../../observability/lag.ts';
+import type { KafkaOperations } from '../../kafka/operations.ts';
 import { stageInput, UsageError, type CliConfig } from '../cli-config.ts';
 import { table } from '../output.ts';
 
@@ -23,7 +22,7 @@ TARGET, one of:
 export async function replay(
   args: string[],
   config: CliConfig,
-  kafka: Kafka,
+  kafka: () => Promise<KafkaOperations>,
   say: (line: string) => void,
 ): Promise<void> {
   const { values } = parseArgs({
@@ -51,78 +50,73 @@ export async function replay(
   if (targets.length !== 1)
     throw new UsageError('give exactly one of --to-earliest, --to-latest, --to-time, --to-offsets');
 
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const lag = await consumerLag(admin, groupId, topic);
-    const chosen = values.partitions
-      ? new Set(values.partitions.split(',').map((partition) => Number(partition.trim())))
-      : new Set(lag.map((entry) => entry.partition));
-    for (const partition of chosen) {
-      if (!lag.some((entry) => entry.partition === partition))
-        throw new UsageError(`${topic} has no partition ${partition}`);
-    }
-    const ends = await admin.fetchTopicOffsets(topic);
-    let target: Map<number, number>;
-    if (values['to-earliest']) target = new Map(ends.map((end) => [end.partition, Number(end.low)]));
-    else if (values['to-latest']) target = new Map(ends.map((end) => [end.partition, Number(end.high)]));
-    else if (values['to-time']) {
-      const time = Date.parse(values['to-time']);
-      if (Number.isNaN(time)) throw new UsageError(`--to-time: not a date-time: ${values['to-time']}`);
-      const byTime = await admin.fetchTopicOffsetsByTimestamp(topic, time);
-      target = new Map(
-        byTime.map((entry) => {
-          const end = ends.find((candidate) => candidate.partition === entry.partition);
-          // No record at or after the time: the end of the partition.
-          return [entry.partition, Number(entry.offset) < 0 ? Number(end?.high ?? 0) : Number(entry.offset)];
-        }),
-      );
-    } else {
-      target = new Map(
-        (values['to-offsets'] ?? '').split(',').map((pair) => {
-          const [partition, offset] = pair.split(':').map((part) => Number(part.trim()));
-          if (!Number.isInteger(partition) || !Number.isInteger(offset))
-            throw new UsageError(`--to-offsets: not PARTITION:OFFSET: ${pair}`);
-          return [partition as number, offset as number];
-        }),
-      );
-      for (const partition of target.keys()) chosen.add(partition);
-    }
-
-    const plan = lag
-      .filter((entry) => chosen.has(entry.partition) && target.has(entry.partition))
-      .map((entry) => {
-        const end = ends.find((candidate) => candidate.partition === entry.partition);
-        const to = Math.min(
-          Math.max(target.get(entry.partition) ?? 0, Number(end?.low ?? 0)),
-          Number(end?.high ?? 0),
-        );
-        return { partition: entry.partition, from: entry.committed, to, records: entry.end - to };
-      });
-    say(`${values['dry-run'] ? 'plan (dry run, nothing changed)' : 'replay'} of ${groupId} on ${topic}:`);
-    say(
-      table(
-        ['partition', 'committed', 'new offset', 'records to read'],
-        plan.map((row) => [row.partition, row.from ?? '-', row.to, row.records]),
-      ),
-    );
-    if (values['dry-run']) return;
-
-    const [group] = (await admin.describeGroups([groupId])).groups;
-    if (group && group.members.length > 0) {
-      throw new Error(
-        `refused: ${groupId} has ${group.members.length} live member(s); stop the ${stage} processes first, then replay`,
-      );
-    }
-    await admin.setOffsets({
-      groupId,
-      topic,
-      partitions: plan.map((row) => ({ partition: row.partition, offset: String(row.to) })),
-    });
-    say(
-      `done: ${plan.reduce((sum, row) => sum + row.records, 0)} records will be read again when the ${stage} starts`,
-    );
-  } finally {
-    await admin.disconnect();
+  const operations = await kafka();
+  const lag = await operations.lag(groupId, topic);
+  const chosen = values.partitions
+    ? new Set(values.partitions.split(',').map((partition) => Number(partition.trim())))
+    : new Set(lag.map((entry) => entry.partition));
+  for (const partition of chosen) {
+    if (!lag.some((entry) => entry.partition === partition))
+      throw new UsageError(`${topic} has no partition ${partition}`);
   }
+  const ends = await operations.bounds(topic);
+  let target: Map<number, number>;
+  if (values['to-earliest']) target = new Map(ends.map((end) => [end.partition, Number(end.low)]));
+  else if (values['to-latest']) target = new Map(ends.map((end) => [end.partition, Number(end.high)]));
+  else if (values['to-time']) {
+    const time = Date.parse(values['to-time']);
+    if (Number.isNaN(time)) throw new UsageError(`--to-time: not a date-time: ${values['to-time']}`);
+    const byTime = await operations.offsetsAt(topic, time);
+    target = new Map(
+      byTime.map((entry) => {
+        const end = ends.find((candidate) => candidate.partition === entry.partition);
+        // No record at or after the time: the end of the partition.
+        return [entry.partition, Number(entry.offset) < 0 ? Number(end?.high ?? 0) : Number(entry.offset)];
+      }),
+    );
+  } else {
+    target = new Map(
+      (values['to-offsets'] ?? '').split(',').map((pair) => {
+        const [partition, offset] = pair.split(':').map((part) => Number(part.trim()));
+        if (!Number.isInteger(partition) || !Number.isInteger(offset))
+          throw new UsageError(`--to-offsets: not PARTITION:OFFSET: ${pair}`);
+        return [partition as number, offset as number];
+      }),
+    );
+    for (const partition of target.keys()) chosen.add(partition);
+  }
+
+  const plan = lag
+    .filter((entry) => chosen.has(entry.partition) && target.has(entry.partition))
+    .map((entry) => {
+      const end = ends.find((candidate) => candidate.partition === entry.partition);
+      const to = Math.min(
+        Math.max(target.get(entry.partition) ?? 0, Number(end?.low ?? 0)),
+        Number(end?.high ?? 0),
+      );
+      return { partition: entry.partition, from: entry.committed, to, records: entry.end - to };
+    });
+  say(`${values['dry-run'] ? 'plan (dry run, nothing changed)' : 'replay'} of ${groupId} on ${topic}:`);
+  say(
+    table(
+      ['partition', 'committed', 'new offset', 'records to read'],
+      plan.map((row) => [row.partition, row.from ?? '-', row.to, row.records]),
+    ),
+  );
+  if (values['dry-run']) return;
+
+  const members = await operations.liveMembers(groupId);
+  if (members > 0) {
+    throw new Error(
+      `refused: ${groupId} has ${members} live member(s); stop the ${stage} processes first, then replay`,
+    );
+  }
+  await operations.moveGroup(
+    groupId,
+    topic,
+    plan.map((row) => ({ partition: row.partition, offset: row.to })),
+  );
+  say(
+    `done: ${plan.reduce((sum, row) => sum + row.records, 0)} records will be read again when the ${stage} starts`,
+  );
 }

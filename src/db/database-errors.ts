@@ -1,0 +1,59 @@
+import { AppError, messageOf, type ErrorResolver } from '../domain/errors.ts';
+
+interface DriverError {
+  readonly name?: string;
+  readonly code?: string | number;
+  readonly errorNum?: number;
+  readonly parent?: DriverError;
+  readonly original?: DriverError;
+}
+
+const connectionErrors = new Set([
+  'SequelizeConnectionError',
+  'SequelizeConnectionRefusedError',
+  'SequelizeHostNotFoundError',
+  'SequelizeHostNotReachableError',
+  'SequelizeConnectionTimedOutError',
+  'SequelizeConnectionAcquireTimeoutError',
+  'SequelizeInvalidConnectionError',
+]);
+
+/** PostgreSQL SQLSTATEs worth another try: serialisation failure, deadlock, lock not available, cancelled statement. */
+const postgresTransient = new Set(['40001', '40P01', '55P03', '57014']);
+/** Oracle: deadlock (60), resource busy (54), cannot serialise (8177), lost or refused connections. */
+const oracleTransient = new Set([54, 60, 8177, 3113, 3114, 3135, 12170, 12514, 12528, 12537, 12541]);
+
+const asDriverError = (error: unknown): DriverError =>
+  typeof error === 'object' && error !== null ? error : {};
+
+/** A write that met a row with the same key (Sequelize's name for every dialect's unique violation). */
+export const isUniqueViolation = (error: unknown): boolean =>
+  asDriverError(error).name === 'SequelizeUniqueConstraintError';
+
+/**
+ * What the database adapter's errors (Sequelize over pg, oracledb and sqlite3) mean. It reads names and codes
+ * rather than classes, so nothing here loads a driver.
+ */
+export const resolveDatabaseError: ErrorResolver = (error) => {
+  const foreign = asDriverError(error);
+  const name = foreign.name ?? '';
+  if (!name.startsWith('Sequelize')) return undefined;
+  const message = messageOf(error);
+  const retry = (code: 'optimistic-lock' | 'database-busy' | 'database-unavailable', context = {}) =>
+    new AppError(code, message, { retryable: true, cause: error, context });
+
+  if (name === 'SequelizeOptimisticLockError') return retry('optimistic-lock');
+  if (connectionErrors.has(name)) return retry('database-unavailable');
+  if (name === 'SequelizeTimeoutError') return retry('database-busy');
+  // A concurrent writer got there first (for example the one active responsible officer): recomputing wins.
+  if (isUniqueViolation(error)) return retry('database-busy');
+  const cause = foreign.parent ?? foreign.original;
+  const code = cause?.code;
+  if (typeof code === 'string' && (postgresTransient.has(code) || code.startsWith('08')))
+    return retry('database-busy', { sqlState: code });
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return retry('database-busy');
+  if (cause?.errorNum !== undefined && oracleTransient.has(cause.errorNum))
+    return retry('database-busy', { oraCode: cause.errorNum });
+  if (typeof code === 'string' && code.startsWith('NJS-5')) return retry('database-unavailable');
+  return undefined;
+};

@@ -1,0 +1,81 @@
+import type { Kafka } from 'kafkajs';
+import { consumerLag, type PartitionLag } from './lag.ts';
+import { readTopicToEnd, type TopicRecord } from './read-topic.ts';
+
+export interface PartitionBounds {
+  readonly partition: number;
+  /** The first offset still on the topic. */
+  readonly low: number;
+  /** The offset the next record will get. */
+  readonly high: number;
+}
+
+export interface RawRecord {
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * What the operator's tool does with Kafka, in the tool's own terms: the one place it meets the client library,
+ * so that the CLI does not change when the library does.
+ */
+export interface KafkaOperations {
+  lag(groupId: string, topic: string): Promise<PartitionLag[]>;
+  bounds(topic: string): Promise<PartitionBounds[]>;
+  /** Per partition, the first offset at or after `time`; -1 where there is none. */
+  offsetsAt(topic: string, time: number): Promise<{ partition: number; offset: number }[]>;
+  liveMembers(groupId: string): Promise<number>;
+  moveGroup(groupId: string, topic: string, offsets: { partition: number; offset: number }[]): Promise<void>;
+  readToEnd(topic: string, onProgress?: (read: number, total: number) => void): Promise<TopicRecord[]>;
+  /** Sends records as they are (bytes and headers untouched), one at a time and in order. */
+  send(topic: string, records: readonly RawRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function connectKafkaOperations(kafka: Kafka): Promise<KafkaOperations> {
+  const admin = kafka.admin();
+  await admin.connect();
+  return {
+    lag: (groupId, topic) => consumerLag(admin, groupId, topic),
+    async bounds(topic) {
+      return (await admin.fetchTopicOffsets(topic)).map((end) => ({
+        partition: end.partition,
+        low: Number(end.low),
+        high: Number(end.high),
+      }));
+    },
+    async offsetsAt(topic, time) {
+      return (await admin.fetchTopicOffsetsByTimestamp(topic, time)).map((entry) => ({
+        partition: entry.partition,
+        offset: Number(entry.offset),
+      }));
+    },
+    async liveMembers(groupId) {
+      const [group] = (await admin.describeGroups([groupId])).groups;
+      return group?.members.length ?? 0;
+    },
+    async moveGroup(groupId, topic, offsets) {
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: offsets.map(({ partition, offset }) => ({ partition, offset: String(offset) })),
+      });
+    },
+    readToEnd: (topic, onProgress) => readTopicToEnd(kafka, topic, onProgress),
+    async send(topic, records) {
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      try {
+        for (const record of records)
+          await producer.send({
+            topic,
+            messages: [{ key: record.key, value: record.value, headers: { ...record.headers } }],
+          });
+      } finally {
+        await producer.disconnect();
+      }
+    },
+    close: () => admin.disconnect(),
+  };
+}

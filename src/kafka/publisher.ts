@@ -1,0 +1,44 @@
+import kafkajs, { type Producer } from 'kafkajs';
+import type { AvroSerde } from './serde.ts';
+import type { Emit } from './stage.ts';
+
+const { Partitioners } = kafkajs;
+
+/** Publishes records, each encoded with its topic's registered schema, in one request. */
+export interface Publisher {
+  publish(emits: readonly Emit[]): Promise<void>;
+}
+
+/**
+ * Idempotent: a retried send never writes a record twice; one request in flight keeps each key in order.
+ * The default partitioner is murmur2, as Java clients use: a CRN lands on the same partition whoever writes it.
+ */
+export function createProducer(kafka: kafkajs.Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+}
+
+export function publisherOf(producer: Producer, serde: AvroSerde): Publisher {
+  return {
+    async publish(emits) {
+      if (emits.length === 0) return;
+      const topicMessages = await Promise.all(
+        emits.map(async (emit) => ({
+          topic: emit.topic,
+          messages: [
+            {
+              key: emit.key,
+              value: await serde.encode(emit.topic, emit.value),
+              ...(emit.headers ? { headers: { ...emit.headers } } : {}),
+            },
+          ],
+        })),
+      );
+      await producer.sendBatch({ topicMessages });
+    },
+  };
+}

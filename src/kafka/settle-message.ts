@@ -1,0 +1,77 @@
+import type { AppError } from '../domain/errors.ts';
+import type { Subject } from '../domain/outcome.ts';
+import type { Logger } from '../logging/logger.ts';
+import { backoffDelay, pause } from './backoff.ts';
+import type { Emit, IncomingMessage, StageHandler, StageOutcome, StagePolicy } from './stage.ts';
+
+/** What settling a message needs; the runner gives it Kafka, the unit tests give it fakes. */
+export interface Settling<In> {
+  decode(value: Buffer | null): Promise<In>;
+  readonly subjectOf: (input: In) => Subject;
+  readonly handle: StageHandler<In>;
+  publish(emits: readonly Emit[]): Promise<void>;
+  deadLetter(message: IncomingMessage, error: AppError, attempts: number): Promise<void>;
+  classify(error: unknown): AppError;
+  readonly policy: StagePolicy;
+  readonly signal: AbortSignal;
+  heartbeat(): Promise<void>;
+  readonly logger: Logger;
+  onRetry?(error: AppError): void;
+}
+
+export interface Settled {
+  readonly outcome: StageOutcome;
+  readonly attempts: number;
+}
+
+/**
+ * Brings one message to a final outcome, or gives it up when the stage stops (undefined: its offset is not
+ * committed, so it is delivered again). Nothing thrown escapes: a failure of the decoding, the handler or the
+ * publishing of its records is classified, then retried with backoff or dead-lettered with its reason. A dead
+ * letter that cannot be published is tried again until it is, since committing without it would lose the message.
+ */
+export async function settleMessage<In>(
+  message: IncomingMessage,
+  settling: Settling<In>,
+): Promise<Settled | undefined> {
+  const { policy, signal, logger } = settling;
+  let subject: Subject = { crn: message.key };
+  let failure: AppError;
+  let attempt = 1;
+  for (; ; attempt += 1) {
+    try {
+      const input = await settling.decode(message.value);
+      subject = { ...subject, ...settling.subjectOf(input) };
+      const handled = await settling.handle(input, { signal, attempt, logger, origin: message });
+      const outcome: StageOutcome = { ...handled, subject: { ...subject, ...handled.subject } };
+      if (outcome.status !== 'ignored' && outcome.result.length) await settling.publish(outcome.result);
+      return { outcome, attempts: attempt };
+    } catch (thrown) {
+      failure = settling.classify(thrown);
+    }
+    if (!failure.retryable) break;
+    settling.onRetry?.(failure);
+    if (attempt >= policy.retry.maxAttempts && !policy.waitOn?.(failure)) {
+      logger.warn({ code: failure.code, attempt }, 'giving up after the last attempt');
+      break;
+    }
+    const delayMs = backoffDelay(policy.retry, Math.min(attempt, 30));
+    logger.warn({ code: failure.code, error: failure.message, attempt, delayMs }, 'will retry');
+    if (!(await pause(delayMs, signal, () => settling.heartbeat()))) return undefined;
+  }
+
+  for (let tries = 1; ; tries += 1) {
+    try {
+      await settling.deadLetter(message, failure, attempt);
+      return { outcome: { status: 'dead-letter', subject, error: failure }, attempts: attempt };
+    } catch (thrown) {
+      const error = settling.classify(thrown);
+      const delayMs = backoffDelay(policy.retry, Math.min(tries, 30));
+      logger.error(
+        { code: error.code, error: error.message, delayMs },
+        'cannot publish the dead letter; will try again',
+      );
+      if (!(await pause(delayMs, signal, () => settling.heartbeat()))) return undefined;
+    }
+  }
+}

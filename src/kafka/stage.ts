@@ -1,0 +1,78 @@
+import type { z } from 'zod';
+import type { AppError } from '../domain/errors.ts';
+import type { Handled, Outcome, Subject } from '../domain/outcome.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { AvroSchemaName } from './avro-schemas.ts';
+import type { RetryPolicy } from './backoff.ts';
+
+/** A topic's message: its Avro schema (the wire contract, in the registry) and its zod schema (checked on read). */
+export interface TopicContract<T> {
+  readonly avro: AvroSchemaName;
+  readonly schema: z.ZodType<T>;
+}
+
+/** Where a record came from; its bytes stay with the runner, which hands the handler the decoded value. */
+export interface MessageOrigin {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timestamp: string;
+}
+
+export interface IncomingMessage extends MessageOrigin {
+  readonly value: Buffer | null;
+}
+
+/** A record a handler asks the runner to publish (encoded with the output topic's schema) before it commits. */
+export interface Emit {
+  readonly topic: string;
+  readonly key: string;
+  readonly value: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface HandlerContext {
+  /** Aborted when the stage stops: give up what can be given up; the message will be redelivered. */
+  readonly signal: AbortSignal;
+  readonly attempt: number;
+  readonly logger: Logger;
+  readonly origin: MessageOrigin;
+}
+
+/** A stage's work on one decoded message: returns what happened, throws what failed. */
+export type StageHandler<In> = (input: In, context: HandlerContext) => Promise<Handled<readonly Emit[]>>;
+
+/** How one message ended in a stage. */
+export type StageOutcome = Outcome<readonly Emit[]>;
+
+export interface StagePolicy {
+  /** Partitions one process works on at once, each in order. */
+  readonly concurrency: number;
+  readonly retry: RetryPolicy;
+  /** Failures that mean "wait, don't dead-letter" (an outage): retried for as long as they last. */
+  readonly waitOn?: (error: AppError) => boolean;
+}
+
+/** What a stage opens when it starts: its handler, the readiness checks of what it depends on, how to close. */
+export interface StartedHandler<In> {
+  readonly handle: StageHandler<In>;
+  readonly checks?: Readonly<Record<string, () => Promise<boolean>>>;
+  close?(): Promise<void>;
+}
+
+/**
+ * A Kafka stage, declared as data: the runner decodes and validates its input, registers and encodes its
+ * outputs, calls its handler, and owns commits, retries, dead letters and shutdown.
+ */
+export interface StageDefinition<In> {
+  readonly name: string;
+  readonly groupId: string;
+  readonly input: { readonly topic: string; readonly contract: TopicContract<In> };
+  readonly outputs: readonly { readonly topic: string; readonly contract: TopicContract<unknown> }[];
+  /** Whom a decoded message is about, for outcomes that end in failure. */
+  readonly subjectOf: (input: In) => Subject;
+  readonly start: () => Promise<StartedHandler<In>>;
+  readonly policy: StagePolicy;
+}

@@ -1,0 +1,72 @@
+import type { Config } from '../config/config.ts';
+import { createSequelize, dialectOf } from '../db/sequelize.ts';
+import { applyAllocation, type AllocationRequest } from '../delius/apply-allocation.ts';
+import { openDeliusDb } from '../delius/delius-db.ts';
+import { allocationKey, type AllocationRecord } from '../domain/topic-records.ts';
+import type { RetryPolicy } from '../kafka/backoff.ts';
+import type { StageDefinition } from '../kafka/stage.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Topology } from '../topology.ts';
+import { applyToDelius } from './delius-sink.ts';
+
+/** The sink: allocations in, Delius changed, IAPS events out. */
+export function sinkStage(
+  config: Config,
+  topology: Topology,
+  shared: { metrics: Metrics; retry: RetryPolicy; logger: Logger },
+): StageDefinition<AllocationRecord> {
+  const { sink } = topology;
+  const sqlite = dialectOf(config.DATABASE_URL) === 'sqlite';
+  return {
+    name: 'sink',
+    groupId: sink.groupId,
+    input: sink.input,
+    outputs: [sink.output],
+    subjectOf: (record) => ({
+      kind: record.kind,
+      crn: allocationKey(record),
+      staffCode: record.staffCode,
+      teamCode: record.teamCode,
+    }),
+    policy: {
+      // SQLite serialises writers, and Sequelize opens a connection per transaction: one partition at a time.
+      concurrency: sqlite ? 1 : config.PARTITION_CONCURRENCY,
+      retry: shared.retry,
+      // An unreachable database is an outage, not a bad message: wait for it rather than dead-letter everything.
+      waitOn: (error) => error.code === 'database-unavailable',
+    },
+    async start() {
+      const sequelize = createSequelize(
+        { url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolMax: config.DATABASE_POOL_MAX },
+        shared.logger,
+      );
+      try {
+        const delius = await openDeliusDb({
+          sequelize,
+          auditUserName: config.DELIUS_AUDIT_USER,
+          logger: shared.logger.child({ component: 'delius' }),
+        });
+        const deps = {
+          apply: (request: AllocationRequest) => applyAllocation(delius, request),
+          iapsTopic: sink.output.topic,
+          metrics: shared.metrics,
+          now: Date.now,
+        };
+        return {
+          handle: (record) => applyToDelius(record, deps),
+          checks: {
+            async database() {
+              await sequelize.authenticate();
+              return true;
+            },
+          },
+          close: () => sequelize.close(),
+        };
+      } catch (error) {
+        await sequelize.close();
+        throw error;
+      }
+    },
+  };
+}
