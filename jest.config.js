@@ -1,17 +1,29 @@
-// Tests are TypeScript ES modules run by ts-jest under Node's VM modules (see the `test` script).
-// The global setup starts the real local stack (or reuses a running one), exactly once per run.
-/** @type {import('jest').Config} */
-export default {
+// Tests are TypeScript ES modules run by ts-jest under Node's VM modules (see the `test` scripts).
+// Two projects: `unit` (*.unit.test.ts: fakes, no servers) and `integration` (the rest, against the real
+// local stack, which its global setup starts once, or reuses, and stops if it started it).
+const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   // The global setup and teardown run outside the test sandbox: Node 24 loads them (and infra/) as TypeScript itself.
   transformIgnorePatterns: ['/node_modules/', '/test/support/global-(setup|teardown)\\.ts$'],
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};
+
+/** @type {import('jest').Config} */
+export default {
   // A ceiling, not a schedule: tests end as soon as what they wait for happens (test/support/patience.ts).
   testTimeout: 15 * 60_000,
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['**/*.unit.test.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.unit\\.test\\.ts$'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+  ],
 };

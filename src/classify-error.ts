@@ -12,6 +12,8 @@ export const classifyError = classifierOf(
   resolveValidationError,
   resolveDatabaseError,
   resolveKafkaError,
-  resolveRegistryError,
+  // Before the registry's: both clients fail with undici's "fetch failed", and the registry adapter (serde)
+  // resolves its own errors where it calls the registry.
   resolveHttpError,
+  resolveRegistryError,
 );

@@ -64,7 +64,10 @@ export class IgnorableAllocation extends Error {
 }
 
 /** The message of anything thrown. */
-export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+export function messageOf(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
+}
 
 /** Recognises the foreign errors of one adapter (database, HTTP, registry, Kafka); undefined for the others'. */
 export type ErrorResolver = (error: unknown) => AppError | undefined;

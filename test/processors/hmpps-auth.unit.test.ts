@@ -14,7 +14,10 @@ function auth() {
   const answer = (status: number, body: object = {}) =>
     pool.intercept({ path: '/auth/oauth/token', method: 'POST' }).reply(status, (options) => {
       const headers = options.headers as Record<string, string>;
-      requests.push({ authorization: headers['authorization'] ?? '', body: String(options.body) });
+      requests.push({
+        authorization: headers['authorization'] ?? '',
+        body: typeof options.body === 'string' ? options.body : '',
+      });
       return body;
     });
   let now = 0;

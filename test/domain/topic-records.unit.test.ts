@@ -2,8 +2,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import avro from 'avsc';
 import { parseAllocationDetail } from '../../src/domain/allocation-detail.ts';
-import { classifyError } from '../../src/classify-error.ts';
-import { AppError } from '../../src/domain/errors.ts';
 import {
   allocationDetailOf,
   allocationKey,
@@ -59,37 +57,5 @@ describe('topic records', () => {
     expect(allocationDetailOf(decoded)).toEqual(allocation);
     // A person allocation is keyed by the person it changes (S2); the others by the message CRN.
     expect(allocationKey(decoded)).toBe(allocation.kind === 'PERSON' ? allocation.detail.crn : 'T123456');
-  });
-});
-
-describe('classifying foreign errors', () => {
-  it('keeps an AppError as it is', () => {
-    const error = new AppError('conflict', 'x');
-    expect(classifyError(error)).toBe(error);
-  });
-
-  it.each([
-    [{ name: 'SequelizeConnectionRefusedError', message: 'refused' }, 'database-unavailable', true],
-    [{ name: 'SequelizeOptimisticLockError', message: 'stale' }, 'optimistic-lock', true],
-    [
-      { name: 'SequelizeDatabaseError', message: 'deadlock', parent: { code: '40P01' } },
-      'database-busy',
-      true,
-    ],
-    [
-      { name: 'SequelizeDatabaseError', message: 'busy', parent: { code: 'SQLITE_BUSY' } },
-      'database-busy',
-      true,
-    ],
-    [
-      { name: 'SequelizeDatabaseError', message: 'ORA-00060', parent: { errorNum: 60 } },
-      'database-busy',
-      true,
-    ],
-    [{ name: 'SequelizeDatabaseError', message: 'syntax', parent: { code: '42601' } }, 'unexpected', false],
-    [{ name: 'ZodError', message: 'bad' }, 'invalid-detail', false],
-    [new Error('boom'), 'unexpected', false],
-  ])('%o is %s (retryable: %s)', (error, code, retryable) => {
-    expect(classifyError(error)).toMatchObject({ code, retryable });
   });
 });

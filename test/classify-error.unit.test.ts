@@ -1,0 +1,49 @@
+import { classifyError } from '../src/classify-error.ts';
+import { AppError } from '../src/domain/errors.ts';
+
+describe('classifying what is thrown: one resolver per adapter, composed', () => {
+  it('keeps an AppError as it is', () => {
+    const error = new AppError('conflict', 'x');
+    expect(classifyError(error)).toBe(error);
+  });
+
+  it.each([
+    [{ name: 'SequelizeConnectionRefusedError', message: 'refused' }, 'database-unavailable', true],
+    [{ name: 'SequelizeOptimisticLockError', message: 'stale' }, 'optimistic-lock', true],
+    [
+      { name: 'SequelizeDatabaseError', message: 'deadlock', parent: { code: '40P01' } },
+      'database-busy',
+      true,
+    ],
+    [
+      { name: 'SequelizeDatabaseError', message: 'busy', parent: { code: 'SQLITE_BUSY' } },
+      'database-busy',
+      true,
+    ],
+    [
+      { name: 'SequelizeDatabaseError', message: 'ORA-00060', parent: { errorNum: 60 } },
+      'database-busy',
+      true,
+    ],
+    [{ name: 'SequelizeDatabaseError', message: 'syntax', parent: { code: '42601' } }, 'unexpected', false],
+    [{ name: 'ZodError', message: 'bad' }, 'invalid-detail', false],
+    [{ name: 'SequelizeUniqueConstraintError', message: 'taken' }, 'database-busy', true],
+    [
+      { name: 'SequelizeDatabaseError', message: 'NJS-500', parent: { code: 'NJS-500' } },
+      'database-unavailable',
+      true,
+    ],
+    [{ name: 'KafkaJSConnectionError', message: 'Connection error' }, 'kafka-unavailable', true],
+    [
+      { name: 'KafkaJSProtocolError', message: 'too large', type: 'MESSAGE_TOO_LARGE' },
+      'invalid-message',
+      false,
+    ],
+    [{ name: 'Error', message: 'connect ECONNREFUSED 127.0.0.1:8081' }, 'registry-unavailable', true],
+    [{ name: 'TimeoutError', message: 'The operation was aborted due to timeout' }, 'timeout', true],
+    [Object.assign(new TypeError('fetch failed'), { cause: { code: 'UND_ERR_SOCKET' } }), 'http-error', true],
+    [new Error('boom'), 'unexpected', false],
+  ])('%o is %s (retryable: %s)', (error, code, retryable) => {
+    expect(classifyError(error)).toMatchObject({ code, retryable });
+  });
+});
