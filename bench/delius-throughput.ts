@@ -11,7 +11,7 @@ import { buildDeliusSchema } from '../src/delius/schema/build-schema.ts';
 import { seedExampleData } from '../src/delius/schema/example-data.ts';
 import { auditUserName, seedReferenceData } from '../src/delius/schema/reference-data.ts';
 import { allocationKinds, parseAllocationDetail } from '../src/domain/allocation-detail.ts';
-import { createLogger } from '../src/logging/logger.ts';
+import { createLogger } from '../src/observability/logger.ts';
 
 const { values } = parseArgs({ options: { owners: { type: 'string', default: '400' } } });
 const owners = Number(values.owners);

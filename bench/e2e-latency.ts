@@ -2,7 +2,7 @@
 // at a time. `npm run bench:latency [-- --count 20]`. Starts the local stack if it is not running.
 import { parseArgs } from 'node:util';
 import { stackUp } from '../infra/stack.ts';
-import { silenceKafkajsNegativeTimeoutWarning } from '../src/runtime/known-warnings.ts';
+import { silenceKafkajsNegativeTimeoutWarning } from '../src/observability/known-warnings.ts';
 import { testScope } from '../test/support/isolation.ts';
 import { testPipeline } from '../test/support/pipeline.ts';
 import { seedPeople, syntheticAllocation } from '../test/support/synthetic-allocations.ts';

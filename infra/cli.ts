@@ -1,6 +1,6 @@
 // `npm run infra:up | infra:down | infra:status`: the local stack of real servers, without Docker.
 import { envFile } from './paths.ts';
-import { silenceKafkajsNegativeTimeoutWarning } from '../src/runtime/known-warnings.ts';
+import { silenceKafkajsNegativeTimeoutWarning } from '../src/observability/known-warnings.ts';
 import { fetchStack, stackDown, stackStatus, stackUp } from './stack.ts';
 
 silenceKafkajsNegativeTimeoutWarning();

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
-import { createSnsClient, createSqsClient } from '../src/aws/clients.ts';
+import { createSnsClient, createSqsClient } from '../src/connectors/aws-clients.ts';
 import { fetchKafka, kafkaReady, kafkaVersion, startKafka } from './kafka.ts';
 import { envFile, runtimeDir, stateFile } from './paths.ts';
 import { ensureDatabase, ensurePostgres, postgresPort, stopPostgres, testDatabase } from './postgres.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { awsSettingsFrom, createSqsClient } from './aws/clients.ts';
+import { awsSettingsFrom, createSqsClient } from './connectors/aws-clients.ts';
 import { classifyError } from './classify-error.ts';
 import { redactedConfig, type Config, type StageName } from './config/config.ts';
 import { startSqsSource, type SourceOutcome } from './connectors/sqs-source.ts';
@@ -12,8 +12,8 @@ import { avroSerde } from './kafka/serde.ts';
 import type { IncomingMessage, StageOutcome } from './kafka/stage.ts';
 import { startStage, type RunningStage, type StageRuntime } from './kafka/stage-runner.ts';
 import { ensureTopics } from './kafka/topics.ts';
-import { startOperationsServer, type ReadinessCheck } from './http/server.ts';
-import type { Logger } from './logging/logger.ts';
+import { startOperationsServer, type ReadinessCheck } from './observability/operations-server.ts';
+import type { Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { processorStage } from './processors/processor-stage.ts';
 import { sinkStage } from './sinks/sink-stage.ts';

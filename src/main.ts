@@ -2,8 +2,8 @@
 import { parseArgs } from 'node:util';
 import { startService } from './app.ts';
 import { ConfigError, loadConfig, stageNames, type StageName } from './config/config.ts';
-import { createLogger } from './logging/logger.ts';
-import { silenceKafkajsNegativeTimeoutWarning } from './runtime/known-warnings.ts';
+import { createLogger } from './observability/logger.ts';
+import { silenceKafkajsNegativeTimeoutWarning } from './observability/known-warnings.ts';
 import { messageOf } from './domain/errors.ts';
 
 silenceKafkajsNegativeTimeoutWarning();

@@ -1,10 +1,10 @@
 // The operator's tool: `allocations <command> [options]`, `allocations <command> --help` for each command.
-import { awsSettingsFrom, createSnsClient, createSqsClient } from '../aws/clients.ts';
+import { awsSettingsFrom, createSnsClient, createSqsClient } from '../connectors/aws-clients.ts';
 import { ConfigError } from '../config/config.ts';
 import { createKafka } from '../kafka/client.ts';
 import { connectKafkaOperations, type KafkaOperations } from '../kafka/operations.ts';
-import { createLogger } from '../logging/logger.ts';
-import { silenceKafkajsNegativeTimeoutWarning } from '../runtime/known-warnings.ts';
+import { createLogger } from '../observability/logger.ts';
+import { silenceKafkajsNegativeTimeoutWarning } from '../observability/known-warnings.ts';
 import { loadCliConfig, UsageError, type CliConfig } from './cli-config.ts';
 import { deadLettersCommand, deadLettersHelp } from './commands/dead-letters.ts';
 import { lag, lagHelp } from './commands/lag.ts';

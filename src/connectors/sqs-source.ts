@@ -11,7 +11,7 @@ import { AppError, messageOf } from '../domain/errors.ts';
 import type { Outcome } from '../domain/outcome.ts';
 import { toDomainEventRecord } from '../domain/topic-records.ts';
 import type { Publisher } from '../kafka/publisher.ts';
-import type { Logger } from '../logging/logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
 /**

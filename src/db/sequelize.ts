@@ -1,5 +1,5 @@
 import { Sequelize, type Options } from 'sequelize';
-import type { Logger } from '../logging/logger.ts';
+import type { Logger } from '../observability/logger.ts';
 
 export type Dialect = 'postgres' | 'sqlite' | 'oracle';
 

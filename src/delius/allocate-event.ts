@@ -83,7 +83,7 @@ export async function allocateEvent(
         typeCode: reallocated ? 'SPO' : 'SPOD03',
         personId,
         eventId,
-        startTime: created.allocationDate as WallClock,
+        startTime: created.allocationDate,
         staffId: spo ? spo.get({ plain: true }).id : created.staffId,
         teamId: created.teamId,
         providerId: created.providerId,

@@ -19,13 +19,13 @@ export interface AllocationContext {
   now(): WallClock;
   /** created/updated columns for an insert. */
   created(): {
-    createdDatetime: Date;
-    lastUpdatedDatetime: Date;
+    createdDatetime: WallClock;
+    lastUpdatedDatetime: WallClock;
     createdByUserId: number;
     lastUpdatedUserId: number;
   };
   /** updated columns for an update. */
-  updated(): { lastUpdatedDatetime: Date; lastUpdatedUserId: number };
+  updated(): { lastUpdatedDatetime: WallClock; lastUpdatedUserId: number };
 }
 
 export function allocationContext(

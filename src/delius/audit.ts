@@ -1,7 +1,7 @@
 import type { AllocationKind } from '../domain/allocation-detail.ts';
 import type { DeliusDb } from './delius-db.ts';
 import { findBusinessInteraction } from './lookups.ts';
-import { londonWallClock, type WallClock } from './time.ts';
+import { londonWallClock, plusMilliseconds, type WallClock } from './time.ts';
 import { isUniqueViolation } from '../db/database-errors.ts';
 import { messageOf } from '../domain/errors.ts';
 
@@ -51,7 +51,7 @@ export async function writeAudit(db: DeliusDb, record: AuditRecord): Promise<boo
       try {
         await db.sequelize.transaction((transaction) =>
           db.models.AuditedInteraction.create(
-            { ...row, dateTime: new Date(record.startedAt.getTime() + attempt) },
+            { ...row, dateTime: plusMilliseconds(record.startedAt, attempt) },
             { transaction },
           ),
         );

@@ -102,9 +102,9 @@ export async function insertTransferContact(
     staffId: created.staffId,
     teamId: created.teamId,
     providerId: created.providerId,
-    startTime: created.allocationDate as WallClock,
+    startTime: created.allocationDate,
     notes: transferNotes({
-      transferDate: created.allocationDate as WallClock,
+      transferDate: created.allocationDate,
       providerDescription: provider?.get({ plain: true }).description ?? '',
       previousTeamDescription: previousTeam?.get({ plain: true }).description ?? '',
       previousStaffName: previousStaff ? displayName(previousStaff.get({ plain: true })) : '',

@@ -1,5 +1,5 @@
 import type { Sequelize } from 'sequelize';
-import type { Logger } from '../logging/logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import { deliusDialect, type DeliusDialect } from './dialect.ts';
 import { defineDeliusModels, type DeliusModels } from './models/index.ts';
 import { systemClock, type Clock } from './time.ts';

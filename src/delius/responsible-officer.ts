@@ -81,9 +81,9 @@ async function describe(context: AllocationContext, officer: ResponsibleOfficerR
   const lines = [
     `Responsible Officer Type: ${officer.prisonManagerId ? 'Prison Offender Manager' : 'Offender Manager'}`,
     `Responsible Officer: ${staff ? displayName(staff.get({ plain: true })) : ''}(${team?.get({ plain: true }).description ?? ''},${provider?.get({ plain: true }).description ?? ''})`,
-    `Start Date: ${formatDateTime(officer.startDate as WallClock)}`,
+    `Start Date: ${formatDateTime(officer.startDate)}`,
   ];
-  if (officer.endDate) lines.push(`End Date: ${formatDateTime(officer.endDate as WallClock)}`);
+  if (officer.endDate) lines.push(`End Date: ${formatDateTime(officer.endDate)}`);
   return lines;
 }
 

@@ -41,13 +41,19 @@ export function toSeconds(time: WallClock): WallClock {
   return new Date(Math.floor(time.getTime() / 1000) * 1000) as WallClock;
 }
 
+/** A date whose UTC fields were written as London wall-clock time (fixtures and sample data). */
+export function asWallClock(value: Date): WallClock {
+  return value as WallClock;
+}
+
+/** The same wall-clock time moved on by `ms` milliseconds. */
+export function plusMilliseconds(time: WallClock, ms: number): WallClock {
+  return new Date(time.getTime() + ms) as WallClock;
+}
+
 /** Midnight of the same day (contact_date). */
 export function toDay(time: WallClock): WallClock {
   return new Date(Date.UTC(time.getUTCFullYear(), time.getUTCMonth(), time.getUTCDate())) as WallClock;
-}
-
-export function asWallClock(value: Date): WallClock {
-  return value as WallClock;
 }
 
 const pad = (value: number) => String(value).padStart(2, '0');

@@ -1,5 +1,5 @@
 import kafkajs, { type Kafka, type KafkaConfig, type logCreator } from 'kafkajs';
-import type { Logger } from '../logging/logger.ts';
+import type { Logger } from '../observability/logger.ts';
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
 

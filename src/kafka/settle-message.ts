@@ -1,6 +1,6 @@
 import type { AppError } from '../domain/errors.ts';
 import type { Subject } from '../domain/outcome.ts';
-import type { Logger } from '../logging/logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import { backoffDelay, pause } from './backoff.ts';
 import type { Emit, IncomingMessage, StageHandler, StageOutcome, StagePolicy } from './stage.ts';
 

@@ -1,6 +1,6 @@
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { AppError } from '../domain/errors.ts';
-import type { Logger } from '../logging/logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { deadLetterHeaders } from './dead-letters.ts';
 import type { AvroSerde } from './serde.ts';

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { AppError } from '../domain/errors.ts';
 import type { Handled, Outcome, Subject } from '../domain/outcome.ts';
-import type { Logger } from '../logging/logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { AvroSchemaName } from './avro-schemas.ts';
 import type { RetryPolicy } from './backoff.ts';
 

@@ -5,7 +5,7 @@ import { openDeliusDb } from '../delius/delius-db.ts';
 import { allocationKey, type AllocationRecord } from '../domain/topic-records.ts';
 import type { RetryPolicy } from '../kafka/backoff.ts';
 import type { StageDefinition } from '../kafka/stage.ts';
-import type { Logger } from '../logging/logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Topology } from '../topology.ts';
 import { applyToDelius } from './delius-sink.ts';

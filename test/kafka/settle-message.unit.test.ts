@@ -1,7 +1,7 @@
 import { AppError } from '../../src/domain/errors.ts';
 import type { Handled } from '../../src/domain/outcome.ts';
 import { classifyError } from '../../src/classify-error.ts';
-import { createLogger } from '../../src/logging/logger.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 import { settleMessage, type Settling } from '../../src/kafka/settle-message.ts';
 import type { Emit, IncomingMessage, StageHandler } from '../../src/kafka/stage.ts';
 

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runtimeDir } from '../../infra/paths.ts';
 import { stackUp } from '../../infra/stack.ts';
-import { silenceKafkajsNegativeTimeoutWarning } from '../../src/runtime/known-warnings.ts';
+import { silenceKafkajsNegativeTimeoutWarning } from '../../src/observability/known-warnings.ts';
 
 export const startedByTestsFile = path.join(runtimeDir, 'started-by-tests.json');
 

@@ -12,8 +12,8 @@ import type { Sequelize } from 'sequelize';
 import { provisionAllocationsQueue, type AllocationsQueue } from '../../infra/provision-sns-sqs.ts';
 import { createSequelize } from '../../src/db/sequelize.ts';
 import { createKafka } from '../../src/kafka/client.ts';
-import { createLogger } from '../../src/logging/logger.ts';
-import { silenceKafkajsNegativeTimeoutWarning } from '../../src/runtime/known-warnings.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { silenceKafkajsNegativeTimeoutWarning } from '../../src/observability/known-warnings.ts';
 import { awsClients, requireEnv, stackEnv } from './stack.ts';
 
 silenceKafkajsNegativeTimeoutWarning();

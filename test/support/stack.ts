@@ -5,7 +5,7 @@ import {
   createSnsClient,
   createSqsClient,
   type AwsSettings,
-} from '../../src/aws/clients.ts';
+} from '../../src/connectors/aws-clients.ts';
 
 let cached: StackEnv | undefined;
 

@@ -1,3 +1,4 @@
+import type { WallClock } from '../time.ts';
 import type { Model } from 'sequelize';
 import { DataTypes, type ModelAttributeColumnOptions, type ModelStatic, type Sequelize } from 'sequelize';
 
@@ -38,9 +39,9 @@ export const optionalText = (field: string, length = 255) =>
 export const clob = (field: string) =>
   column<string | null>({ type: DataTypes.TEXT, allowNull: true, field });
 export const dateTime = (field: string, primaryKey = false) =>
-  column<Date>({ type: DataTypes.DATE, allowNull: false, primaryKey, field });
+  column<WallClock>({ type: DataTypes.DATE, allowNull: false, primaryKey, field });
 export const optionalDateTime = (field: string) =>
-  column<Date | null>({ type: DataTypes.DATE, allowNull: true, field });
+  column<WallClock | null>({ type: DataTypes.DATE, allowNull: true, field });
 
 /** The optimistic-lock version and who changed the row when, which every row the service writes carries. */
 export const rowAuditColumns = () => ({

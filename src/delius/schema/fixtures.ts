@@ -4,6 +4,7 @@ import { allocationReasonCode, allocationReasonDataset } from '../allocation-rea
 import type { DeliusModels } from '../models/index.ts';
 import type { ManagerModel } from '../models/managers.ts';
 import type { TransferModel } from '../models/transfers.ts';
+import { asWallClock, londonWallClock } from '../time.ts';
 
 /** A manager period of a fixture: who, and [start, end). */
 export interface Period {
@@ -23,7 +24,7 @@ export function deliusFixtures(models: DeliusModels) {
   const id = (given?: number) => given ?? nextId++;
   const audit = async () => {
     const user = await models.User.findOne();
-    const time = new Date();
+    const time = londonWallClock(new Date());
     const userId = user?.get({ plain: true }).id ?? 0;
     return {
       createdDatetime: time,
@@ -75,8 +76,8 @@ export function deliusFixtures(models: DeliusModels) {
         teamId: allocationTeam.id,
         trustProviderTeamId: allocationTeam.id,
         trustProviderFlag: 0,
-        allocationDate: period.start,
-        endDate: end,
+        allocationDate: asWallClock(period.start),
+        endDate: end && asWallClock(end),
         activeFlag: end === null || end.getTime() > now ? 1 : 0,
         providerId: allocationTeam.providerId,
         partitionAreaId: 0,
@@ -118,7 +119,7 @@ export function deliusFixtures(models: DeliusModels) {
           code: spec.code,
           description: spec.description,
           providerId: provider.id,
-          endDate: spec.endDate ?? null,
+          endDate: spec.endDate ? asWallClock(spec.endDate) : null,
         })
       ).get({ plain: true });
     },
@@ -136,7 +137,7 @@ export function deliusFixtures(models: DeliusModels) {
         forename: spec.forename,
         middleName: spec.middleName ?? null,
         surname: spec.surname,
-        endDate: spec.endDate ?? null,
+        endDate: spec.endDate ? asWallClock(spec.endDate) : null,
       });
       const { id: createdId } = created.get({ plain: true });
       for (const code of spec.teams)
@@ -174,8 +175,8 @@ export function deliusFixtures(models: DeliusModels) {
           personId: createdId,
           personManagerId: prisonManagerId === null ? (managerIds[index] ?? null) : null,
           prisonManagerId,
-          startDate: period.start,
-          endDate: period.end ?? null,
+          startDate: asWallClock(period.start),
+          endDate: period.end ? asWallClock(period.end) : null,
           rowVersion: 0,
           ...(await audit()),
         });
@@ -261,7 +262,7 @@ export function deliusFixtures(models: DeliusModels) {
           'licence condition category',
         ),
         subCategoryId: await referenceDataId(spec.sub),
-        startDate: spec.managers[0]?.start ?? new Date(),
+        startDate: asWallClock(spec.managers[0]?.start ?? new Date()),
         activeFlag: spec.active === false ? 0 : 1,
         softDeleted: spec.softDeleted ? 1 : 0,
       });

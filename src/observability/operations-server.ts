@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../logging/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
 import { messageOf } from '../domain/errors.ts';
 
 /** A dependency's answer to "can you serve?": checked with a time limit. */
