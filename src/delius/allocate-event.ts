@@ -8,7 +8,6 @@ import { insertContact, insertTransferContact } from './contacts.ts';
 import { eventIapsFlags, setIapsFlags } from './iaps.ts';
 import { findStaffByCode, requireTransferReason } from './lookups.ts';
 import { prepareReallocation, replaceManager, type ManagerTable } from './manager-period.ts';
-import type { WallClock } from './time.ts';
 import { appliedOf, duplicateOf } from './kind-result.ts';
 
 /** Spec §7, E1–E13. */

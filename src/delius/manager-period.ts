@@ -85,7 +85,7 @@ export async function prepareReallocation(
   ) {
     return { duplicate: true };
   }
-  if (toSeconds(at).getTime() === toSeconds(current.allocationDate as typeof at).getTime()) {
+  if (toSeconds(at).getTime() === toSeconds(current.allocationDate).getTime()) {
     throw conflict('Allocation date conflicts with the current active manager', { managerId: current.id });
   }
   await assertNoPendingTransfer(context, request);

@@ -3,7 +3,7 @@ import { AppError, notFound } from '../domain/errors.ts';
 import type { AllocationContext } from './allocation-context.ts';
 import { displayName } from './lookups.ts';
 import type { ManagerRow, ResponsibleOfficerRow } from './models/managers.ts';
-import { formatDateTime, toSeconds, type WallClock } from './time.ts';
+import { formatDateTime, toSeconds } from './time.ts';
 
 /**
  * P8: the person's responsible officer becomes the new community manager. The RO active at `createdDate` is
