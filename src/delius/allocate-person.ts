@@ -43,7 +43,7 @@ export async function allocatePerson(
   const { current, target } = reallocation;
 
   const { previous, created } = await replaceManager(context, table, current, target);
-  const officers = await replaceResponsibleOfficer(context, personId, created);
+  const officers = await replaceResponsibleOfficer(context, { id: personId, crn: detail.crn }, created);
 
   const contacts: ContactWritten[] = [];
   contacts.push(

@@ -27,16 +27,17 @@ function requireCrn(request: AllocationRequest): string {
 function allocate(
   context: AllocationContext,
   request: AllocationRequest,
+  crn: string | undefined,
 ): Promise<Completed<AllocationResult>> {
   switch (request.kind) {
     case 'PERSON':
       return allocatePerson(context, request.detail);
     case 'EVENT':
-      return allocateEvent(context, requireCrn(request), request.detail);
+      return allocateEvent(context, crn ?? requireCrn(request), request.detail);
     case 'REQUIREMENT':
-      return allocateRequirement(context, requireCrn(request), request.detail);
+      return allocateRequirement(context, crn ?? requireCrn(request), request.detail);
     case 'LICENCE_CONDITION':
-      return allocateLicenceCondition(context, requireCrn(request), request.detail);
+      return allocateLicenceCondition(context, crn ?? requireCrn(request), request.detail);
   }
 }
 
@@ -53,6 +54,8 @@ export async function applyAllocation(
   db: DeliusDb,
   request: AllocationRequest,
 ): Promise<Handled<AllocationResult>> {
+  // M3 before the audited work, as the original resolves the CRN before its audited service: no audit row.
+  const crn = request.kind === 'PERSON' ? undefined : requireCrn(request);
   const startedAt = londonWallClock(db.clock());
   const auditParameters = new Map<string, string>();
   const subject = {
@@ -71,7 +74,7 @@ export async function applyAllocation(
       const context = allocationContext(db, transaction, at, auditParameters, (personId) => {
         rebuildFor = personId;
       });
-      const kindResult = await allocate(context, request);
+      const kindResult = await allocate(context, request, crn);
       await db.dialect.clearClientIdentifier(transaction);
       return kindResult;
     });

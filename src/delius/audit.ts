@@ -1,7 +1,7 @@
 import type { AllocationKind } from '../domain/allocation-detail.ts';
 import type { DeliusDb } from './delius-db.ts';
 import { findBusinessInteraction } from './lookups.ts';
-import { londonWallClock, plusMilliseconds, type WallClock } from './time.ts';
+import { londonWallClock, plusMilliseconds, toSeconds, type WallClock } from './time.ts';
 import { isUniqueViolation } from '../db/database-errors.ts';
 import { messageOf } from '../domain/errors.ts';
 
@@ -20,7 +20,7 @@ export function formatAuditParameters(parameters: ReadonlyMap<string, string>): 
 
 export interface AuditRecord {
   readonly kind: AllocationKind;
-  /** When processing of this attempt started (AU1), to the millisecond. */
+  /** When processing of this attempt started (AU1). */
   readonly startedAt: WallClock;
   readonly outcome: 'P' | 'F';
   readonly parameters: ReadonlyMap<string, string>;
@@ -30,9 +30,10 @@ const collisionRetries = 100;
 
 /**
  * AU4: one row per attempt, in a transaction of its own so that a failure's row survives the rollback of the
- * allocation. The key is (date_time, interaction, user): two attempts of one kind in the same millisecond,
- * for example from two connections, collide, so the later insert moves on by a millisecond and tries again
- * (each try in a fresh transaction, since a failed statement spoils a PostgreSQL transaction).
+ * allocation. The key is (date_time, interaction, user), and on Oracle date_time is a DATE, which holds whole
+ * seconds: two attempts of one kind in the same second collide there. So the time is kept to the second on
+ * every dialect, and a colliding insert moves on by a second and tries again (each try in a fresh transaction,
+ * since a failed statement spoils a PostgreSQL transaction).
  * AU5: an audit that cannot be written is logged, and never changes the allocation's outcome (as in the
  * original, where it ran on a background thread).
  */
@@ -51,7 +52,7 @@ export async function writeAudit(db: DeliusDb, record: AuditRecord): Promise<boo
       try {
         await db.sequelize.transaction((transaction) =>
           db.models.AuditedInteraction.create(
-            { ...row, dateTime: plusMilliseconds(record.startedAt, attempt) },
+            { ...row, dateTime: plusMilliseconds(toSeconds(record.startedAt), attempt * 1000) },
             { transaction },
           ),
         );

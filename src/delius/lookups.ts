@@ -2,16 +2,26 @@ import { Op } from 'sequelize';
 import { notFound } from '../domain/errors.ts';
 import type { AllocationContext } from './allocation-context.ts';
 
-/** A code in a reference-data set (r_standard_reference_list within r_reference_data_master). */
-export async function findReferenceData(
+/**
+ * A code in a reference-data set (r_standard_reference_list within r_reference_data_master). Reference data
+ * the rules rely on must be there: a missing dataset or code stops the allocation (not found, dead-lettered
+ * with its reason, redriven once Delius has it) and never lets a check pass unchecked.
+ */
+export async function requireReferenceData(
   { db, transaction }: AllocationContext,
   datasetName: string,
   code: string,
 ) {
   const { Dataset, ReferenceData } = db.models;
   const dataset = await Dataset.findOne({ where: { name: datasetName }, transaction });
-  if (!dataset) return null;
-  return ReferenceData.findOne({ where: { datasetId: dataset.get({ plain: true }).id, code }, transaction });
+  const entry = dataset
+    ? await ReferenceData.findOne({
+        where: { datasetId: dataset.get({ plain: true }).id, code },
+        transaction,
+      })
+    : null;
+  if (!entry) throw notFound(`${datasetName} with code of ${code} not found`, { dataset: datasetName, code });
+  return entry;
 }
 
 export async function requireContactType(context: AllocationContext, code: string) {

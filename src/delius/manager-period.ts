@@ -2,7 +2,7 @@ import { Op } from 'sequelize';
 import type { AllocationDetail, AllocationKind } from '../domain/allocation-detail.ts';
 import { AppError, conflict, IgnorableAllocation, notFound } from '../domain/errors.ts';
 import type { AllocationContext } from './allocation-context.ts';
-import { findReferenceData } from './lookups.ts';
+import { requireReferenceData } from './lookups.ts';
 import type { ManagerModel, ManagerRow } from './models/managers.ts';
 import type { TransferModel } from './models/transfers.ts';
 import { toSeconds } from './time.ts';
@@ -101,8 +101,8 @@ async function assertNoPendingTransfer(
   context: AllocationContext,
   request: ReallocationRequest,
 ): Promise<void> {
-  const status = await findReferenceData(context, 'TRANSFER STATUS', 'PN');
-  if (!status) return;
+  // C11 fails closed: without the pending status to compare with, the check cannot be made (requireReferenceData).
+  const status = await requireReferenceData(context, 'TRANSFER STATUS', 'PN');
   const pending = await request.transfers.count({
     where: { ownerId: request.ownerId, transferStatusId: status.get({ plain: true }).id, softDeleted: 0 },
     transaction: context.transaction,

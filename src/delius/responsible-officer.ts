@@ -1,5 +1,5 @@
 import { Op } from 'sequelize';
-import { AppError, notFound } from '../domain/errors.ts';
+import { AppError, conflict, notFound } from '../domain/errors.ts';
 import type { AllocationContext } from './allocation-context.ts';
 import { displayName } from './lookups.ts';
 import type { ManagerRow, ResponsibleOfficerRow } from './models/managers.ts';
@@ -14,9 +14,10 @@ import { formatDateTime, toSeconds } from './time.ts';
  */
 export async function replaceResponsibleOfficer(
   context: AllocationContext,
-  personId: number,
+  person: { id: number; crn: string },
   manager: ManagerRow,
 ) {
+  const { id: personId, crn } = person;
   const { db, transaction, at } = context;
   const { ResponsibleOfficer } = db.models;
   const start = toSeconds(at);
@@ -26,9 +27,15 @@ export async function replaceResponsibleOfficer(
       startDate: { [Op.lte]: at },
       [Op.or]: [{ endDate: null }, { endDate: { [Op.gt]: at } }],
     },
-    limit: 1,
+    limit: 2,
     transaction,
   });
+  // Delius allows one RO at a time; two means its data needs a person to look at it, not a guess (as the original).
+  if (activeRows.length > 1)
+    throw conflict(
+      `Person with crn of ${crn} has ${activeRows.length} responsible officers active at ${at.toISOString().slice(0, 19)}`,
+      { personId },
+    );
   const active = activeRows[0]?.get({ plain: true });
   let previous: ResponsibleOfficerRow | undefined;
   if (active) {
@@ -62,27 +69,55 @@ export async function replaceResponsibleOfficer(
   return { previous, created: created.get({ plain: true }) };
 }
 
-/** An RO block of the ROC notes (P9). */
-async function describe(context: AllocationContext, officer: ResponsibleOfficerRow): Promise<string[]> {
+/** The lines naming a manager of an RO: its type, and who with their team and provider (P9). */
+async function managerLines(
+  context: AllocationContext,
+  type: 'Offender Manager' | 'Prison Offender Manager',
+  manager: { staffId: number; teamId: number; providerId: number } | undefined,
+  officerId: number,
+): Promise<string[]> {
   const { db, transaction } = context;
-  const { PersonManager, PrisonManager, Staff, Team, Provider } = db.models;
-  const manager = officer.prisonManagerId
-    ? (await PrisonManager.findByPk(officer.prisonManagerId, { transaction }))?.get({ plain: true })
-    : officer.personManagerId
-      ? (await PersonManager.findByPk(officer.personManagerId, { transaction }))?.get({ plain: true })
-      : undefined;
+  const { Staff, Team, Provider } = db.models;
   if (!manager)
-    throw notFound(`Manager of responsible officer ${officer.id} not found`, {
-      responsibleOfficerId: officer.id,
+    throw notFound(`${type} of responsible officer ${officerId} not found`, {
+      responsibleOfficerId: officerId,
     });
   const staff = await Staff.findByPk(manager.staffId, { transaction });
   const team = await Team.findByPk(manager.teamId, { transaction });
   const provider = await Provider.findByPk(manager.providerId, { transaction });
-  const lines = [
-    `Responsible Officer Type: ${officer.prisonManagerId ? 'Prison Offender Manager' : 'Offender Manager'}`,
+  return [
+    `Responsible Officer Type: ${type}`,
     `Responsible Officer: ${staff ? displayName(staff.get({ plain: true })) : ''}(${team?.get({ plain: true }).description ?? ''},${provider?.get({ plain: true }).description ?? ''})`,
-    `Start Date: ${formatDateTime(officer.startDate)}`,
   ];
+}
+
+/**
+ * An RO block of the ROC notes (P9): a type-and-name pair for each manager it points at (community first,
+ * then prison; none when it points at neither), then its dates.
+ */
+async function describe(context: AllocationContext, officer: ResponsibleOfficerRow): Promise<string[]> {
+  const { db, transaction } = context;
+  const { PersonManager, PrisonManager } = db.models;
+  const lines: string[] = [];
+  if (officer.personManagerId)
+    lines.push(
+      ...(await managerLines(
+        context,
+        'Offender Manager',
+        (await PersonManager.findByPk(officer.personManagerId, { transaction }))?.get({ plain: true }),
+        officer.id,
+      )),
+    );
+  if (officer.prisonManagerId)
+    lines.push(
+      ...(await managerLines(
+        context,
+        'Prison Offender Manager',
+        (await PrisonManager.findByPk(officer.prisonManagerId, { transaction }))?.get({ plain: true }),
+        officer.id,
+      )),
+    );
+  lines.push(`Start Date: ${formatDateTime(officer.startDate)}`);
   if (officer.endDate) lines.push(`End Date: ${formatDateTime(officer.endDate)}`);
   return lines;
 }

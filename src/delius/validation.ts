@@ -2,7 +2,7 @@ import type { AllocationDetail, AllocationKind } from '../domain/allocation-deta
 import { conflict, IgnorableAllocation, notActive, notFound } from '../domain/errors.ts';
 import type { AllocationContext } from './allocation-context.ts';
 import { allocationReasonCode, allocationReasonDataset } from './allocation-reasons.ts';
-import { findReferenceData, findStaffByCode } from './lookups.ts';
+import { findStaffByCode, requireReferenceData } from './lookups.ts';
 
 export interface Target {
   readonly team: {
@@ -53,8 +53,7 @@ export async function validateTarget(
 
   const dataset = allocationReasonDataset[kind];
   const code = allocationReasonCode(kind, detail.allocationReason);
-  const reason = await findReferenceData(context, dataset, code);
-  if (!reason) throw notFound(`${dataset} with code of ${code} not found`, { dataset, code });
+  const reason = await requireReferenceData(context, dataset, code);
 
   const staff = await findStaffByCode(context, detail.staffCode);
   if (!staff)

@@ -84,6 +84,29 @@ describe('allocation rules (docs/delius-rules.md §15)', () => {
       });
     });
 
+    it('is not held back by a pending transfer that was soft deleted (C11)', async () => {
+      await data.fixtures.transfer('PERSON', data.people.X123456.id, 'PN', { softDeleted: true });
+      expect(await applyAllocation(db, allocationRequest('PERSON'))).toMatchObject({ status: 'applied' });
+    });
+
+    it.each([
+      ['the transfer status dataset', { name: 'TRANSFER STATUS (RENAMED)' }],
+      ['the pending code', null],
+    ])(
+      'stops, rather than skipping the pending-transfer check, when %s is missing (C11)',
+      async (_case, datasetChange) => {
+        await data.fixtures.transfer('PERSON', data.people.X123456.id);
+        if (datasetChange)
+          await db.models.Dataset.update(datasetChange, { where: { name: 'TRANSFER STATUS' } });
+        else await db.models.ReferenceData.update({ code: 'PN-OLD' }, { where: { code: 'PN' } });
+        const before2 = await writtenRowCounts(db);
+        expect(await failure(applyAllocation(db, allocationRequest('PERSON')))).toEqual(
+          fatal('not-found', 'TRANSFER STATUS with code of PN not found'),
+        );
+        expect(await writtenRowCounts(db)).toEqual(before2);
+      },
+    );
+
     it('replaces a prison offender manager as responsible officer and says so in the ROC notes, before the ETOM contact', async () => {
       await data.fixtures.person({
         crn: 'P123456',
@@ -116,6 +139,47 @@ describe('allocation rules (docs/delius-rules.md §15)', () => {
         'Previous Details:\nNo previous Responsible Officer\nAllocation Reason: Initial Allocation',
       );
       expect(roc?.notes).not.toContain('null');
+    });
+
+    const onePeriod = [{ staff: 'N02UATU', team: 'N02UAT', start: new Date(Date.UTC(2022, 6, 1, 10, 30)) }];
+
+    it('fails, writing nothing, when two responsible officers are active at createdDate (P8)', async () => {
+      await data.fixtures.person({ crn: 'D123456', managers: onePeriod, responsibleOfficer: 'twice' });
+      const counts = await writtenRowCounts(db);
+      expect(await failure(applyAllocation(db, allocationRequest('PERSON', { crn: 'D123456' })))).toEqual(
+        fatal(
+          'conflict',
+          'Person with crn of D123456 has 2 responsible officers active at 2022-07-28T10:30:54',
+        ),
+      );
+      expect(await writtenRowCounts(db)).toEqual(counts);
+    });
+
+    it('describes a previous responsible officer with no manager by its dates alone (P9)', async () => {
+      await data.fixtures.person({ crn: 'U123456', managers: onePeriod, responsibleOfficer: 'unmanaged' });
+      const outcome = await applyAllocation(db, allocationRequest('PERSON', { crn: 'U123456' }));
+      expect(outcome.status).toBe('applied');
+      const roc = (await contactsOf(db, outcome.subject.personId ?? 0))[0];
+      expect(roc?.notes).toContain(
+        'Previous Details:\nStart Date: 01/07/2022 10:30:00\nEnd Date: 28/07/2022 10:30:54\nAllocation Reason:',
+      );
+    });
+
+    it('describes both managers of a previous responsible officer that had a community and a prison one (P9)', async () => {
+      await data.fixtures.person({ crn: 'B123456', managers: onePeriod, responsibleOfficer: 'both' });
+      const outcome = await applyAllocation(db, allocationRequest('PERSON', { crn: 'B123456' }));
+      const roc = (await contactsOf(db, outcome.subject.personId ?? 0))[0];
+      expect(roc?.notes).toContain(
+        [
+          'Previous Details:',
+          'Responsible Officer Type: Offender Manager',
+          'Responsible Officer: Unallocated Staff(Unallocated Team(N02),NPS North East)',
+          'Responsible Officer Type: Prison Offender Manager',
+          'Responsible Officer: Unallocated Staff(Unallocated Team(N02),NPS North East)',
+          'Start Date: 01/07/2022 10:30:00',
+          'End Date: 28/07/2022 10:30:54',
+        ].join('\n'),
+      );
     });
 
     it('needs no message CRN, since the detail names the person (S6)', async () => {
@@ -182,10 +246,11 @@ describe('allocation rules (docs/delius-rules.md §15)', () => {
       await expectNothingWritten();
     });
 
-    it('fails without a CRN in the message (M3)', async () => {
+    it('fails without a CRN in the message (M3), before the audited work, so no audit row is written', async () => {
       expect(await failure(applyAllocation(db, allocationRequest('EVENT', {}, null)))).toEqual(
         fatal('invalid-message', 'No CRN available in person reference'),
       );
+      expect(await auditRows(db)).toEqual([]);
     });
   });
 

@@ -59,4 +59,22 @@ describe('one transaction per allocation', () => {
     expect(rows).toHaveLength(16);
     expect(rows.filter((row) => row.outcome === 'F')).toHaveLength(failed);
   });
+
+  it('keys audit rows by the whole second, as an Oracle DATE holds them, keeping attempts of one second apart (AU4)', async () => {
+    let tick = 0;
+    // Two attempts in the same second, 800 ms apart: one key on Oracle, where DATE has no milliseconds.
+    const instants = [new Date('2026-11-27T12:00:00.100Z'), new Date('2026-11-27T12:00:00.900Z')];
+    const db = await testDelius(scope, { clock: () => instants[Math.min(tick++, 1)] as Date });
+    await seedExampleData(db.models);
+    await Promise.allSettled([
+      applyAllocation(db, allocationRequest('PERSON', { crn: 'Z999999' })),
+      applyAllocation(db, allocationRequest('PERSON', { crn: 'Z999998' })),
+    ]);
+    const times = (await db.models.AuditedInteraction.findAll({ order: [['dateTime', 'ASC']] })).map((row) =>
+      row.get({ plain: true }).dateTime.getTime(),
+    );
+    expect(times).toHaveLength(2);
+    for (const time of times) expect(time % 1000).toBe(0);
+    expect(new Set(times).size).toBe(2);
+  });
 });

@@ -144,11 +144,15 @@ export function deliusFixtures(models: DeliusModels) {
         await models.StaffTeam.create({ staffId: createdId, teamId: (await team(code)).id });
       return created.get({ plain: true });
     },
-    /** A person with manager periods and, by default, a community responsible officer for each period. */
+    /**
+     * A person with manager periods and, by default, a community responsible officer for each period; or a
+     * prison one, none, one pointing at both a community and a prison manager, one pointing at no manager, or
+     * (Delius data gone wrong) two at once.
+     */
     async person(spec: {
       crn: string;
       managers: readonly Period[];
-      responsibleOfficer?: 'community' | 'prison' | 'none';
+      responsibleOfficer?: 'community' | 'prison' | 'none' | 'both' | 'unmanaged' | 'twice';
     }) {
       const createdId = id();
       await models.Offender.create({ id: createdId, crn: spec.crn, softDeleted: 0 });
@@ -158,7 +162,7 @@ export function deliusFixtures(models: DeliusModels) {
       for (const [index, period] of spec.managers.entries()) {
         if (kind === 'none') break;
         let prisonManagerId: number | null = null;
-        if (kind === 'prison') {
+        if (kind === 'prison' || kind === 'both') {
           const prisonTeam = await team(period.team);
           prisonManagerId = id();
           await models.PrisonManager.create({
@@ -169,18 +173,22 @@ export function deliusFixtures(models: DeliusModels) {
             staffId: await staffId(period.staff),
           });
         }
-        const officerId = id();
-        await models.ResponsibleOfficer.create({
-          id: officerId,
-          personId: createdId,
-          personManagerId: prisonManagerId === null ? (managerIds[index] ?? null) : null,
-          prisonManagerId,
-          startDate: asWallClock(period.start),
-          endDate: period.end ? asWallClock(period.end) : null,
-          rowVersion: 0,
-          ...(await audit()),
-        });
-        officerIds.push(officerId);
+        const community = kind === 'community' || kind === 'both' || kind === 'twice';
+        for (let copy = 0; copy < (kind === 'twice' ? 2 : 1); copy += 1) {
+          const officerId = id();
+          await models.ResponsibleOfficer.create({
+            id: officerId,
+            personId: createdId,
+            personManagerId: community ? (managerIds[index] ?? null) : null,
+            prisonManagerId,
+            startDate: asWallClock(period.start),
+            // Two at once: the first ends in the future, since Delius lets only one be open-ended.
+            endDate: copy === 0 && kind === 'twice' ? farFuture : period.end ? asWallClock(period.end) : null,
+            rowVersion: 0,
+            ...(await audit()),
+          });
+          officerIds.push(officerId);
+        }
       }
       return { id: createdId, managerIds, officerIds };
     },
@@ -275,7 +283,12 @@ export function deliusFixtures(models: DeliusModels) {
       return { id: conditionId, managerIds };
     },
     /** A transfer in the given status (PN: pending) for the owner of a kind. */
-    async transfer(kind: AllocationKind, ownerId: number, status = 'PN') {
+    async transfer(
+      kind: AllocationKind,
+      ownerId: number,
+      status = 'PN',
+      options: { softDeleted?: boolean } = {},
+    ) {
       const table: Record<AllocationKind, TransferModel> = {
         PERSON: models.PersonTransfer,
         EVENT: models.EventTransfer,
@@ -283,10 +296,17 @@ export function deliusFixtures(models: DeliusModels) {
         LICENCE_CONDITION: models.LicenceConditionTransfer,
       };
       const transferStatusId = present(await referenceDataId(status), `transfer status ${status}`);
-      await table[kind].create({ id: id(), ownerId, transferStatusId, softDeleted: 0 });
+      await table[kind].create({
+        id: id(),
+        ownerId,
+        transferStatusId,
+        softDeleted: options.softDeleted ? 1 : 0,
+      });
     },
   };
 }
+
+const farFuture = asWallClock(new Date(Date.UTC(2099, 0, 1)));
 
 export type DeliusFixtures = ReturnType<typeof deliusFixtures>;
 
