@@ -29,9 +29,14 @@ export interface DatabaseSettings {
   /** PostgreSQL only: the schema to work in (tests give each test its own). */
   readonly schema?: string;
   readonly poolMax?: number;
+  /** Oracle only: the Delius user every connection is identified as to Delius's triggers (C15). */
+  readonly clientIdentifier?: string;
 }
 
-export function createSequelize({ url, schema, poolMax = 4 }: DatabaseSettings, logger: Logger): Sequelize {
+export function createSequelize(
+  { url, schema, poolMax = 4, clientIdentifier }: DatabaseSettings,
+  logger: Logger,
+): Sequelize {
   const dialect = dialectOf(url);
   const log = logger.child({ component: 'sequelize' });
   const common: Options = {
@@ -62,20 +67,79 @@ export function createSequelize({ url, schema, poolMax = 4 }: DatabaseSettings, 
         username: decodeURIComponent(parsed.username),
         password: decodeURIComponent(parsed.password),
       });
-      sequelize.addHook('afterConnect', oracleSessionAtUtc);
+      const oracledb = (sequelize.connectionManager as unknown as { lib: OracleDriver }).lib;
+      oracledb.fetchTypeHandler = oracleFetchTypeHandler(oracledb);
+      sequelize.addHook('afterConnect', (connection) => prepareOracleSession(connection, clientIdentifier));
       return sequelize;
     }
   }
 }
 
+/** The part of the oracledb module this file uses. */
+export interface OracleDriver {
+  readonly DB_TYPE_DATE: unknown;
+  readonly DB_TYPE_TIMESTAMP: unknown;
+  readonly DB_TYPE_VARCHAR: unknown;
+  fetchTypeHandler?: (metaData: {
+    dbType?: unknown;
+  }) => { type: unknown; converter: (value: unknown) => unknown } | undefined;
+}
+
+/** The text format of DATE and TIMESTAMP values that every session is given, read back by `wallClockFromOracleText`. */
+const oracleDateFormat = 'YYYY-MM-DD HH24:MI:SS';
+const oracleTimestampFormat = 'YYYY-MM-DD HH24:MI:SS.FF3';
+
 /**
- * Sequelize binds a JS Date as TIMESTAMP WITH LOCAL TIME ZONE and writes date literals at +00:00, but leaves
- * the Oracle session in the client's time zone. Delius DATE columns hold London wall-clock times, which this
- * service carries as Dates whose UTC fields are that wall clock (src/delius/time.ts): with the session at UTC,
- * they are written and compared exactly as they are, whatever the zone of the machine the service runs on.
+ * Every Oracle connection, when it opens:
+ * - its session is put at UTC. Sequelize binds a JS Date as TIMESTAMP WITH LOCAL TIME ZONE and writes date
+ *   literals at +00:00; Delius DATE columns hold London wall-clock times, which this service carries as Dates
+ *   whose UTC fields are that wall clock (src/delius/time.ts): at UTC they are written and compared unchanged.
+ * - its dates are formatted as fixed text, which `oracleFetchTypeHandler` reads back (see there).
+ * - it is identified to Delius as the service's user (C15), once for its whole life: the pool is the service's
+ *   own, every statement on it is the service's (allocation, audit, caseload rebuild, on every path, failed or
+ *   not), so there is no one to clear the identifier for before the next use.
  */
-export async function oracleSessionAtUtc(connection: unknown): Promise<void> {
-  await (connection as { execute(sql: string): Promise<unknown> }).execute(
-    "ALTER SESSION SET TIME_ZONE = '+00:00'",
+export async function prepareOracleSession(
+  connection: unknown,
+  clientIdentifier: string | undefined,
+): Promise<void> {
+  const session = connection as { execute(sql: string, binds?: object): Promise<unknown> };
+  await session.execute(
+    `ALTER SESSION SET TIME_ZONE = '+00:00' NLS_DATE_FORMAT = '${oracleDateFormat}' NLS_TIMESTAMP_FORMAT = '${oracleTimestampFormat}'`,
   );
+  if (clientIdentifier)
+    await session.execute('BEGIN PKG_VPD_CTX.SET_CLIENT_IDENTIFIER(:user); END;', { user: clientIdentifier });
+}
+
+/**
+ * Reading: node-oracledb (thin mode) builds a JS Date from a DATE or TIMESTAMP in the *process's* local time
+ * zone, so the same stored wall clock would read back differently on machines in different zones (and not at
+ * all, in a daylight-saving gap). DATE and TIMESTAMP columns are therefore fetched as the session's fixed text
+ * and turned into a wall-clock Date here, with no time zone involved.
+ */
+export function oracleFetchTypeHandler(
+  oracledb: OracleDriver,
+): NonNullable<OracleDriver['fetchTypeHandler']> {
+  return ({ dbType }) =>
+    dbType === oracledb.DB_TYPE_DATE || dbType === oracledb.DB_TYPE_TIMESTAMP
+      ? { type: oracledb.DB_TYPE_VARCHAR, converter: wallClockFromOracleText }
+      : undefined;
+}
+
+/** `2022-07-28 10:30:54` (or with `.023`) → a Date whose UTC fields are those, whatever the process's zone. */
+export function wallClockFromOracleText(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string') throw new Error(`unexpected Oracle date value of type ${typeof value}`);
+  const match = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/.exec(value);
+  if (!match) throw new Error(`unexpected Oracle date text: ${value}`);
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const millis = Number((match[7] ?? '0').padEnd(3, '0').slice(0, 3));
+  return new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis));
 }

@@ -70,13 +70,10 @@ export async function applyAllocation(
   try {
     const at = parseCreatedDate(request.detail.createdDate);
     completed = await db.sequelize.transaction(async (transaction) => {
-      await db.dialect.setClientIdentifier(db.auditUser.name, transaction);
       const context = allocationContext(db, transaction, at, auditParameters, (personId) => {
         rebuildFor = personId;
       });
-      const kindResult = await allocate(context, request, crn);
-      await db.dialect.clearClientIdentifier(transaction);
-      return kindResult;
+      return allocate(context, request, crn);
     });
   } catch (error) {
     await writeAudit(db, { kind: request.kind, startedAt, outcome: 'F', parameters: auditParameters });

@@ -12,9 +12,6 @@ export interface DeliusDialect {
   readonly name: Dialect;
   /** The next value of a Delius sequence, e.g. `OFFENDER_MANAGER_ID_SEQ`. */
   nextId(sequence: string, transaction: Transaction): Promise<number>;
-  /** C15: identify the service to Delius's triggers for the rest of the transaction (Oracle only). */
-  setClientIdentifier(user: string, transaction: Transaction): Promise<void>;
-  clearClientIdentifier(transaction: Transaction): Promise<void>;
   /** C16: PKG_TRIGGERSUPPORT.PROCREBUILDOPTTABLES, after a commit. */
   rebuildCaseload(personId: number): Promise<void>;
 }
@@ -51,15 +48,6 @@ export function deliusDialect(sequelize: Sequelize): DeliusDialect {
         name,
         nextId: (sequence, transaction) =>
           selectId(sequelize, `SELECT ${checkedSequence(sequence)}.NEXTVAL AS ID FROM DUAL`, transaction),
-        async setClientIdentifier(user, transaction) {
-          await sequelize.query('BEGIN PKG_VPD_CTX.SET_CLIENT_IDENTIFIER(:user); END;', {
-            replacements: { user },
-            transaction,
-          });
-        },
-        async clearClientIdentifier(transaction) {
-          await sequelize.query('BEGIN PKG_VPD_CTX.CLEAR_CLIENT_IDENTIFIER(); END;', { transaction });
-        },
         async rebuildCaseload(personId) {
           await sequelize.query('BEGIN PKG_TRIGGERSUPPORT.PROCREBUILDOPTTABLES(:personId); END;', {
             replacements: { personId },
@@ -71,8 +59,6 @@ export function deliusDialect(sequelize: Sequelize): DeliusDialect {
         name,
         nextId: (sequence, transaction) =>
           selectId(sequelize, `SELECT nextval('"${checkedSequence(sequence)}"') AS "ID"`, transaction),
-        setClientIdentifier: () => Promise.resolve(),
-        clearClientIdentifier: () => Promise.resolve(),
         async rebuildCaseload(personId) {
           await sequelize.query('SELECT "PROCREBUILDOPTTABLES"(:personId)', { replacements: { personId } });
         },
@@ -96,8 +82,6 @@ export function deliusDialect(sequelize: Sequelize): DeliusDialect {
             replacements,
           );
         },
-        setClientIdentifier: () => Promise.resolve(),
-        clearClientIdentifier: () => Promise.resolve(),
         async rebuildCaseload(personId) {
           await sequelize.query(
             'INSERT INTO "CASELOAD_REBUILD_CALL" ("OFFENDER_ID", "CALLED_AT") VALUES (:personId, :calledAt)',

@@ -38,7 +38,12 @@ export function sinkStage(
     },
     async start() {
       const sequelize = createSequelize(
-        { url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolMax: config.DATABASE_POOL_MAX },
+        {
+          url: config.DATABASE_URL,
+          schema: config.DATABASE_SCHEMA,
+          poolMax: config.DATABASE_POOL_MAX,
+          clientIdentifier: config.DELIUS_AUDIT_USER,
+        },
         shared.logger,
       );
       try {

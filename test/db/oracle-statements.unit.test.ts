@@ -2,7 +2,14 @@
 // Oracle dialect and no connection, and checks them for what production relies on. The session set-up is
 // checked against a recording stand-in for a connection (pure logic).
 import { Op, type Sequelize } from 'sequelize';
-import { createSequelize, oracleSessionAtUtc } from '../../src/db/sequelize.ts';
+import {
+  createSequelize,
+  oracleFetchTypeHandler,
+  prepareOracleSession,
+  wallClockFromOracleText,
+  type OracleDriver,
+} from '../../src/db/sequelize.ts';
+import { deliusDialect } from '../../src/delius/dialect.ts';
 import { defineDeliusModels } from '../../src/delius/models/index.ts';
 import { testLogger } from '../support/isolation.ts';
 
@@ -114,10 +121,54 @@ describe('the statements the Delius module sends to Oracle', () => {
     expect(bind).toEqual([1, notes]);
   });
 
-  it('puts every session at UTC, so wall-clock times are written and compared as they are', async () => {
-    const statements: string[] = [];
-    await oracleSessionAtUtc({ execute: (sql: string) => Promise.resolve(statements.push(sql)) });
-    expect(statements).toEqual(["ALTER SESSION SET TIME_ZONE = '+00:00'"]);
+  it('prepares every connection: at UTC, dates as fixed text, identified to Delius as the service (C15)', async () => {
+    const statements: [string, object | undefined][] = [];
+    const connection = {
+      execute: (sql: string, binds?: object) => Promise.resolve(statements.push([sql, binds])),
+    };
+    await prepareOracleSession(connection, 'HMPPSAllocations');
+    expect(statements).toEqual([
+      [
+        "ALTER SESSION SET TIME_ZONE = '+00:00' NLS_DATE_FORMAT = 'YYYY-MM-DD HH24:MI:SS' NLS_TIMESTAMP_FORMAT = 'YYYY-MM-DD HH24:MI:SS.FF3'",
+        undefined,
+      ],
+      ['BEGIN PKG_VPD_CTX.SET_CLIENT_IDENTIFIER(:user); END;', { user: 'HMPPSAllocations' }],
+    ]);
     expect(sequelize.hasHook('afterConnect')).toBe(true);
+  });
+
+  it('reads DATE and TIMESTAMP columns as text and turns them into wall-clock dates, whatever the process zone', () => {
+    const driver: OracleDriver = {
+      DB_TYPE_DATE: 'date',
+      DB_TYPE_TIMESTAMP: 'ts',
+      DB_TYPE_VARCHAR: 'varchar',
+    };
+    const handler = oracleFetchTypeHandler(driver);
+    expect(handler({ dbType: 'date' })).toEqual({ type: 'varchar', converter: wallClockFromOracleText });
+    expect(handler({ dbType: 'ts' })?.type).toBe('varchar');
+    expect(handler({ dbType: 'number' })).toBeUndefined();
+    // The local-time Date the driver would otherwise build shifts with TZ; the text does not.
+    expect(wallClockFromOracleText('2022-07-28 10:30:54')?.toISOString()).toBe('2022-07-28T10:30:54.000Z');
+    expect(wallClockFromOracleText('2023-03-26 01:30:00')?.toISOString()).toBe('2023-03-26T01:30:00.000Z');
+    expect(wallClockFromOracleText('2022-10-30 01:30:00.5')?.toISOString()).toBe('2022-10-30T01:30:00.500Z');
+    expect(wallClockFromOracleText(null)).toBeNull();
+    expect(() => wallClockFromOracleText('28-JUL-22')).toThrow('unexpected Oracle date text: 28-JUL-22');
+  });
+
+  it('asks Delius for the caseload rebuild and sequence values with the Oracle statements (C16)', async () => {
+    const sent: [string, unknown][] = [];
+    const recording = Object.create(sequelize) as typeof sequelize;
+    recording.query = ((sql: string, options: { replacements?: unknown }) => {
+      sent.push([sql, options.replacements]);
+      return Promise.resolve([{ ID: 7 }]);
+    }) as typeof sequelize.query;
+    const dialect = deliusDialect(recording);
+    await dialect.rebuildCaseload(5);
+    expect(await dialect.nextId('OFFENDER_MANAGER_ID_SEQ', {} as never)).toBe(7);
+    expect(sent).toEqual([
+      ['BEGIN PKG_TRIGGERSUPPORT.PROCREBUILDOPTTABLES(:personId); END;', { personId: 5 }],
+      ['SELECT OFFENDER_MANAGER_ID_SEQ.NEXTVAL AS ID FROM DUAL', {}],
+    ]);
+    expect(() => dialect.nextId('X; DROP TABLE STAFF', {} as never)).toThrow('not a sequence name');
   });
 });
