@@ -137,6 +137,23 @@ describe('the statements the Delius module sends to Oracle', () => {
     expect(sequelize.hasHook('afterConnect')).toBe(true);
   });
 
+  it('prepares each connection it opens through the hook, so every path runs identified (C15)', async () => {
+    const identified = createSequelize(
+      { url: 'oracle://delius:secret@127.0.0.1:1/DNDA', clientIdentifier: 'HMPPSAllocations' },
+      testLogger,
+    );
+    const statements: string[] = [];
+    const connection = { execute: (sql: string) => Promise.resolve(statements.push(sql)) };
+    await (identified as unknown as { runHooks(name: string, ...args: unknown[]): Promise<void> }).runHooks(
+      'afterConnect',
+      connection,
+      {},
+    );
+    await identified.close();
+    expect(statements).toHaveLength(2);
+    expect(statements[1]).toBe('BEGIN PKG_VPD_CTX.SET_CLIENT_IDENTIFIER(:user); END;');
+  });
+
   it('reads DATE and TIMESTAMP columns as text and turns them into wall-clock dates, whatever the process zone', () => {
     const driver: OracleDriver = {
       DB_TYPE_DATE: 'date',
