@@ -1,3 +1,4 @@
+/* global process */
 // Tests are TypeScript ES modules run by ts-jest under Node's VM modules (see the `test` scripts).
 // Two projects: `unit` (*.unit.test.ts: fakes, no servers) and `integration` (the rest, against the real
 // local stack, which its global setup starts once, or reuses, and stops if it started it).
@@ -25,5 +26,16 @@ export default {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
+    // `npm run test:oracle`: the Delius module's tests against the Oracle user DELIUS_TEST_ORACLE_URL names.
+    ...(process.env.DELIUS_TEST_ORACLE_URL
+      ? [
+          {
+            ...shared,
+            displayName: 'oracle',
+            testMatch: ['<rootDir>/test/delius/**/*.test.ts'],
+            testPathIgnorePatterns: ['/node_modules/', '\\.unit\\.test\\.ts$'],
+          },
+        ]
+      : []),
   ],
 };

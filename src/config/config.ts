@@ -21,7 +21,8 @@ export type StageName = (typeof stageNames)[number];
 
 /**
  * Every setting, from environment variables, validated once at start-up. The README's configuration table
- * documents the same names. Secrets (HMPPS_AUTH_CLIENT_SECRET, the password in DATABASE_URL) are never logged.
+ * documents the same names. Secrets (HMPPS_AUTH_CLIENT_SECRET, the password in DATABASE_URL, the Oracle wallet's
+ * password, AWS_SECRET_ACCESS_KEY) are never logged.
  */
 export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -70,6 +71,20 @@ export const configSchema = z.object({
     .default('sqlite:.infra/delius.sqlite'),
   DATABASE_SCHEMA: z.string().optional(),
   DATABASE_POOL_MAX: positiveInt.default(4),
+  DATABASE_POOL_MIN: z.coerce.number().int().min(0).default(0),
+  DATABASE_POOL_IDLE_MS: positiveInt.default(10_000),
+  DATABASE_POOL_ACQUIRE_TIMEOUT_MS: positiveInt.default(30_000),
+  /**
+   * Oracle: where to connect, when DATABASE_URL's host/port/service will not do: an Easy Connect string
+   * (`tcps://host:2484/SERVICE?...`), a TNS alias (with ORACLE_CONFIG_DIR) or a full descriptor. DATABASE_URL
+   * still gives the user and password.
+   */
+  ORACLE_CONNECT_STRING: z.string().min(1).optional(),
+  /** Oracle: the folder of tnsnames.ora (TNS aliases) and, for TCPS, of the wallet unless given below. */
+  ORACLE_CONFIG_DIR: z.string().min(1).optional(),
+  /** Oracle TCPS: the folder of the wallet (ewallet.pem), and its password. */
+  ORACLE_WALLET_LOCATION: z.string().min(1).optional(),
+  ORACLE_WALLET_PASSWORD: z.string().min(1).optional(),
   DELIUS_AUDIT_USER: z.string().min(1).default('HMPPSAllocations'),
 });
 
@@ -104,6 +119,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     ...config,
     HMPPS_AUTH_CLIENT_SECRET: '[redacted]',
     ...(config.AWS_SECRET_ACCESS_KEY ? { AWS_SECRET_ACCESS_KEY: '[redacted]' } : {}),
+    ...(config.ORACLE_WALLET_PASSWORD ? { ORACLE_WALLET_PASSWORD: '[redacted]' } : {}),
     DATABASE_URL: url,
   };
 }

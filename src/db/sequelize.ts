@@ -1,4 +1,5 @@
 import { Sequelize, type Options } from 'sequelize';
+import type { Config } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';
 
 export type Dialect = 'postgres' | 'sqlite' | 'oracle';
@@ -29,19 +30,51 @@ export interface DatabaseSettings {
   /** PostgreSQL only: the schema to work in (tests give each test its own). */
   readonly schema?: string;
   readonly poolMax?: number;
+  readonly poolMin?: number;
+  readonly poolIdleMs?: number;
+  readonly poolAcquireTimeoutMs?: number;
   /** Oracle only: the Delius user every connection is identified as to Delius's triggers (C15). */
   readonly clientIdentifier?: string;
+  /** Oracle only: a connect string instead of the URL's host/port/service; tnsnames.ora; TCPS wallet. */
+  readonly oracle?: {
+    readonly connectString?: string | undefined;
+    readonly configDir?: string | undefined;
+    readonly walletLocation?: string | undefined;
+    readonly walletPassword?: string | undefined;
+  };
 }
 
-export function createSequelize(
-  { url, schema, poolMax = 4, clientIdentifier }: DatabaseSettings,
-  logger: Logger,
-): Sequelize {
+/** The settings of the configuration that say how to reach the database. */
+export function databaseSettingsOf(config: Config): DatabaseSettings {
+  return {
+    url: config.DATABASE_URL,
+    ...(config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {}),
+    poolMax: config.DATABASE_POOL_MAX,
+    poolMin: config.DATABASE_POOL_MIN,
+    poolIdleMs: config.DATABASE_POOL_IDLE_MS,
+    poolAcquireTimeoutMs: config.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
+    clientIdentifier: config.DELIUS_AUDIT_USER,
+    oracle: {
+      connectString: config.ORACLE_CONNECT_STRING,
+      configDir: config.ORACLE_CONFIG_DIR,
+      walletLocation: config.ORACLE_WALLET_LOCATION,
+      walletPassword: config.ORACLE_WALLET_PASSWORD,
+    },
+  };
+}
+
+export function createSequelize(settings: DatabaseSettings, logger: Logger): Sequelize {
+  const { url, schema, poolMax = 4, clientIdentifier } = settings;
   const dialect = dialectOf(url);
   const log = logger.child({ component: 'sequelize' });
   const common: Options = {
     logging: (sql) => log.trace(sql),
-    pool: { max: poolMax, min: 0, idle: 10_000, acquire: 30_000 },
+    pool: {
+      max: poolMax,
+      min: settings.poolMin ?? 0,
+      idle: settings.poolIdleMs ?? 10_000,
+      acquire: settings.poolAcquireTimeoutMs ?? 30_000,
+    },
     define: { timestamps: false, freezeTableName: true },
   };
   switch (dialect) {
@@ -66,6 +99,10 @@ export function createSequelize(
         database: decodeURIComponent(parsed.pathname.slice(1)),
         username: decodeURIComponent(parsed.username),
         password: decodeURIComponent(parsed.password),
+        // Handed to node-oracledb with each connection: a connect string replaces host/port/service.
+        dialectOptions: Object.fromEntries(
+          Object.entries(settings.oracle ?? {}).filter(([, value]) => value !== undefined),
+        ),
       });
       const oracledb = (sequelize.connectionManager as unknown as { lib: OracleDriver }).lib;
       oracledb.fetchTypeHandler = oracleFetchTypeHandler(oracledb);

@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.ts';
-import { createSequelize, dialectOf } from '../db/sequelize.ts';
+import { createSequelize, databaseSettingsOf, dialectOf } from '../db/sequelize.ts';
 import { applyAllocation, type AllocationRequest } from '../delius/apply-allocation.ts';
 import { openDeliusDb } from '../delius/delius-db.ts';
 import { allocationKey, type AllocationRecord } from '../domain/topic-records.ts';
@@ -37,15 +37,7 @@ export function sinkStage(
       waitOn: (error) => error.code === 'database-unavailable',
     },
     async start() {
-      const sequelize = createSequelize(
-        {
-          url: config.DATABASE_URL,
-          schema: config.DATABASE_SCHEMA,
-          poolMax: config.DATABASE_POOL_MAX,
-          clientIdentifier: config.DELIUS_AUDIT_USER,
-        },
-        shared.logger,
-      );
+      const sequelize = createSequelize(databaseSettingsOf(config), shared.logger);
       try {
         const delius = await openDeliusDb({
           sequelize,

@@ -40,10 +40,17 @@ describe('configuration', () => {
 
   it('never shows secrets', () => {
     const shown = JSON.stringify(
-      redactedConfig(loadConfig({ ...minimal, DATABASE_URL: 'oracle://delius:hunter2@db:1521/DNDA' })),
+      redactedConfig(
+        loadConfig({
+          ...minimal,
+          DATABASE_URL: 'oracle://delius:hunter2@db:1521/DNDA',
+          ORACLE_WALLET_PASSWORD: 'wallet-pw-42',
+        }),
+      ),
     );
     expect(shown).not.toContain('a-secret');
     expect(shown).not.toContain('hunter2');
+    expect(shown).not.toContain('wallet-pw-42');
     expect(shown).toContain('oracle://delius:[redacted]@db:1521/DNDA');
   });
 });

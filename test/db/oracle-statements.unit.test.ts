@@ -4,12 +4,14 @@
 import { Op, type Sequelize } from 'sequelize';
 import {
   createSequelize,
+  databaseSettingsOf,
   oracleFetchTypeHandler,
   prepareOracleSession,
   wallClockFromOracleText,
   type OracleDriver,
 } from '../../src/db/sequelize.ts';
 import { deliusDialect } from '../../src/delius/dialect.ts';
+import { loadConfig } from '../../src/config/config.ts';
 import { defineDeliusModels } from '../../src/delius/models/index.ts';
 import { testLogger } from '../support/isolation.ts';
 
@@ -37,6 +39,16 @@ interface QueryGenerator {
     options: object,
   ): { query: string; bind: unknown[] };
 }
+
+const minimalEnv = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081',
+  ALLOCATIONS_QUEUE_URL: 'http://127.0.0.1:4566/000000000000/q',
+  HMPPS_AUTH_URL: 'http://127.0.0.1:1',
+  HMPPS_AUTH_CLIENT_ID: 'c',
+  HMPPS_AUTH_CLIENT_SECRET: 's',
+  DETAIL_URL_ALLOW_LIST: 'http://127.0.0.1:2',
+};
 
 describe('the statements the Delius module sends to Oracle', () => {
   let sequelize: Sequelize;
@@ -91,6 +103,30 @@ describe('the statements the Delius module sends to Oracle', () => {
     expect(bind).toEqual([at, 1, 5, 0]);
   });
 
+  it('inserts a contact returning its columns into out-binds, its CLOB notes as a CLOB (C12, P9)', () => {
+    const options: {
+      returning: boolean;
+      outBindAttributes?: Record<string, { type: unknown; dir: unknown }>;
+    } = {
+      returning: true,
+    };
+    const { query, bind } = generator.insertQuery(
+      'CONTACT',
+      { CONTACT_ID: 1, NOTES: "Transfer Reason: Internal Transfer\nFrom Officer: O'Brien" },
+      models.Contact.getAttributes(),
+      options,
+    );
+    expect(query).toMatch(
+      /^INSERT INTO "CONTACT" \("CONTACT_ID","NOTES"\) VALUES \(:1,:2\) RETURNING "CONTACT_ID",.*"NOTES".* INTO :3,/,
+    );
+    expect(bind).toEqual([1, "Transfer Reason: Internal Transfer\nFrom Officer: O'Brien"]);
+    const oracledb = (sequelize.connectionManager as unknown as { lib: Record<string, unknown> }).lib;
+    expect(options.outBindAttributes?.['NOTES']).toMatchObject({
+      type: oracledb['CLOB'],
+      dir: oracledb['BIND_OUT'],
+    });
+  });
+
   it('sets an IAPS flag with an update, or an insert when there is no row, in one block', () => {
     const { query, bind } = generator.upsertQuery(
       'IAPS_OFFENDER',
@@ -135,6 +171,35 @@ describe('the statements the Delius module sends to Oracle', () => {
       ['BEGIN PKG_VPD_CTX.SET_CLIENT_IDENTIFIER(:user); END;', { user: 'HMPPSAllocations' }],
     ]);
     expect(sequelize.hasHook('afterConnect')).toBe(true);
+  });
+
+  it('hands node-oracledb a connect string, a tnsnames folder and a TCPS wallet, and the pool its settings', async () => {
+    const configured = createSequelize(
+      databaseSettingsOf(
+        loadConfig({
+          ...minimalEnv,
+          DATABASE_URL: 'oracle://delius_app:secret@unused:1521/UNUSED',
+          ORACLE_CONNECT_STRING:
+            '(DESCRIPTION=(ADDRESS=(PROTOCOL=TCPS)(HOST=delius-db)(PORT=2484))(CONNECT_DATA=(SERVICE_NAME=DNDA)))',
+          ORACLE_CONFIG_DIR: '/etc/oracle',
+          ORACLE_WALLET_LOCATION: '/etc/oracle/wallet',
+          ORACLE_WALLET_PASSWORD: 'wallet-secret',
+          DATABASE_POOL_MAX: '8',
+          DATABASE_POOL_MIN: '2',
+        }),
+      ),
+      testLogger,
+    );
+    expect(configured.config.dialectOptions).toEqual({
+      connectString:
+        '(DESCRIPTION=(ADDRESS=(PROTOCOL=TCPS)(HOST=delius-db)(PORT=2484))(CONNECT_DATA=(SERVICE_NAME=DNDA)))',
+      configDir: '/etc/oracle',
+      walletLocation: '/etc/oracle/wallet',
+      walletPassword: 'wallet-secret',
+    });
+    expect(configured.config.pool).toMatchObject({ max: 8, min: 2, idle: 10_000, acquire: 30_000 });
+    expect(configured.config.username).toBe('delius_app');
+    await configured.close();
   });
 
   it('prepares each connection it opens through the hook, so every path runs identified (C15)', async () => {

@@ -5,6 +5,7 @@ import { examplesDir } from '../../infra/examples.ts';
 import { parseAllocationDetail } from '../../src/domain/allocation-detail.ts';
 import { crnOf, parseNotification } from '../../src/domain/domain-event.ts';
 import type { AllocationRequest } from '../../src/delius/apply-allocation.ts';
+import { createSequelize } from '../../src/db/sequelize.ts';
 import { openDeliusDb, type DeliusDb } from '../../src/delius/delius-db.ts';
 import { buildDeliusSchema } from '../../src/delius/schema/build-schema.ts';
 import { seedExampleData } from '../../src/delius/schema/example-data.ts';
@@ -15,12 +16,34 @@ import { testLogger, type TestScope } from './isolation.ts';
 export { examplePairs, examplesDir } from '../../infra/examples.ts';
 
 /** A Delius schema with its reference data, in the test's own PostgreSQL schema or SQLite file. */
+/**
+ * `npm run test:oracle` sets this to an Oracle user the tests may empty and rebuild (for example compose's
+ * `--profile oracle`): then the Delius tests that would use PostgreSQL use it instead.
+ */
+export const oracleTestUrl = process.env['DELIUS_TEST_ORACLE_URL'];
+
 export async function testDelius(
   scope: TestScope,
   options: { dialect?: 'postgres' | 'sqlite'; clock?: Clock } = {},
 ): Promise<DeliusDb> {
+  if (options.dialect !== 'sqlite' && oracleTestUrl) return oracleDelius(scope, oracleTestUrl, options.clock);
   const sequelize: Sequelize = options.dialect === 'sqlite' ? await scope.sqlite() : await scope.postgres();
   return deliusIn(sequelize, options.clock);
+}
+
+/**
+ * Built and seeded on a connection of its own, since the service's connections call PKG_VPD_CTX when they open
+ * (C15), and the stand-in package is part of what is built.
+ */
+async function oracleDelius(scope: TestScope, url: string, clock?: Clock): Promise<DeliusDb> {
+  const builder = createSequelize({ url }, testLogger);
+  try {
+    await seedReferenceData(await buildDeliusSchema(builder, { disposableOracleUser: true }));
+  } finally {
+    await builder.close();
+  }
+  const sequelize = await scope.track(createSequelize({ url, clientIdentifier: auditUserName }, testLogger));
+  return openDeliusDb({ sequelize, auditUserName, logger: testLogger, ...(clock ? { clock } : {}) });
 }
 
 async function deliusIn(sequelize: Sequelize, clock?: Clock): Promise<DeliusDb> {

@@ -38,6 +38,8 @@ export interface TestScope {
   /** A schema of its own in the test database, with its name and the database URL. */
   postgresSchema(): Promise<{ sequelize: Sequelize; schema: string; url: string }>;
   sqlite(): Promise<Sequelize>;
+  /** Closes a database connection pool with the scope. */
+  track(sequelize: Sequelize): Promise<Sequelize>;
   close(): Promise<void>;
 }
 
@@ -105,6 +107,10 @@ export function testScope(name: string): TestScope {
         await client.end();
       });
       return { sequelize, schema, url };
+    },
+    track(sequelize) {
+      cleanups.push(() => sequelize.close());
+      return Promise.resolve(sequelize);
     },
     async sqlite() {
       const dir = await mkdtemp(path.join(tmpdir(), `${name}-`));

@@ -4,14 +4,25 @@ import { firstGeneratedId } from '../dialect.ts';
 import { defineDeliusModels, type DeliusModels } from '../models/index.ts';
 
 /**
- * Builds the Delius tables allocation handling touches, for the test database (PostgreSQL) and local runs
- * (SQLite) only: in production the service never creates or alters Delius tables, so this refuses Oracle.
+ * Builds the Delius tables allocation handling touches, for the test database (PostgreSQL), local runs (SQLite)
+ * and the opt-in Oracle tests (`npm run test:oracle`, in a disposable Oracle user). In production the service
+ * never creates or alters Delius tables: on Oracle this refuses unless told, by `disposableOracleUser`, that it
+ * may first drop everything the connected user owns.
  * Besides the tables: a sequence per generated id, the one-active-responsible-officer rule Delius enforces,
- * and a stand-in for PKG_TRIGGERSUPPORT.PROCREBUILDOPTTABLES that records each call in CASELOAD_REBUILD_CALL.
+ * and a stand-in for PKG_TRIGGERSUPPORT.PROCREBUILDOPTTABLES that records each call in CASELOAD_REBUILD_CALL
+ * (on Oracle also one for PKG_VPD_CTX, which sets the session's client identifier).
  */
-export async function buildDeliusSchema(sequelize: Sequelize): Promise<DeliusModels> {
+export async function buildDeliusSchema(
+  sequelize: Sequelize,
+  options: { disposableOracleUser?: boolean } = {},
+): Promise<DeliusModels> {
   const dialect = sequelize.getDialect() as Dialect;
-  if (dialect === 'oracle') throw new Error('the Delius schema is never built on Oracle: production owns it');
+  if (dialect === 'oracle' && !options.disposableOracleUser)
+    throw new Error(
+      'the Delius schema is never built on Oracle but in a disposable test user: production owns it',
+    );
+  const run = (sql: string) => sequelize.query(sql, { type: QueryTypes.RAW });
+  if (dialect === 'oracle') await run(dropEverythingTheUserOwns);
   const models = defineDeliusModels(sequelize);
   // createTable, not sync(): sync() also reads the table's indexes, and on PostgreSQL that query does not filter
   // by schema, so it trips over tables of the same name in other schemas being dropped at the same moment.
@@ -23,7 +34,12 @@ export async function buildDeliusSchema(sequelize: Sequelize): Promise<DeliusMod
     );
   }
 
-  const run = (sql: string) => sequelize.query(sql, { type: QueryTypes.RAW });
+  if (dialect === 'oracle') {
+    for (const sequence of sequenceNames(models))
+      await run(`CREATE SEQUENCE "${sequence}" START WITH ${firstGeneratedId}`);
+    for (const statement of oracleStandIns) await run(statement);
+    return models;
+  }
   if (dialect === 'postgres') {
     for (const sequence of sequenceNames(models)) {
       await run(`CREATE SEQUENCE IF NOT EXISTS "${sequence}" START WITH ${firstGeneratedId}`);
@@ -47,6 +63,33 @@ export async function buildDeliusSchema(sequelize: Sequelize): Promise<DeliusMod
   );
   return models;
 }
+
+/** Clears the disposable Oracle test user, so each test starts from nothing. */
+const dropEverythingTheUserOwns = `BEGIN
+  FOR o IN (SELECT object_name, object_type FROM user_objects WHERE object_type IN ('TABLE', 'SEQUENCE', 'PACKAGE')) LOOP
+    EXECUTE IMMEDIATE 'DROP ' || o.object_type || ' "' || o.object_name || '"' ||
+      CASE WHEN o.object_type = 'TABLE' THEN ' CASCADE CONSTRAINTS PURGE' END;
+  END LOOP;
+END;`;
+
+/** Oracle's forms of the rest: the RO rule as a function-based unique index, the recording and session stand-ins. */
+const oracleStandIns = [
+  `CREATE UNIQUE INDEX "RESPONSIBLE_OFFICER_ONE_ACTIVE" ON "RESPONSIBLE_OFFICER" (CASE WHEN "END_DATE" IS NULL THEN "OFFENDER_ID" END)`,
+  `CREATE TABLE "CASELOAD_REBUILD_CALL" ("CALL_ID" NUMBER GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "OFFENDER_ID" NUMBER NOT NULL, "CALLED_AT" TIMESTAMP DEFAULT SYSTIMESTAMP NOT NULL)`,
+  `CREATE OR REPLACE PACKAGE PKG_TRIGGERSUPPORT AS PROCEDURE PROCREBUILDOPTTABLES(p_offender_id IN NUMBER); END;`,
+  `CREATE OR REPLACE PACKAGE BODY PKG_TRIGGERSUPPORT AS
+     PROCEDURE PROCREBUILDOPTTABLES(p_offender_id IN NUMBER) IS
+     BEGIN INSERT INTO "CASELOAD_REBUILD_CALL" ("OFFENDER_ID") VALUES (p_offender_id); END;
+   END;`,
+  `CREATE OR REPLACE PACKAGE PKG_VPD_CTX AS
+     PROCEDURE SET_CLIENT_IDENTIFIER(p_user IN VARCHAR2);
+     PROCEDURE CLEAR_CLIENT_IDENTIFIER;
+   END;`,
+  `CREATE OR REPLACE PACKAGE BODY PKG_VPD_CTX AS
+     PROCEDURE SET_CLIENT_IDENTIFIER(p_user IN VARCHAR2) IS BEGIN DBMS_SESSION.SET_IDENTIFIER(p_user); END;
+     PROCEDURE CLEAR_CLIENT_IDENTIFIER IS BEGIN DBMS_SESSION.CLEAR_IDENTIFIER; END;
+   END;`,
+];
 
 /** Each table with a single generated key gets `<KEY COLUMN>_SEQ`, as Delius names them. */
 function sequenceNames(models: DeliusModels): string[] {
