@@ -27,7 +27,7 @@ export default {
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
     // `npm run test:oracle`: the Delius module's tests against the Oracle user DELIUS_TEST_ORACLE_URL names.
-    ...(process.env.DELIUS_TEST_ORACLE_URL
+    ...(process.env.DELIUS_TEST_ORACLE_PROJECT && process.env.DELIUS_TEST_ORACLE_URL
       ? [
           {
             ...shared,
