@@ -87,6 +87,8 @@ async function main() {
     // A short long-poll: Ctrl-C waits for the receive in flight (abandoning it could hide what it took for the
     // visibility timeout), so locally that wait is kept to a second.
     SQS_WAIT_TIME_SECONDS: '1',
+    // A developer's machine: the operations endpoints for this machine only.
+    HTTP_HOST: '127.0.0.1',
     ...process.env,
   });
 

@@ -11,6 +11,8 @@ export interface StubResponse {
   readonly body?: unknown;
   readonly rawBody?: string;
   readonly delayMs?: number;
+  /** Extra response headers, e.g. a redirect's `location`. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface WorkloadApi {
@@ -66,9 +68,15 @@ export async function startWorkloadApi(
   const counts = new Map<string, number>();
   let issued = 0;
 
-  const send = (response: ServerResponse, status: number, body?: unknown, rawBody?: string) => {
+  const send = (
+    response: ServerResponse,
+    status: number,
+    body?: unknown,
+    rawBody?: string,
+    headers: Readonly<Record<string, string>> = {},
+  ) => {
     const text = rawBody ?? (body === undefined ? '' : JSON.stringify(body));
-    response.writeHead(status, { 'content-type': 'application/json' }).end(text);
+    response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(text);
   };
 
   async function readBody(request: IncomingMessage): Promise<string> {
@@ -111,7 +119,7 @@ export async function startWorkloadApi(
     const answer = stub.responses[Math.min(stub.served, stub.responses.length - 1)] as StubResponse;
     stub.served += 1;
     if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
-    if (!response.destroyed) send(response, answer.status, answer.body, answer.rawBody);
+    if (!response.destroyed) send(response, answer.status, answer.body, answer.rawBody, answer.headers);
   }
 
   const server = createServer((request, response) => {

@@ -146,6 +146,7 @@ export async function startService(
   const consumers = running.map((stage) => topology[stage.name as ConsumerStageName]);
   const operations = await startOperationsServer({
     port: config.HTTP_PORT,
+    host: config.HTTP_HOST,
     metrics,
     checks,
     logger,

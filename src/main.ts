@@ -18,8 +18,19 @@ function chosenStages(values: string[] | undefined): StageName[] {
   return requested as StageName[];
 }
 
+const usage = `usage: node dist/main.js [--stage connector|processor|sink|all]...
+
+Runs the chosen stages in one process (default: all). Settings come from the environment: see the README's
+configuration table. Stops on SIGTERM or SIGINT.`;
+
 try {
-  const { values } = parseArgs({ options: { stage: { type: 'string', multiple: true } } });
+  const { values } = parseArgs({
+    options: { stage: { type: 'string', multiple: true }, help: { type: 'boolean', default: false } },
+  });
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
   const stages = chosenStages(values.stage);
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
@@ -45,10 +56,12 @@ try {
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
 } catch (error) {
+  // A mistake in the command line or the settings is one clear line (exit 2); anything else says what failed.
+  const usageMistake = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ?? false;
   console.error(
-    error instanceof ConfigError
-      ? error.message
-      : `failed to start: ${(error as Error).stack ?? String(error)}`,
+    error instanceof ConfigError || usageMistake
+      ? `${messageOf(error)}${usageMistake ? `\n\n${usage}` : ''}`
+      : `failed to start: ${messageOf(error)}${error instanceof Error && error.cause ? ` (${messageOf(error.cause)})` : ''}`,
   );
-  process.exit(1);
+  process.exit(usageMistake ? 2 : 1);
 }

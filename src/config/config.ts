@@ -7,13 +7,27 @@ const list = z.string().transform((value) =>
     .filter((item) => item !== ''),
 );
 const positiveInt = z.coerce.number().int().positive();
+/** An http(s) origin, `scheme://host[:port]`: nothing a browser would not call an origin (no file:, data:, …). */
 const origin = z.string().transform((value, context) => {
+  let url: URL;
   try {
-    return new URL(value).origin;
+    url = new URL(value);
   } catch {
     context.addIssue({ code: 'custom', message: `not a URL: ${value}` });
     return z.NEVER;
   }
+  if (
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.username ||
+    url.password ||
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search ||
+    url.hash
+  ) {
+    context.addIssue({ code: 'custom', message: `not an http(s) origin (scheme://host[:port]): ${value}` });
+    return z.NEVER;
+  }
+  return url.origin;
 });
 
 export const stageNames = ['connector', 'processor', 'sink'] as const;
@@ -28,6 +42,8 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: z.stringbool().default(false),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** The address of the operations endpoints: all interfaces, for an orchestrator's probes; 127.0.0.1 locally. */
+  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
 
   KAFKA_BROKERS: list.pipe(z.array(z.string().regex(/^[^:]+:\d+$/, 'host:port')).min(1)),
   KAFKA_CLIENT_ID: z.string().min(1).default('workforce-allocations-to-delius'),

@@ -51,6 +51,21 @@ export async function handleSqsMessage(message: Message, deps: SqsSourceDeps): P
     sqsMessageId: message.MessageId,
     receiveCount: message.Attributes?.ApproximateReceiveCount,
   });
+  /** Made visible again at once: the queue's redrive moves it to the dead-letter queue after its last receive. */
+  const leaveToDeadLetterQueue = async (error: AppError, subject = {}): Promise<SourceOutcome> => {
+    log.error(
+      { code: error.code, reason: error.message },
+      'invalid message: leaving it to the dead-letter queue',
+    );
+    await deps.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: deps.queueUrl,
+        ReceiptHandle: message.ReceiptHandle,
+        VisibilityTimeout: 0,
+      }),
+    );
+    return { status: 'dead-letter', subject, error };
+  };
   let parsed;
   try {
     parsed = parseNotification(message.Body ?? '');
@@ -59,15 +74,7 @@ export async function handleSqsMessage(message: Message, deps: SqsSourceDeps): P
       error instanceof SyntaxError
         ? `not JSON: ${error.message}`
         : `not an HMPPS domain event: ${messageOf(error)}`;
-    log.error({ reason }, 'invalid message: leaving it to the dead-letter queue');
-    await deps.sqs.send(
-      new ChangeMessageVisibilityCommand({
-        QueueUrl: deps.queueUrl,
-        ReceiptHandle: message.ReceiptHandle,
-        VisibilityTimeout: 0,
-      }),
-    );
-    return { status: 'dead-letter', subject: {}, error: new AppError('invalid-message', reason) };
+    return leaveToDeadLetterQueue(new AppError('invalid-message', reason));
   }
   const { envelope, event } = parsed;
   if (!event.detailUrl) {
@@ -90,8 +97,14 @@ export async function handleSqsMessage(message: Message, deps: SqsSourceDeps): P
       },
     ]);
   } catch (thrown) {
-    // Kafka or the registry is down: leave the message in flight; SQS redelivers it after the visibility timeout.
     const error = deps.classify(thrown);
+    // A record no retry can publish (one the Avro contract or the broker refuses): not for the rest to wait on.
+    if (!error.retryable)
+      return leaveToDeadLetterQueue(
+        new AppError('invalid-message', `cannot be published: ${error.message}`, { cause: error }),
+        subject,
+      );
+    // Kafka or the registry is down: leave the message in flight; SQS redelivers it after the visibility timeout.
     log.warn({ code: error.code, reason: error.message }, 'could not publish: SQS will redeliver');
     return { status: 'retry', subject, error };
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { crnSchema } from './domain-event.ts';
 
 /** Workforce's `allocationReason` values (rules §4.7); absent or null means INITIAL_ALLOCATION. */
 export const allocationReasons = [
@@ -32,7 +33,7 @@ const common = {
 };
 const eventNumber = z.number().int().nonnegative();
 
-export const personAllocationDetailSchema = z.object({ ...common, crn: z.string().min(1) });
+export const personAllocationDetailSchema = z.object({ ...common, crn: crnSchema });
 export const eventAllocationDetailSchema = z.object({
   ...common,
   eventNumber,

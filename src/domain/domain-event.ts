@@ -14,18 +14,40 @@ export const snsEnvelopeSchema = z.object({
 });
 export type SnsEnvelope = z.infer<typeof snsEnvelopeSchema>;
 
+/**
+ * A CRN as Delius writes it: one capital letter and six digits (`X123456`). Checked at the edge, so that
+ * nothing longer reaches a partition key (hashing a key costs time in its length) or a Delius query.
+ */
+export const crnSchema = z.string().regex(/^[A-Z][0-9]{6}$/, 'a CRN is a capital letter and six digits');
+
 /** The HMPPS domain event inside `Message` (rules §2.2). */
-export const domainEventSchema = z.object({
-  eventType: z.string().min(1),
-  version: z.number().int(),
-  detailUrl: z.string().nullish(),
-  occurredAt: z.string().nullish(),
-  description: z.string().nullish(),
-  additionalInformation: z.record(z.string(), z.unknown()).nullish(),
-  personReference: z
-    .object({ identifiers: z.array(z.object({ type: z.string(), value: z.string() })).nullish() })
-    .nullish(),
-});
+export const domainEventSchema = z
+  .object({
+    eventType: z.string().min(1),
+    /** Avro's int on the topic: a version beyond 32 bits could never be published. */
+    version: z.number().int().min(0).max(2_147_483_647),
+    detailUrl: z.string().nullish(),
+    occurredAt: z.string().nullish(),
+    description: z.string().nullish(),
+    additionalInformation: z.record(z.string(), z.unknown()).nullish(),
+    personReference: z
+      .object({
+        identifiers: z
+          .array(z.object({ type: z.string().max(64), value: z.string().max(256) }))
+          .max(32)
+          .nullish(),
+      })
+      .nullish(),
+  })
+  .superRefine((event, context) => {
+    const crn = crnOf(event);
+    if (crn !== undefined && !crnSchema.safeParse(crn).success)
+      context.addIssue({
+        code: 'custom',
+        path: ['personReference'],
+        message: `not a CRN: ${crn.slice(0, 20)}`,
+      });
+  });
 export type HmppsDomainEvent = z.infer<typeof domainEventSchema>;
 
 /** The CRN: the value of the first identifier whose type is exactly `CRN`. */

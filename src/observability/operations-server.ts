@@ -9,6 +9,8 @@ export type ReadinessCheck = () => Promise<boolean>;
 
 export interface OperationsServerOptions {
   readonly port: number;
+  /** The address to listen on: all interfaces by default (an orchestrator probes the pod's address). */
+  readonly host?: string;
   readonly metrics: Metrics;
   readonly checks: Readonly<Record<string, ReadinessCheck>>;
   readonly info: () => Record<string, unknown>;
@@ -78,7 +80,7 @@ export async function startOperationsServer(options: OperationsServerOptions): P
       if (!response.headersSent) json(500, { status: 500 });
     });
   });
-  await new Promise<void>((resolve) => server.listen(options.port, resolve));
+  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '0.0.0.0', resolve));
   return {
     port: (server.address() as AddressInfo).port,
     close: () =>

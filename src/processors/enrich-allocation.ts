@@ -32,7 +32,8 @@ export async function enrichAllocation(
   } catch (error) {
     throw new AppError('disallowed-url', `Unexpected detail URL: ${event.detailUrl}`, { cause: error });
   }
-  if (!deps.allowedOrigins.has(url.origin))
+  // Credentials in a URL would be sent to the API, and never succeed anyway: refused like another origin.
+  if (!deps.allowedOrigins.has(url.origin) || url.username || url.password)
     throw new AppError('disallowed-url', `Unexpected detail URL: ${event.detailUrl}`);
 
   const body = await deps.workload.fetchDetail(url, context.signal);

@@ -57,6 +57,8 @@ export function hmppsAuthClient(
         },
         body: 'grant_type=client_credentials',
         signal,
+        // The client's secret goes to HMPPS Auth's token endpoint and nowhere else.
+        redirect: 'manual',
         ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
       });
     } catch (error) {

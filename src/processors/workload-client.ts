@@ -25,7 +25,8 @@ export function workloadDispatcher(settings: WorkloadClientSettings): Dispatcher
 
 /**
  * The Workload API client (rule D2): `GET <detailUrl>` exactly as received, with a bearer token from HMPPS Auth.
- * A 401 means the token is stale: it is refreshed once and the request repeated.
+ * A 401 means the token is stale: it is refreshed once and the request repeated. Redirects are never followed:
+ * the allow-list is checked on the URL asked for, and a bearer token is only ever sent there.
  */
 export function workloadClient(deps: {
   auth: HmppsAuthClient;
@@ -39,6 +40,8 @@ export function workloadClient(deps: {
         headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
         signal: AbortSignal.any([signal, AbortSignal.timeout(deps.readTimeoutMs)]),
         dispatcher: deps.dispatcher,
+        // The allow-list vouches for the URL asked for, not for wherever an answer points next (D1).
+        redirect: 'manual',
       });
       deps.metrics.detailRequests.inc({ status: String(response.status) });
       return response;
@@ -63,6 +66,14 @@ export function workloadClient(deps: {
         await response.body?.cancel();
         deps.auth.invalidate();
         response = await get(url, await deps.auth.token(signal), signal);
+      }
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel();
+        throw new AppError(
+          'disallowed-url',
+          `GET ${url.pathname} answered ${response.status}: redirects are not followed (to ${response.headers.get('location') ?? 'nowhere'})`,
+          { context: { status: response.status, url: url.toString() } },
+        );
       }
       if (!response.ok) {
         await response.body?.cancel();

@@ -53,4 +53,16 @@ describe('configuration', () => {
     expect(shown).not.toContain('wallet-pw-42');
     expect(shown).toContain('oracle://delius:[redacted]@db:1521/DNDA');
   });
+
+  it.each([
+    'file:///x',
+    'data:application/json;base64',
+    'ftp://workload.example',
+    'https://user:pass@workload.example',
+    'https://workload.example/allocation',
+  ])('refuses an allow-list entry that is not an http(s) origin: %s', (entry) => {
+    expect(() => loadConfig({ ...minimal, DETAIL_URL_ALLOW_LIST: entry })).toThrow(
+      `DETAIL_URL_ALLOW_LIST.0: not an http(s) origin (scheme://host[:port]): ${entry}`,
+    );
+  });
 });

@@ -157,6 +157,19 @@ describe('the SQS source connector', () => {
     }
   });
 
+  it('leaves to the dead-letter queue, without holding back the rest, a message the Avro contract refuses', async () => {
+    const { deps, send, receive, inQueue } = await setup();
+    const event = JSON.parse(
+      (await readExample<{ Message: string }>('event-allocation-message.json')).Message,
+    ) as Record<string, unknown>;
+    // Fits JSON and a plain integer, but not Avro's 32-bit int.
+    await send(JSON.stringify({ Message: JSON.stringify({ ...event, version: 3_000_000_000 }) }));
+    const outcome = await handleSqsMessage((await receive()) ?? {}, deps);
+    expect(outcome).toMatchObject({ status: 'dead-letter', error: { code: 'invalid-message' } });
+    // Made visible again at once, for the queue's redrive to move after its last receive.
+    expect(await inQueue()).toBe(1);
+  });
+
   it('keeps a message in the queue when Kafka does not acknowledge it', async () => {
     const { deps, serde, send, receive, inQueue } = await setup();
     const unacknowledging = (await scope.kafka()).producer({
@@ -164,12 +177,15 @@ describe('the SQS source connector', () => {
       allowAutoTopicCreation: false,
     });
     await unacknowledging.connect();
+    // A topic the broker does not have, though its schema is registered: the record encodes, Kafka refuses it.
+    const missingTopic = uniqueName('missing-topic');
+    await serde.register(missingTopic, 'domain-event');
     try {
       await send(JSON.stringify(await readExample('event-allocation-message.json')));
       const outcome = await handleSqsMessage((await receive()) ?? {}, {
         ...deps,
         publisher: publisherOf(unacknowledging, serde),
-        topic: uniqueName('missing-topic'),
+        topic: missingTopic,
       });
       expect(outcome.status).toBe('retry');
       expect(await inQueue()).toBe(1);

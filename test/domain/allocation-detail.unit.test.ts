@@ -1,3 +1,4 @@
+import { crnOf, parseNotification } from '../../src/domain/domain-event.ts';
 import { kindOf, parseAllocationDetail } from '../../src/domain/allocation-detail.ts';
 import { readExample } from '../support/delius.ts';
 
@@ -63,5 +64,49 @@ describe('the allocation detail (rules §4)', () => {
       allocationReason: null,
     });
     expect(parsed.detail.allocationReason).toBeNull();
+  });
+
+  it.each(['x123456', 'X12345', 'X1234567', 'X'.repeat(240_000)])(
+    'refuses a person allocation for something that is not a CRN: %s',
+    (crn) => {
+      expect(() =>
+        parseAllocationDetail({
+          id: 'a',
+          staffCode: 'N02ABS1',
+          teamCode: 'N02ABS',
+          createdDate: '2022-07-28T10:30:54Z',
+          crn,
+        }),
+      ).toThrow('a CRN is a capital letter and six digits');
+    },
+  );
+});
+
+describe('the domain event at the edge', () => {
+  const event = (crn: string) =>
+    JSON.stringify({
+      Message: JSON.stringify({
+        eventType: 'event.manager.allocated',
+        version: 1,
+        personReference: { identifiers: [{ type: 'CRN', value: crn }] },
+      }),
+    });
+
+  it('takes a CRN as Delius writes it', () => {
+    expect(crnOf(parseNotification(event('X123456')).event)).toBe('X123456');
+  });
+
+  it.each([
+    ['too long', 'X'.repeat(240_000)],
+    ['of another form', 'X123456; DROP'],
+  ])('refuses a CRN that is %s, before it could become a partition key', (_case, crn) => {
+    expect(() => parseNotification(event(crn))).toThrow();
+  });
+
+  it('refuses a version Avro could not carry', () => {
+    const body = JSON.stringify({
+      Message: JSON.stringify({ eventType: 'event.manager.allocated', version: 3_000_000_000 }),
+    });
+    expect(() => parseNotification(body)).toThrow();
   });
 });

@@ -80,6 +80,9 @@ describe('the enrichment processor', () => {
     ['another port', 'https://workload.example:8443/allocation/person/1'],
     ['another scheme', 'http://workload.example/allocation/person/1'],
     ['not a URL', 'workload.example/allocation'],
+    ['credentials in it', 'https://user:pass@workload.example/allocation/person/1'],
+    ['a file: scheme', 'file:///etc/passwd'],
+    ['a data: scheme', 'data:application/json,{}'],
   ])('refuses a detail URL on %s without requesting it (D1)', async (_case, detailUrl) => {
     const { enrich, requested } = handler(detail);
     await expect(enrich({ ...event, detailUrl })).rejects.toMatchObject({

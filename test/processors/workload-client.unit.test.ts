@@ -102,4 +102,26 @@ describe('the Workload API and HMPPS Auth clients', () => {
     });
     await dispatcher.close();
   });
+
+  it.each([301, 302, 307, 308])(
+    'does not follow a %i to another origin: nothing is asked of it, and the token never leaves',
+    async (status) => {
+      const elsewhere = await startWorkloadApi();
+      elsewhere.register('/allocation/person/1', { status: 200, body: { id: 'x' } });
+      api.register('/allocation/person/moved', {
+        status,
+        headers: { location: `${elsewhere.url}/allocation/person/1` },
+      });
+      const { client, dispatcher } = clients();
+      try {
+        await expect(
+          client.fetchDetail(new URL(`${api.url}/allocation/person/moved`), signal()),
+        ).rejects.toMatchObject({ code: 'disallowed-url', retryable: false });
+        expect(elsewhere.requestCount('/allocation/person/1')).toBe(0);
+      } finally {
+        await dispatcher.close();
+        await elsewhere.close();
+      }
+    },
+  );
 });
