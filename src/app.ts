@@ -22,6 +22,8 @@ import { consumerStageNames, topologyOf, type ConsumerStageName } from './topolo
 export interface ServiceHooks {
   onStageOutcome?: (stage: StageName, outcome: StageOutcome, message: IncomingMessage) => void;
   onSourceOutcome?: (outcome: SourceOutcome) => void;
+  /** Aborts a start still in progress (a SIGTERM while waiting for a dependency). */
+  signal?: AbortSignal;
 }
 
 export interface Service {
@@ -37,6 +39,8 @@ const packageInfo = JSON.parse(readFileSync(new URL('../package.json', import.me
   name: string;
   version: string;
 };
+
+const lagRefreshIntervalMs = 10_000;
 
 /** A step of stopping, named so that a slow stop says what it is waiting for. */
 interface StopStep {
@@ -85,7 +89,16 @@ export async function startService(
     onOutcome: (stage, outcome, message) => hooks.onStageOutcome?.(stage as StageName, outcome, message),
   };
   const starters: Record<ConsumerStageName, () => Promise<RunningStage>> = {
-    sink: () => startStage(sinkStage(config, topology, { metrics, retry, logger }), runtime),
+    sink: () =>
+      startStage(
+        sinkStage(config, topology, {
+          metrics,
+          retry,
+          logger,
+          ...(hooks.signal ? { signal: hooks.signal } : {}),
+        }),
+        runtime,
+      ),
     processor: () => startStage(processorStage(config, topology, { metrics, retry }), runtime),
   };
 
@@ -114,6 +127,7 @@ export async function startService(
           topic: output.topic,
           classify: classifyError,
           visibilityTimeoutSeconds: config.SQS_VISIBILITY_TIMEOUT_SECONDS,
+          maxBodyBytes: config.SQS_MAX_BODY_BYTES,
           waitTimeSeconds: config.SQS_WAIT_TIME_SECONDS,
           logger: logger.child({ stage: 'connector' }),
           metrics,
@@ -138,17 +152,21 @@ export async function startService(
     await admin.disconnect().catch(() => undefined);
     throw error;
   }
+  const liveness: Record<string, () => boolean> = {};
   for (const stage of running) {
     Object.assign(checks, stage.checks);
     checks[`${stage.name}Stage`] = () => Promise.resolve(stage.isReady());
+    liveness[`${stage.name}Stage`] = () => stage.isAlive();
   }
 
   const consumers = running.map((stage) => topology[stage.name as ConsumerStageName]);
+  let lagRefreshedAt = -Infinity;
   const operations = await startOperationsServer({
     port: config.HTTP_PORT,
     host: config.HTTP_HOST,
     metrics,
     checks,
+    liveness,
     logger,
     info: () => ({
       name: packageInfo.name,
@@ -159,6 +177,9 @@ export async function startService(
       config: redactedConfig(config),
     }),
     async beforeScrape() {
+      // Consumer lag costs admin requests to Kafka: refreshed at most once a typical scrape interval.
+      if (performance.now() - lagRefreshedAt < lagRefreshIntervalMs) return;
+      lagRefreshedAt = performance.now();
       for (const [index, { groupId, input }] of consumers.entries()) {
         const stage = running[index]?.name ?? 'unknown';
         for (const partition of await consumerLag(admin, groupId, input.topic)) {

@@ -34,9 +34,10 @@ try {
   const stages = chosenStages(values.stage);
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
-  const service = await startService(config, stages, logger);
-  logger.info({ stages, pid: process.pid, httpPort: service.httpPort }, 'started');
 
+  // Installed before start-up, so that a SIGTERM while waiting for a dependency stops cleanly too.
+  const starting = new AbortController();
+  let service: Awaited<ReturnType<typeof startService>> | undefined;
   let signals = 0;
   const shutdown = (signal: NodeJS.Signals) => {
     signals += 1;
@@ -44,7 +45,11 @@ try {
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    logger.info({ signal }, 'stopping');
+    logger.info({ signal, started: service !== undefined }, 'stopping');
+    if (!service) {
+      starting.abort();
+      return;
+    }
     service.stop().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -55,6 +60,17 @@ try {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+
+  try {
+    service = await startService(config, stages, logger, { signal: starting.signal });
+  } catch (error) {
+    if (starting.signal.aborted) {
+      logger.info('stopped before it had started');
+      process.exit(0);
+    }
+    throw error;
+  }
+  logger.info({ stages, pid: process.pid, httpPort: service.httpPort }, 'started');
 } catch (error) {
   // A mistake in the command line or the settings is one clear line (exit 2); anything else says what failed.
   const usageMistake = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ?? false;

@@ -66,6 +66,8 @@ export const configSchema = z.object({
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   ALLOCATIONS_QUEUE_URL: z.url(),
   SQS_VISIBILITY_TIMEOUT_SECONDS: positiveInt.default(30),
+  /** The largest SQS body taken on (a domain event is well under a kilobyte); larger ones go to the DLQ. */
+  SQS_MAX_BODY_BYTES: positiveInt.default(262_144),
   /** Long-poll wait (1–20 s): the longest a shutdown waits for the connector's receive in flight. */
   SQS_WAIT_TIME_SECONDS: z.coerce.number().int().min(1).max(20).default(20),
 
@@ -76,6 +78,8 @@ export const configSchema = z.object({
   DETAIL_URL_ALLOW_LIST: list.pipe(z.array(origin).min(1)),
   DETAIL_CONNECT_TIMEOUT_MS: positiveInt.default(1_000),
   DETAIL_READ_TIMEOUT_MS: positiveInt.default(5_000),
+  /** The largest allocation detail read (a real one is well under a kilobyte); larger ones are dead-lettered. */
+  DETAIL_MAX_BYTES: positiveInt.default(1_048_576),
 
   RETRY_MAX_ATTEMPTS: positiveInt.default(6),
   RETRY_INITIAL_DELAY_MS: positiveInt.default(200),

@@ -28,6 +28,8 @@ export interface SqsSourceDeps {
   readonly topic: string;
   readonly classify: (error: unknown) => AppError;
   readonly visibilityTimeoutSeconds: number;
+  /** The largest body taken on; a larger one is left to the dead-letter queue unread. */
+  readonly maxBodyBytes?: number;
   /** Long-poll wait; also the longest a stop waits for the receive in flight. */
   readonly waitTimeSeconds: number;
   readonly logger: Logger;
@@ -66,6 +68,14 @@ export async function handleSqsMessage(message: Message, deps: SqsSourceDeps): P
     );
     return { status: 'dead-letter', subject, error };
   };
+  const bodyBytes = Buffer.byteLength(message.Body ?? '');
+  if (bodyBytes > (deps.maxBodyBytes ?? 262_144))
+    return leaveToDeadLetterQueue(
+      new AppError(
+        'invalid-message',
+        `the body is ${bodyBytes} bytes, more than ${deps.maxBodyBytes ?? 262_144}`,
+      ),
+    );
   let parsed;
   try {
     parsed = parseNotification(message.Body ?? '');

@@ -25,6 +25,8 @@ export interface RunningStage {
   readonly name: string;
   /** Joined its consumer group and not crashed. */
   isReady(): boolean;
+  /** False once its consumer crashed and will not restart by itself: the process needs restarting. */
+  isAlive(): boolean;
   /** Readiness checks of what its handler depends on (a database, say). */
   readonly checks: Readonly<Record<string, () => Promise<boolean>>>;
   stop(): Promise<void>;
@@ -65,6 +67,7 @@ export async function startStage<In>(
   const controller = new AbortController();
   let joined = false;
   let crashed = false;
+  let deadForGood = false;
 
   for (const output of definition.outputs) await serde.register(output.topic, output.contract.avro);
   const started = await definition.start();
@@ -100,7 +103,11 @@ export async function startStage<In>(
   });
   consumer.on(consumer.events.CRASH, (event) => {
     crashed = true;
-    logger.error({ error: event.payload.error.message, restart: event.payload.restart }, 'consumer crashed');
+    if (!event.payload.restart && !controller.signal.aborted) deadForGood = true;
+    logger.error(
+      { error: event.payload.error.message, restart: event.payload.restart },
+      event.payload.restart ? 'consumer crashed; it restarts' : 'consumer crashed for good: liveness is DOWN',
+    );
   });
 
   /** Resolves true when the message reached a final outcome, false when it was abandoned by a stop. */
@@ -183,6 +190,7 @@ export async function startStage<In>(
   return {
     name: stage,
     isReady: () => joined && !crashed,
+    isAlive: () => !deadForGood,
     checks: started.checks ?? {},
     async stop() {
       controller.abort();

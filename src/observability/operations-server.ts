@@ -13,6 +13,8 @@ export interface OperationsServerOptions {
   readonly host?: string;
   readonly metrics: Metrics;
   readonly checks: Readonly<Record<string, ReadinessCheck>>;
+  /** What must hold for the process to be worth keeping: false means restart me (a stage that can no longer work). */
+  readonly liveness?: Readonly<Record<string, () => boolean>>;
   readonly info: () => Record<string, unknown>;
   /** Runs before each scrape, to refresh gauges that are costly to keep current (consumer lag). */
   readonly beforeScrape?: () => Promise<void>;
@@ -39,7 +41,8 @@ async function runCheck(check: ReadinessCheck): Promise<boolean> {
 }
 
 /**
- * `/health/liveness` (the process answers), `/health/readiness` (every dependency answers and every stage's
+ * `/health/liveness` (the process answers, and no stage has stopped working for good: 503 naming it otherwise,
+ * so that an orchestrator restarts the process), `/health/readiness` (every dependency answers and every stage's
  * consumers have joined; 503 otherwise, with which check failed), `/metrics` (Prometheus) and `/info`.
  */
 export async function startOperationsServer(options: OperationsServerOptions): Promise<OperationsServer> {
@@ -50,8 +53,14 @@ export async function startOperationsServer(options: OperationsServerOptions): P
     const handle = async () => {
       switch (pathname) {
         case '/health/liveness':
-        case '/health':
-          return json(200, { status: 'UP' });
+        case '/health': {
+          const down = Object.entries(options.liveness ?? {})
+            .filter(([, alive]) => !alive())
+            .map(([name]) => name);
+          return down.length
+            ? json(503, { status: 'DOWN', checks: Object.fromEntries(down.map((name) => [name, 'DOWN'])) })
+            : json(200, { status: 'UP' });
+        }
         case '/health/readiness': {
           const results = Object.fromEntries(
             await Promise.all(

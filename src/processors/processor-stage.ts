@@ -41,6 +41,7 @@ export function processorStage(
           metrics: shared.metrics,
           dispatcher,
           readTimeoutMs: config.DETAIL_READ_TIMEOUT_MS,
+          maxBodyBytes: config.DETAIL_MAX_BYTES,
         }),
         allowedOrigins: new Set(config.DETAIL_URL_ALLOW_LIST),
         allocationsTopic: processor.output.topic,

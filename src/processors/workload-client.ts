@@ -1,4 +1,4 @@
-import { Agent, fetch, type Dispatcher } from 'undici';
+import { Agent, fetch, type Dispatcher, type Response } from 'undici';
 import { AppError, messageOf } from '../domain/errors.ts';
 import { httpStatusError, resolveHttpError } from './http-errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -33,7 +33,10 @@ export function workloadClient(deps: {
   metrics: Metrics;
   dispatcher: Dispatcher;
   readTimeoutMs: number;
+  /** The largest detail body read; a larger one is refused while it streams in, never buffered whole. */
+  maxBodyBytes?: number;
 }): WorkloadClient {
+  const maxBodyBytes = deps.maxBodyBytes ?? 1_048_576;
   async function get(url: URL, token: string, signal: AbortSignal) {
     try {
       const response = await fetch(url, {
@@ -79,7 +82,7 @@ export function workloadClient(deps: {
         await response.body?.cancel();
         throw httpStatusError(response.status, `GET ${url.pathname}`, { url: url.toString() });
       }
-      const text = await response.text();
+      const text = await readCapped(response, maxBodyBytes, url);
       try {
         return JSON.parse(text) as unknown;
       } catch (error) {
@@ -89,4 +92,33 @@ export function workloadClient(deps: {
       }
     },
   };
+}
+
+/** The body as text, read chunk by chunk and given up as soon as it passes `maxBytes`. */
+async function readCapped(response: Response, maxBytes: number, url: URL): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  const tooLarge = () =>
+    new AppError('invalid-detail', `GET ${url.pathname} answered more than ${maxBytes} bytes`, {
+      context: { url: url.toString(), maxBytes },
+    });
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  if (response.body) {
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel();
+        throw tooLarge();
+      }
+      chunks.push(Buffer.from(value));
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -170,6 +170,22 @@ describe('the SQS source connector', () => {
     expect(await inQueue()).toBe(1);
   });
 
+  it('leaves a body larger than its limit to the dead-letter queue, unread', async () => {
+    const { deps, send, receive, inQueue } = await setup();
+    await send(
+      JSON.stringify({ Message: JSON.stringify({ eventType: 'x', version: 1, pad: 'x'.repeat(2_000) }) }),
+    );
+    const outcome = await handleSqsMessage((await receive()) ?? {}, { ...deps, maxBodyBytes: 1_000 });
+    expect(outcome).toMatchObject({
+      status: 'dead-letter',
+      error: {
+        code: 'invalid-message',
+        message: expect.stringMatching(/^the body is \d+ bytes, more than 1000$/) as string,
+      },
+    });
+    expect(await inQueue()).toBe(1);
+  });
+
   it('keeps a message in the queue when Kafka does not acknowledge it', async () => {
     const { deps, serde, send, receive, inQueue } = await setup();
     const unacknowledging = (await scope.kafka()).producer({

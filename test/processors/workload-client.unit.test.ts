@@ -12,7 +12,9 @@ describe('the Workload API and HMPPS Auth clients', () => {
   });
   afterEach(() => api.close());
 
-  function clients(options: { secret?: string; now?: () => number; readTimeoutMs?: number } = {}) {
+  function clients(
+    options: { secret?: string; now?: () => number; readTimeoutMs?: number; maxBodyBytes?: number } = {},
+  ) {
     const metrics = createMetrics();
     const dispatcher = workloadDispatcher({
       connectTimeoutMs: 1_000,
@@ -26,7 +28,13 @@ describe('the Workload API and HMPPS Auth clients', () => {
       metrics,
       dispatcher,
       auth,
-      client: workloadClient({ auth, metrics, dispatcher, readTimeoutMs: options.readTimeoutMs ?? 5_000 }),
+      client: workloadClient({
+        auth,
+        metrics,
+        dispatcher,
+        readTimeoutMs: options.readTimeoutMs ?? 5_000,
+        ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
+      }),
     };
   }
   const signal = () => new AbortController().signal;
@@ -124,4 +132,20 @@ describe('the Workload API and HMPPS Auth clients', () => {
       }
     },
   );
+
+  it('refuses a detail larger than its limit, for good, without reading it all', async () => {
+    api.register('/allocation/person/huge', { status: 200, rawBody: `{"notes":"${'x'.repeat(3_000_000)}"}` });
+    const { client, dispatcher } = clients({ maxBodyBytes: 64 * 1024 });
+    try {
+      await expect(
+        client.fetchDetail(new URL(`${api.url}/allocation/person/huge`), signal()),
+      ).rejects.toMatchObject({
+        code: 'invalid-detail',
+        retryable: false,
+        message: expect.stringContaining('more than 65536 bytes') as string,
+      });
+    } finally {
+      await dispatcher.close();
+    }
+  });
 });

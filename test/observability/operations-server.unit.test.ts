@@ -1,0 +1,32 @@
+import { createLogger } from '../../src/observability/logger.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { startOperationsServer } from '../../src/observability/operations-server.ts';
+
+describe('the operations endpoints', () => {
+  it('say DOWN on liveness, naming the stage, once a stage can no longer work, so that the process is restarted', async () => {
+    let sinkAlive = true;
+    const server = await startOperationsServer({
+      port: 0,
+      host: '127.0.0.1',
+      metrics: createMetrics(),
+      checks: {},
+      liveness: { sinkStage: () => sinkAlive, processorStage: () => true },
+      info: () => ({}),
+      logger: createLogger({ level: 'silent' }),
+    });
+    try {
+      const liveness = async () => {
+        const response = await fetch(`http://127.0.0.1:${server.port}/health/liveness`);
+        return { status: response.status, body: (await response.json()) as unknown };
+      };
+      expect(await liveness()).toEqual({ status: 200, body: { status: 'UP' } });
+      sinkAlive = false;
+      expect(await liveness()).toEqual({
+        status: 503,
+        body: { status: 'DOWN', checks: { sinkStage: 'DOWN' } },
+      });
+    } finally {
+      await server.close();
+    }
+  });
+});
