@@ -108,10 +108,13 @@ async function readCapped(response: Response, maxBytes: number, url: URL): Promi
   const chunks: Buffer[] = [];
   let size = 0;
   if (response.body) {
-    const reader = response.body.getReader();
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+      const { done, value } = (await reader.read()) as { done: boolean; value?: Uint8Array };
+      if (!value) {
+        if (done) break;
+        continue;
+      }
       size += value.byteLength;
       if (size > maxBytes) {
         await reader.cancel();
