@@ -17,7 +17,7 @@ describe('the operations endpoints', () => {
     try {
       const liveness = async () => {
         const response = await fetch(`http://127.0.0.1:${server.port}/health/liveness`);
-        return { status: response.status, body: (await response.json()) };
+        return { status: response.status, body: await response.json() };
       };
       expect(await liveness()).toEqual({ status: 200, body: { status: 'UP' } });
       sinkAlive = false;
