@@ -1,23 +1,22 @@
 import { readFileSync } from 'node:fs';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { awsSettingsFrom, createSqsClient } from './connectors/aws-clients.ts';
 import { classifyError } from './classify-error.ts';
 import { redactedConfig, type Config, type StageName } from './config/config.ts';
-import { startSqsSource, type SourceOutcome } from './connectors/sqs-source.ts';
+import { startConnectorStage } from './connectors/connector-stage.ts';
+import type { SourceOutcome } from './connectors/sqs-source.ts';
 import { createSchemaRegistry } from './kafka/avro-schemas.ts';
 import { createKafka } from './kafka/client.ts';
 import { consumerLag } from './kafka/lag.ts';
 import { createProducer, publisherOf } from './kafka/publisher.ts';
 import { avroSerde } from './kafka/serde.ts';
-import type { IncomingMessage, StageOutcome } from './kafka/stage.ts';
-import { startStage, type RunningStage, type StageRuntime } from './kafka/stage-runner.ts';
+import type { IncomingMessage, RunningStage, StageOutcome } from './kafka/stage.ts';
+import { startStage, type StageRuntime } from './kafka/stage-runner.ts';
 import { ensureTopics } from './kafka/topics.ts';
 import { startOperationsServer, type ReadinessCheck } from './observability/operations-server.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { processorStage } from './processors/processor-stage.ts';
 import { sinkStage } from './sinks/sink-stage.ts';
-import { consumerStageNames, topologyOf, type ConsumerStageName } from './topology.ts';
+import { topologyOf, type ConsumerStageName } from './topology.ts';
 
 export interface ServiceHooks {
   onStageOutcome?: (stage: StageName, outcome: StageOutcome, message: IncomingMessage) => void;
@@ -41,6 +40,9 @@ const packageInfo = JSON.parse(readFileSync(new URL('../package.json', import.me
 };
 
 const lagRefreshIntervalMs = 10_000;
+
+/** The order stages start in: from the end of the pipeline. They stop in the reverse order, upstream first. */
+const startOrder: readonly StageName[] = ['sink', 'processor', 'connector'];
 
 /** A step of stopping, named so that a slow stop says what it is waiting for. */
 interface StopStep {
@@ -88,7 +90,7 @@ export async function startService(
     metrics,
     onOutcome: (stage, outcome, message) => hooks.onStageOutcome?.(stage as StageName, outcome, message),
   };
-  const starters: Record<ConsumerStageName, () => Promise<RunningStage>> = {
+  const starters: Record<StageName, () => Promise<RunningStage>> = {
     sink: () =>
       startStage(
         sinkStage(config, topology, {
@@ -100,58 +102,33 @@ export async function startService(
         runtime,
       ),
     processor: () => startStage(processorStage(config, topology, { metrics, retry }), runtime),
+    connector: () =>
+      startConnectorStage(config, topology, {
+        serde,
+        publisher: publisherOf(producer, serde),
+        classify: classifyError,
+        metrics,
+        logger,
+        ...(hooks.onSourceOutcome ? { onOutcome: hooks.onSourceOutcome } : {}),
+      }),
   };
 
-  const steps: StopStep[] = [];
+  // From the end of the pipeline, so that each stage's consumers are there before records arrive.
   const running: RunningStage[] = [];
+  try {
+    for (const name of startOrder.filter((stage) => stages.includes(stage)))
+      running.unshift(await starters[name]());
+  } catch (error) {
+    for (const stage of running) await stage.stop().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    throw error;
+  }
   const checks: Record<string, ReadinessCheck> = {
     kafka: async () => (await admin.describeCluster()).brokers.length > 0,
     schemaRegistry: async () =>
       (await fetch(`${config.SCHEMA_REGISTRY_URL}/subjects`, { signal: AbortSignal.timeout(2_000) })).ok,
   };
-  try {
-    for (const name of consumerStageNames.filter((stage) => stages.includes(stage))) {
-      const stage = await starters[name]();
-      running.push(stage);
-      steps.unshift({ name: `the ${name}`, stop: () => stage.stop() });
-    }
-    if (stages.includes('connector')) {
-      const sqs = createSqsClient(awsSettingsFrom(config));
-      const { output } = topology.connector;
-      await serde.register(output.topic, output.contract.avro);
-      const source = startSqsSource(
-        {
-          sqs,
-          queueUrl: config.ALLOCATIONS_QUEUE_URL,
-          publisher: publisherOf(producer, serde),
-          topic: output.topic,
-          classify: classifyError,
-          visibilityTimeoutSeconds: config.SQS_VISIBILITY_TIMEOUT_SECONDS,
-          maxBodyBytes: config.SQS_MAX_BODY_BYTES,
-          waitTimeSeconds: config.SQS_WAIT_TIME_SECONDS,
-          logger: logger.child({ stage: 'connector' }),
-          metrics,
-        },
-        { ...(hooks.onSourceOutcome ? { onOutcome: hooks.onSourceOutcome } : {}) },
-      );
-      steps.unshift({ name: 'the connector (its SQS receive in flight)', stop: () => source.stop() });
-      checks['sqs'] = async () => {
-        await sqs.send(
-          new GetQueueAttributesCommand({
-            QueueUrl: config.ALLOCATIONS_QUEUE_URL,
-            AttributeNames: ['QueueArn'],
-          }),
-        );
-        return true;
-      };
-      checks['connectorStage'] = () => Promise.resolve(source.isReady());
-    }
-  } catch (error) {
-    for (const step of steps) await step.stop().catch(() => undefined);
-    await producer.disconnect().catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
-    throw error;
-  }
   const liveness: Record<string, () => boolean> = {};
   for (const stage of running) {
     Object.assign(checks, stage.checks);
@@ -159,7 +136,9 @@ export async function startService(
     liveness[`${stage.name}Stage`] = () => stage.isAlive();
   }
 
-  const consumers = running.map((stage) => topology[stage.name as ConsumerStageName]);
+  const consumers = running
+    .filter((stage): stage is RunningStage & { name: ConsumerStageName } => stage.name !== 'connector')
+    .map((stage) => ({ stage: stage.name, ...topology[stage.name] }));
   let lagRefreshedAt = -Infinity;
   const operations = await startOperationsServer({
     port: config.HTTP_PORT,
@@ -180,8 +159,7 @@ export async function startService(
       // Consumer lag costs admin requests to Kafka: refreshed at most once a typical scrape interval.
       if (performance.now() - lagRefreshedAt < lagRefreshIntervalMs) return;
       lagRefreshedAt = performance.now();
-      for (const [index, { groupId, input }] of consumers.entries()) {
-        const stage = running[index]?.name ?? 'unknown';
+      for (const { stage, groupId, input } of consumers) {
         for (const partition of await consumerLag(admin, groupId, input.topic)) {
           metrics.consumerLag.set(
             { stage, topic: input.topic, partition: String(partition.partition) },
@@ -191,11 +169,13 @@ export async function startService(
       }
     },
   });
-  steps.push(
+  // Upstream first: the connector stops taking from SQS while the later stages finish what is in hand.
+  const steps: StopStep[] = [
+    ...running.map((stage) => ({ name: stage.stopping, stop: () => stage.stop() })),
     { name: 'the operations endpoints', stop: () => operations.close() },
     { name: 'the Kafka producer', stop: () => producer.disconnect() },
     { name: 'the Kafka admin client', stop: () => admin.disconnect() },
-  );
+  ];
 
   let stopping: Promise<void> | undefined;
   return {
@@ -203,7 +183,6 @@ export async function startService(
     stages,
     metrics,
     stop(onStep) {
-      // Upstream first: the connector stops taking from SQS while the later stages finish what is in hand.
       stopping ??= (async () => {
         for (const { name, stop } of steps) {
           onStep?.(name);

@@ -66,6 +66,3 @@ export function topologyOf(settings: TopologySettings) {
 }
 
 export type Topology = ReturnType<typeof topologyOf>;
-
-/** The consumer stages in the order a process starts them: from the end, so consumers wait for records. */
-export const consumerStageNames: readonly ConsumerStageName[] = ['sink', 'processor'];

@@ -6,7 +6,7 @@ import { deadLetterHeaders } from './dead-letters.ts';
 import type { AvroSerde } from './serde.ts';
 import { settleMessage } from './settle-message.ts';
 import { publisherOf } from './publisher.ts';
-import type { IncomingMessage, StageDefinition, StageOutcome } from './stage.ts';
+import type { IncomingMessage, RunningStage, StageDefinition, StageOutcome } from './stage.ts';
 
 /** What every stage of a process shares. */
 export interface StageRuntime {
@@ -19,17 +19,6 @@ export interface StageRuntime {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly onOutcome?: (stage: string, outcome: StageOutcome, message: IncomingMessage) => void;
-}
-
-export interface RunningStage {
-  readonly name: string;
-  /** Joined its consumer group and not crashed. */
-  isReady(): boolean;
-  /** False once its consumer crashed and will not restart by itself: the process needs restarting. */
-  isAlive(): boolean;
-  /** Readiness checks of what its handler depends on (a database, say). */
-  readonly checks: Readonly<Record<string, () => Promise<boolean>>>;
-  stop(): Promise<void>;
 }
 
 function incoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
@@ -192,6 +181,7 @@ export async function startStage<In>(
     isReady: () => joined && !crashed,
     isAlive: () => !deadForGood,
     checks: started.checks ?? {},
+    stopping: `the ${stage}`,
     async stop() {
       controller.abort();
       await consumer.disconnect();

@@ -76,3 +76,17 @@ export interface StageDefinition<In> {
   readonly start: () => Promise<StartedHandler<In>>;
   readonly policy: StagePolicy;
 }
+
+/** A started stage, whatever it reads from: what the service asks of it for health and shutdown. */
+export interface RunningStage {
+  readonly name: string;
+  /** Taking work: joined its consumer group (Kafka stages) or polling (the connector). */
+  isReady(): boolean;
+  /** False once it can no longer work by itself: the process needs restarting (liveness). */
+  isAlive(): boolean;
+  /** Readiness checks of what it depends on (a database, a queue). */
+  readonly checks: Readonly<Record<string, () => Promise<boolean>>>;
+  /** The name of what stopping it waits for, for a slow stop to say. */
+  readonly stopping: string;
+  stop(): Promise<void>;
+}
