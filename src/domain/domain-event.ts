@@ -6,8 +6,9 @@ import { z } from 'zod';
  */
 export const snsEnvelopeSchema = z.object({
   Message: z.string(),
-  MessageId: z.string().optional(),
-  Timestamp: z.string().optional(),
+  /** SNS's is a UUID; it becomes a header, and a partition key when there is no CRN: bounded. */
+  MessageId: z.string().min(1).max(128).optional(),
+  Timestamp: z.string().max(64).optional(),
   MessageAttributes: z
     .record(z.string(), z.object({ Type: z.string(), Value: z.string() }).partial())
     .nullish(),
@@ -23,12 +24,12 @@ export const crnSchema = z.string().regex(/^[A-Z][0-9]{6}$/, 'a CRN is a capital
 /** The HMPPS domain event inside `Message` (rules §2.2). */
 export const domainEventSchema = z
   .object({
-    eventType: z.string().min(1),
+    eventType: z.string().min(1).max(128),
     /** Avro's int on the topic: a version beyond 32 bits could never be published. */
     version: z.number().int().min(0).max(2_147_483_647),
-    detailUrl: z.string().nullish(),
-    occurredAt: z.string().nullish(),
-    description: z.string().nullish(),
+    detailUrl: z.string().max(2_048).nullish(),
+    occurredAt: z.string().max(64).nullish(),
+    description: z.string().max(1_024).nullish(),
     additionalInformation: z.record(z.string(), z.unknown()).nullish(),
     personReference: z
       .object({

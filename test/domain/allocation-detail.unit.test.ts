@@ -103,6 +103,14 @@ describe('the domain event at the edge', () => {
     expect(() => parseNotification(event(crn))).toThrow();
   });
 
+  it('refuses a message id, which may become a partition key, longer than a UUID could be', () => {
+    const body = JSON.stringify({
+      MessageId: 'm'.repeat(240_000),
+      Message: JSON.stringify({ eventType: 'event.manager.allocated', version: 1 }),
+    });
+    expect(() => parseNotification(body)).toThrow();
+  });
+
   it('refuses a version Avro could not carry', () => {
     const body = JSON.stringify({
       Message: JSON.stringify({ eventType: 'event.manager.allocated', version: 3_000_000_000 }),
