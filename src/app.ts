@@ -66,6 +66,7 @@ export async function startService(
   const metrics = createMetrics();
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID }, logger);
   const admin = kafka.admin();
+  logger.info('connecting to Kafka');
   await admin.connect();
   const created = await ensureTopics(admin, topology.topics, config.TOPIC_PARTITIONS);
   if (created.length) logger.info({ topics: created, partitions: config.TOPIC_PARTITIONS }, 'created topics');
@@ -116,8 +117,13 @@ export async function startService(
   // From the end of the pipeline, so that each stage's consumers are there before records arrive.
   const running: RunningStage[] = [];
   try {
-    for (const name of startOrder.filter((stage) => stages.includes(stage)))
+    for (const name of startOrder.filter((stage) => stages.includes(stage))) {
+      // One line per step, so that a start that hangs says where.
+      const stepStartedAt = performance.now();
+      logger.info({ stage: name }, 'starting stage');
       running.unshift(await starters[name]());
+      logger.info({ stage: name, ms: Math.round(performance.now() - stepStartedAt) }, 'stage started');
+    }
   } catch (error) {
     for (const stage of running) await stage.stop().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);

@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger.ts';
 import { deliusDialect, type DeliusDialect } from './dialect.ts';
 import { defineDeliusModels, type DeliusModels } from './models/index.ts';
 import { systemClock, type Clock } from './time.ts';
+import { messageOf } from '../domain/errors.ts';
 
 /** Everything an allocation needs from Delius, built once by the composition root. */
 export interface DeliusDb {
@@ -25,7 +26,16 @@ export interface DeliusDbOptions {
 /** Binds the models and looks the audit user up: start-up fails here, clearly, if Delius does not know it. */
 export async function openDeliusDb(options: DeliusDbOptions): Promise<DeliusDb> {
   const models = defineDeliusModels(options.sequelize);
-  const user = await models.User.findOne({ where: { name: options.auditUserName } });
+  const user = await models.User.findOne({ where: { name: options.auditUserName } }).catch(
+    (error: unknown) => {
+      // No such table is a database that is not Delius (or not its schema): say so, not just "Error".
+      if ((error as { name?: string }).name !== 'SequelizeDatabaseError') throw error;
+      throw new Error(
+        `cannot read Delius's USER_ table (${messageOf(error)}): is DATABASE_URL (and DATABASE_SCHEMA) the Delius database?`,
+        { cause: error },
+      );
+    },
+  );
   if (!user)
     throw new Error(`the audit user ${options.auditUserName} is not in Delius (USER_.DISTINGUISHED_NAME)`);
   return {
