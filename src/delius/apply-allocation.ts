@@ -27,17 +27,16 @@ function requireCrn(request: AllocationRequest): string {
 function allocate(
   context: AllocationContext,
   request: AllocationRequest,
-  crn: string | undefined,
 ): Promise<Completed<AllocationResult>> {
   switch (request.kind) {
     case 'PERSON':
       return allocatePerson(context, request.detail);
     case 'EVENT':
-      return allocateEvent(context, crn ?? requireCrn(request), request.detail);
+      return allocateEvent(context, requireCrn(request), request.detail);
     case 'REQUIREMENT':
-      return allocateRequirement(context, crn ?? requireCrn(request), request.detail);
+      return allocateRequirement(context, requireCrn(request), request.detail);
     case 'LICENCE_CONDITION':
-      return allocateLicenceCondition(context, crn ?? requireCrn(request), request.detail);
+      return allocateLicenceCondition(context, requireCrn(request), request.detail);
   }
 }
 
@@ -55,7 +54,7 @@ export async function applyAllocation(
   request: AllocationRequest,
 ): Promise<Handled<AllocationResult>> {
   // M3 before the audited work, as the original resolves the CRN before its audited service: no audit row.
-  const crn = request.kind === 'PERSON' ? undefined : requireCrn(request);
+  if (request.kind !== 'PERSON') requireCrn(request);
   const startedAt = londonWallClock(db.clock());
   const auditParameters = new Map<string, string>();
   const subject = {
@@ -73,7 +72,7 @@ export async function applyAllocation(
       const context = allocationContext(db, transaction, at, auditParameters, (personId) => {
         rebuildFor = personId;
       });
-      return allocate(context, request, crn);
+      return allocate(context, request);
     });
   } catch (error) {
     await writeAudit(db, { kind: request.kind, startedAt, outcome: 'F', parameters: auditParameters });
