@@ -69,12 +69,10 @@ export async function handleSqsMessage(message: Message, deps: SqsSourceDeps): P
     return { status: 'dead-letter', subject, error };
   };
   const bodyBytes = Buffer.byteLength(message.Body ?? '');
-  if (bodyBytes > (deps.maxBodyBytes ?? 262_144))
+  const maxBodyBytes = deps.maxBodyBytes ?? 262_144;
+  if (bodyBytes > maxBodyBytes)
     return leaveToDeadLetterQueue(
-      new AppError(
-        'invalid-message',
-        `the body is ${bodyBytes} bytes, more than ${deps.maxBodyBytes ?? 262_144}`,
-      ),
+      new AppError('invalid-message', `the body is ${bodyBytes} bytes, more than ${maxBodyBytes}`),
     );
   let parsed;
   try {
