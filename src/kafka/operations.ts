@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { consumerLag, type PartitionLag } from './lag.ts';
 import { readTopicToEnd, type TopicRecord } from './read-topic.ts';
 
@@ -28,7 +28,7 @@ export interface KafkaOperations {
   liveMembers(groupId: string): Promise<number>;
   moveGroup(groupId: string, topic: string, offsets: { partition: number; offset: number }[]): Promise<void>;
   readToEnd(topic: string, onProgress?: (read: number, total: number) => void): Promise<TopicRecord[]>;
-  /** Sends records as they are (bytes and headers untouched), one at a time and in order. */
+  /** Sends records as they are (bytes and headers untouched), one at a time and in order, on one producer. */
   send(topic: string, records: readonly RawRecord[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -36,6 +36,14 @@ export interface KafkaOperations {
 export async function connectKafkaOperations(kafka: Kafka): Promise<KafkaOperations> {
   const admin = kafka.admin();
   await admin.connect();
+  // Connected on the first send and kept for the rest: a redrive sends its letters one call at a time.
+  let producer: Promise<Producer> | undefined;
+  const connectedProducer = () =>
+    (producer ??= (async () => {
+      const created = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await created.connect();
+      return created;
+    })());
   return {
     lag: (groupId, topic) => consumerLag(admin, groupId, topic),
     async bounds(topic) {
@@ -64,18 +72,16 @@ export async function connectKafkaOperations(kafka: Kafka): Promise<KafkaOperati
     },
     readToEnd: (topic, onProgress) => readTopicToEnd(kafka, topic, onProgress),
     async send(topic, records) {
-      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-      await producer.connect();
-      try {
-        for (const record of records)
-          await producer.send({
-            topic,
-            messages: [{ key: record.key, value: record.value, headers: { ...record.headers } }],
-          });
-      } finally {
-        await producer.disconnect();
-      }
+      const sender = await connectedProducer();
+      for (const record of records)
+        await sender.send({
+          topic,
+          messages: [{ key: record.key, value: record.value, headers: { ...record.headers } }],
+        });
     },
-    close: () => admin.disconnect(),
+    async close() {
+      if (producer) await (await producer).disconnect();
+      await admin.disconnect();
+    },
   };
 }
