@@ -41,13 +41,40 @@ export async function registerValueSchema(
 ): Promise<number> {
   const schema = { type: SchemaType.AVRO, schema: readAvroSchema(name) } as const;
   const subject = valueSubject(topic);
+  // The registry client sets no time limit on a request: one that is never answered would hold start-up for
+  // good. So each try has a limit, and a try that runs out is made again.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await withinTime(registrationTimeoutMs, `registering the schema of ${subject}`, async () => {
+        try {
+          const { id } = await registry.register(schema, { subject, compatibility: COMPATIBILITY.BACKWARD });
+          return id;
+        } catch (error) {
+          // Whatever the race looked like, registration succeeded if the schema is now under the subject.
+          return registry.getRegistryIdBySchema(subject, schema).catch(() => {
+            throw error;
+          });
+        }
+      });
+    } catch (error) {
+      if (!(error instanceof RegistryTimeout) || attempt >= registrationAttempts) throw error;
+    }
+  }
+}
+
+const registrationTimeoutMs = 30_000;
+const registrationAttempts = 3;
+
+class RegistryTimeout extends Error {}
+
+async function withinTime<T>(ms: number, what: string, work: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RegistryTimeout(`${what} took more than ${ms} ms`)), ms);
+  });
   try {
-    const { id } = await registry.register(schema, { subject, compatibility: COMPATIBILITY.BACKWARD });
-    return id;
-  } catch (error) {
-    // Whatever the race looked like, registration succeeded if the schema is now under the subject.
-    return registry.getRegistryIdBySchema(subject, schema).catch(() => {
-      throw error;
-    });
+    return await Promise.race([work(), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
