@@ -11,6 +11,7 @@ import { avroSerde } from './kafka/serde.ts';
 import type { IncomingMessage, RunningStage, StageOutcome } from './kafka/stage.ts';
 import { startStage, type StageRuntime } from './kafka/stage-runner.ts';
 import { ensureTopics } from './kafka/topics.ts';
+import { watchStep } from './observability/watch-step.ts';
 import { startOperationsServer, type ReadinessCheck } from './observability/operations-server.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
@@ -67,13 +68,15 @@ export async function startService(
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID }, logger);
   const admin = kafka.admin();
   logger.info('connecting to Kafka');
-  await admin.connect();
-  const created = await ensureTopics(admin, topology.topics, config.TOPIC_PARTITIONS);
+  await watchStep(logger, 'connecting to Kafka', () => admin.connect());
+  const created = await watchStep(logger, 'creating topics', () =>
+    ensureTopics(admin, topology.topics, config.TOPIC_PARTITIONS),
+  );
   if (created.length) logger.info({ topics: created, partitions: config.TOPIC_PARTITIONS }, 'created topics');
 
   const serde = avroSerde(createSchemaRegistry(config.SCHEMA_REGISTRY_URL));
   const producer = createProducer(kafka);
-  await producer.connect();
+  await watchStep(logger, 'connecting the producer', () => producer.connect());
 
   const retry = {
     maxAttempts: config.RETRY_MAX_ATTEMPTS,
@@ -121,7 +124,7 @@ export async function startService(
       // One line per step, so that a start that hangs says where.
       const stepStartedAt = performance.now();
       logger.info({ stage: name }, 'starting stage');
-      running.unshift(await starters[name]());
+      running.unshift(await watchStep(logger, `starting the ${name}`, starters[name]));
       logger.info({ stage: name, ms: Math.round(performance.now() - stepStartedAt) }, 'stage started');
     }
   } catch (error) {
@@ -146,35 +149,37 @@ export async function startService(
     .filter((stage): stage is RunningStage & { name: ConsumerStageName } => stage.name !== 'connector')
     .map((stage) => ({ stage: stage.name, ...topology[stage.name] }));
   let lagRefreshedAt = -Infinity;
-  const operations = await startOperationsServer({
-    port: config.HTTP_PORT,
-    host: config.HTTP_HOST,
-    metrics,
-    checks,
-    liveness,
-    logger,
-    info: () => ({
-      name: packageInfo.name,
-      version: packageInfo.version,
-      stages,
-      pid: process.pid,
-      startedAt,
-      config: redactedConfig(config),
-    }),
-    async beforeScrape() {
-      // Consumer lag costs admin requests to Kafka: refreshed at most once a typical scrape interval.
-      if (performance.now() - lagRefreshedAt < lagRefreshIntervalMs) return;
-      lagRefreshedAt = performance.now();
-      for (const { stage, groupId, input } of consumers) {
-        for (const partition of await consumerLag(admin, groupId, input.topic)) {
-          metrics.consumerLag.set(
-            { stage, topic: input.topic, partition: String(partition.partition) },
-            partition.lag,
-          );
+  const operations = await watchStep(logger, 'opening the operations endpoints', () =>
+    startOperationsServer({
+      port: config.HTTP_PORT,
+      host: config.HTTP_HOST,
+      metrics,
+      checks,
+      liveness,
+      logger,
+      info: () => ({
+        name: packageInfo.name,
+        version: packageInfo.version,
+        stages,
+        pid: process.pid,
+        startedAt,
+        config: redactedConfig(config),
+      }),
+      async beforeScrape() {
+        // Consumer lag costs admin requests to Kafka: refreshed at most once a typical scrape interval.
+        if (performance.now() - lagRefreshedAt < lagRefreshIntervalMs) return;
+        lagRefreshedAt = performance.now();
+        for (const { stage, groupId, input } of consumers) {
+          for (const partition of await consumerLag(admin, groupId, input.topic)) {
+            metrics.consumerLag.set(
+              { stage, topic: input.topic, partition: String(partition.partition) },
+              partition.lag,
+            );
+          }
         }
-      }
-    },
-  });
+      },
+    }),
+  );
   // Upstream first: the connector stops taking from SQS while the later stages finish what is in hand.
   const steps: StopStep[] = [
     ...running.map((stage) => ({ name: stage.stopping, stop: () => stage.stop() })),

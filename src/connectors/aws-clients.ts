@@ -7,7 +7,16 @@ export interface AwsSettings {
   readonly endpoint?: string | undefined;
   /** Static credentials for local emulators; absent in AWS, where the default provider chain applies (IRSA). */
   readonly credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
+  /**
+   * How long a request may go unanswered. The SDK sets no limit, so one request that a server accepts and never
+   * answers would hold the connector for good; a long poll must fit inside it.
+   */
+  readonly requestTimeoutMs?: number | undefined;
 }
+
+/** Room above the longest long poll (20 s) for a loaded server to answer. */
+export const defaultSqsRequestTimeoutMs = 30_000;
+const connectionTimeoutMs = 3_000;
 
 /** The variables the service and the operator's tool read them from (README, configuration). */
 export interface AwsVariables {
@@ -27,8 +36,18 @@ export function awsSettingsFrom(variables: AwsVariables): AwsSettings {
   };
 }
 
-function clientConfig({ region, endpoint, credentials }: AwsSettings) {
-  return { region, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}) };
+function clientConfig({ region, endpoint, credentials, requestTimeoutMs }: AwsSettings) {
+  return {
+    region,
+    ...(endpoint ? { endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+    requestHandler: {
+      connectionTimeout: connectionTimeoutMs,
+      requestTimeout: requestTimeoutMs ?? defaultSqsRequestTimeoutMs,
+      // Without it the SDK only warns when the limit passes, and goes on waiting.
+      throwOnRequestTimeout: true,
+    },
+  };
 }
 
 export function createSqsClient(settings: AwsSettings): SQSClient {

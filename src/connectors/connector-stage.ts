@@ -23,7 +23,11 @@ export async function startConnectorStage(
     onOutcome?: (outcome: SourceOutcome) => void;
   },
 ): Promise<RunningStage> {
-  const sqs = createSqsClient(awsSettingsFrom(config));
+  // A receive waits up to SQS_WAIT_TIME_SECONDS for messages; an answer later than 10 s after that is given up.
+  const sqs = createSqsClient({
+    ...awsSettingsFrom(config),
+    requestTimeoutMs: (config.SQS_WAIT_TIME_SECONDS + 10) * 1000,
+  });
   const { output } = topology.connector;
   await shared.serde.register(output.topic, output.contract.avro);
   const source = startSqsSource(
