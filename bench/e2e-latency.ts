@@ -1,5 +1,7 @@
 // End-to-end latency on the idle local stack: from the SNS publish to the sink's Delius commit, one allocation
-// at a time. `npm run bench:latency [-- --count 20]`. Starts the local stack if it is not running.
+// at a time. `npm run bench:latency [-- --count 20]`. Starts the local stack if it is not running. The allocations
+// were made long ago, so the sink's order window lets them go at once: this is the pipeline's own latency, to
+// which a fresh allocation adds ORDER_WINDOW_SECONDS (README, "Order per person").
 import { parseArgs } from 'node:util';
 import { stackUp } from '../infra/stack.ts';
 import { silenceKafkajsNegativeTimeoutWarning } from '../src/observability/known-warnings.ts';

@@ -76,31 +76,49 @@ const log4j2 = [
   '',
 ].join('\n');
 
-/** Formats a fresh data directory and starts a single-node broker+controller. Returns the process id. */
-export async function startKafka(ports: KafkaPorts): Promise<number> {
-  const java = findJava(17, `Kafka ${kafkaVersion}`);
-  const dataDir = path.join(kafkaRuntime, 'data');
-  const propertiesFile = path.join(kafkaRuntime, 'server.properties');
-  const log4jFile = path.join(kafkaRuntime, 'log4j2.properties');
-  await rm(dataDir, { recursive: true, force: true });
-  await mkdir(dataDir, { recursive: true });
-  await writeFile(propertiesFile, serverProperties(ports, dataDir));
-  await writeFile(log4jFile, log4j2);
+/** Where a broker keeps its data, configuration and log; the stack's own by default. */
+export interface KafkaPlace {
+  readonly dir: string;
+  readonly logFile: string;
+}
 
+export const stackKafkaPlace: KafkaPlace = {
+  dir: kafkaRuntime,
+  logFile: path.join(runtimeDir, 'kafka.log'),
+};
+
+/**
+ * Starts a single-node broker+controller and returns its process id. A fresh start formats a new data directory;
+ * a restart (`keepData`) starts the same broker again on the data it had, as after an outage.
+ */
+export async function startKafka(
+  ports: KafkaPorts,
+  { place = stackKafkaPlace, keepData = false }: { place?: KafkaPlace; keepData?: boolean } = {},
+): Promise<number> {
+  const java = findJava(17, `Kafka ${kafkaVersion}`);
+  const dataDir = path.join(place.dir, 'data');
+  const propertiesFile = path.join(place.dir, 'server.properties');
+  const log4jFile = path.join(place.dir, 'log4j2.properties');
   const classpath = ['-cp', `${libDir}/*`, `-Dlog4j2.configurationFile=${log4jFile}`];
-  await run(java.bin, [
-    ...classpath,
-    'kafka.tools.StorageTool',
-    'format',
-    '-t',
-    clusterId(),
-    '-c',
-    propertiesFile,
-  ]);
+  if (!keepData) {
+    await rm(dataDir, { recursive: true, force: true });
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(propertiesFile, serverProperties(ports, dataDir));
+    await writeFile(log4jFile, log4j2);
+    await run(java.bin, [
+      ...classpath,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId(),
+      '-c',
+      propertiesFile,
+    ]);
+  }
   return spawnDetached(
     java.bin,
     ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', ...classpath, 'kafka.Kafka', propertiesFile],
-    { cwd: kafkaRuntime, logFile: path.join(runtimeDir, 'kafka.log') },
+    { cwd: place.dir, logFile: place.logFile },
   );
 }
 

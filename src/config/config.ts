@@ -49,10 +49,15 @@ export const configSchema = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).default('workforce-allocations-to-delius'),
   SCHEMA_REGISTRY_URL: z.url(),
   TOPIC_PARTITIONS: positiveInt.default(6),
-  /** How long a silent consumer keeps its partitions: after a crash, its partitions wait this long for another. */
   /** Partitions a process works on at once (each in order); more processes share the partitions. */
   PARTITION_CONCURRENCY: positiveInt.default(4),
+  /** How long a silent consumer keeps its partitions: after a crash, its partitions wait this long for another. */
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
+  /**
+   * The sink holds each allocation this long after it was made, so that a person's allocations that reach Kafka
+   * out of order are applied in the order they were made (0: applied as they come). README, "Order per person".
+   */
+  ORDER_WINDOW_SECONDS: z.coerce.number().int().min(0).max(3_600).default(60),
   DOMAIN_EVENTS_TOPIC: z.string().min(1).default('allocations.domain-events'),
   ALLOCATIONS_TOPIC: z.string().min(1).default('allocations.enriched'),
   IAPS_EVENTS_TOPIC: z.string().min(1).default('allocations.iaps-events'),

@@ -2,7 +2,9 @@ import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { AppError } from '../domain/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { pause } from './backoff.ts';
 import { deadLetterHeaders } from './dead-letters.ts';
+import { LatestSettled, nextStep, placeOf, type OrderPlace, type Pending } from './order-window.ts';
 import type { AvroSerde } from './serde.ts';
 import { settleMessage } from './settle-message.ts';
 import { publisherOf } from './publisher.ts';
@@ -19,6 +21,20 @@ export interface StageRuntime {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly onOutcome?: (stage: string, outcome: StageOutcome, message: IncomingMessage) => void;
+}
+
+/** A held head is looked at again at least this often, with what has reached the partition since. */
+const holdSliceMs = 1_000;
+/** Records whose windows close within this of the head's are let go with it: one fetch, not one each. */
+const holdLingerMs = 250;
+/** How much of a partition an ordered stage fetches at once: the records a late one can be put before. */
+const orderedFetchBytesPerPartition = 4 * 1024 * 1024;
+
+/** What the order window knows of a partition's fetched, uncommitted records. */
+interface PartitionOrder {
+  readonly places: Map<string, OrderPlace | undefined>;
+  /** Records settled before their turn, because a record ahead of them was made later: committed when reached. */
+  readonly ahead: Set<string>;
 }
 
 function incoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
@@ -77,6 +93,7 @@ export async function startStage<In>(
     metrics.deadLetters.inc({ stage, code: error.code });
   };
 
+  const order = definition.order;
   const consumer: Consumer = kafka.consumer({
     groupId: definition.groupId,
     allowAutoTopicCreation: false,
@@ -84,10 +101,20 @@ export async function startStage<In>(
     heartbeatInterval: Math.min(3_000, Math.floor(runtime.sessionTimeoutMs / 3)),
     // A stop waits for the fetch in flight: an idle fetch returns within a second instead of kafkajs's five.
     maxWaitTimeInMs: 1_000,
+    ...(order
+      ? {
+          maxBytesPerPartition: orderedFetchBytesPerPartition,
+          maxBytes: orderedFetchBytesPerPartition * Math.max(4, definition.policy.concurrency),
+        }
+      : {}),
   });
+  const orders = new Map<number, PartitionOrder>();
+  const latestSettled = new LatestSettled();
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     joined = true;
     crashed = false;
+    // Partitions may have moved: what was held is read again from the committed offsets.
+    orders.clear();
     logger.info({ assignment: event.payload.memberAssignment }, 'joined the consumer group');
   });
   consumer.on(consumer.events.CRASH, (event) => {
@@ -100,7 +127,11 @@ export async function startStage<In>(
   });
 
   /** Resolves true when the message reached a final outcome, false when it was abandoned by a stop. */
-  async function settle(message: IncomingMessage, heartbeat: () => Promise<void>): Promise<boolean> {
+  async function settle(
+    message: IncomingMessage,
+    heartbeat: () => Promise<void>,
+    place?: OrderPlace,
+  ): Promise<boolean> {
     const log = logger.child({
       partition: message.partition,
       offset: message.offset,
@@ -146,8 +177,43 @@ export async function startStage<In>(
     } else {
       log.info(summary, outcome.status);
     }
+    if (place) {
+      metrics.heldOrderSeconds.observe({ stage }, Math.max(0, Date.now() - Number(message.timestamp)) / 1000);
+      if (latestSettled.settle(place)) {
+        metrics.outOfOrder.inc({ stage });
+        log.warn(
+          { crn: outcome.subject.crn, madeAt: new Date(place.time).toISOString() },
+          'settled after a later-made record of the same person: it came later than the order window',
+        );
+      }
+    }
     runtime.onOutcome?.(stage, outcome, message);
     return true;
+  }
+
+  /** The order places of a batch's records, each decoded once while it stays uncommitted. */
+  async function placesOf(partition: number, messages: readonly IncomingMessage[]): Promise<PartitionOrder> {
+    let state = orders.get(partition);
+    if (!state) orders.set(partition, (state = { places: new Map(), ahead: new Set() }));
+    const first = messages[0] ? BigInt(messages[0].offset) : undefined;
+    // Committed records are not fetched again: forget them.
+    if (first !== undefined) {
+      for (const offset of state.places.keys()) if (BigInt(offset) < first) state.places.delete(offset);
+      for (const offset of state.ahead) if (BigInt(offset) < first) state.ahead.delete(offset);
+    }
+    if (!order) return state;
+    for (const message of messages) {
+      if (state.places.has(message.offset)) continue;
+      let place: OrderPlace | undefined;
+      try {
+        const input = await serde.decode(message.value, definition.input.contract.schema);
+        place = placeOf(order, input, Number(message.timestamp));
+      } catch {
+        place = undefined; // settled as it comes: decoding fails again there, with its reason
+      }
+      state.places.set(message.offset, place);
+    }
+    return state;
   }
 
   await consumer.connect();
@@ -159,19 +225,44 @@ export async function startStage<In>(
     eachBatch: async (payload) => {
       const { batch } = payload;
       const heartbeat = () => payload.heartbeat();
-      for (const message of batch.messages) {
-        if (!payload.isRunning() || payload.isStale() || controller.signal.aborted) return;
-        const completed = await settle(incoming(batch.topic, batch.partition, message), heartbeat);
-        if (!completed) return;
-        payload.resolveOffset(message.offset);
+      const messages = batch.messages.map((message) => incoming(batch.topic, batch.partition, message));
+      const state = await placesOf(batch.partition, messages);
+      const pending: Pending[] = messages.map((message) => ({
+        offset: message.offset,
+        place: state.places.get(message.offset),
+      }));
+      const byOffset = new Map(messages.map((message) => [message.offset, message]));
+      const commit = async (offset: string) => {
+        payload.resolveOffset(offset);
         await consumer.commitOffsets([
-          {
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: (BigInt(message.offset) + 1n).toString(),
-          },
+          { topic: batch.topic, partition: batch.partition, offset: (BigInt(offset) + 1n).toString() },
         ]);
         await heartbeat();
+      };
+      for (const [index, message] of messages.entries()) {
+        if (!payload.isRunning() || payload.isStale() || controller.signal.aborted) return;
+        if (state.ahead.delete(message.offset)) {
+          await commit(message.offset);
+          continue;
+        }
+        const head = pending[index];
+        if (order && head) {
+          const step = nextStep(head, pending.slice(index + 1), state.ahead, Date.now());
+          if (step.kind === 'hold') {
+            // Not committed: the next fetch starts at this record again, with whatever has arrived behind it.
+            const wait = Math.min(step.untilMs + holdLingerMs, Date.now() + holdSliceMs) - Date.now();
+            await pause(Math.max(0, wait), controller.signal, heartbeat);
+            return;
+          }
+          for (const offset of step.ahead) {
+            const early = byOffset.get(offset);
+            if (!early) continue;
+            if (!(await settle(early, heartbeat, state.places.get(offset)))) return;
+            state.ahead.add(offset);
+          }
+        }
+        if (!(await settle(message, heartbeat, head?.place))) return;
+        await commit(message.offset);
       }
     },
   });

@@ -4,6 +4,7 @@ import type { Handled, Outcome, Subject } from '../domain/outcome.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { AvroSchemaName } from './avro-schemas.ts';
 import type { RetryPolicy } from './backoff.ts';
+import type { OrderPolicy } from './order-window.ts';
 
 /** A topic's message: its Avro schema (the wire contract, in the registry) and its zod schema (checked on read). */
 export interface TopicContract<T> {
@@ -75,6 +76,8 @@ export interface StageDefinition<In> {
   readonly subjectOf: (input: In) => Subject;
   readonly start: () => Promise<StartedHandler<In>>;
   readonly policy: StagePolicy;
+  /** Settle each key's records in the order they were made, within a window (order-window.ts). */
+  readonly order?: OrderPolicy<In> | undefined;
 }
 
 /** A started stage, whatever it reads from: what the service asks of it for health and shutdown. */

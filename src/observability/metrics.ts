@@ -47,6 +47,19 @@ export function createMetrics(registry: Registry = new Registry()) {
       help: 'Client-credentials tokens fetched from HMPPS Auth',
       registers,
     }),
+    heldOrderSeconds: new Histogram({
+      name: 'allocations_order_held_seconds',
+      help: 'Time a record was held by the order window before it was settled, by stage',
+      labelNames: ['stage'] as const,
+      buckets: [0, 1, 5, 15, 30, 60, 120],
+      registers,
+    }),
+    outOfOrder: new Counter({
+      name: 'allocations_out_of_order_total',
+      help: 'Records settled after a later-made record of the same person: later than the order window',
+      labelNames: ['stage'] as const,
+      registers,
+    }),
     consumerLag: new Gauge({
       name: 'allocations_consumer_lag',
       help: 'Messages not yet committed, by stage, topic and partition',

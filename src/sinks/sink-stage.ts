@@ -37,6 +37,15 @@ export function sinkStage(
       // An unreachable database is an outage, not a bad message: wait for it rather than dead-letter everything.
       waitOn: (error) => error.code === 'database-unavailable',
     },
+    // Per person, in the order Workforce made the allocations (rules §5.4 depend on it), within the window.
+    order:
+      config.ORDER_WINDOW_SECONDS > 0
+        ? {
+            keyOf: allocationKey,
+            timeOf: (record) => Date.parse(record.createdDate),
+            windowMs: config.ORDER_WINDOW_SECONDS * 1000,
+          }
+        : undefined,
     async start() {
       const sequelize = createSequelize(databaseSettingsOf(config), shared.logger);
       try {

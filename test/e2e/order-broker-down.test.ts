@@ -1,0 +1,162 @@
+// The fault of the "order per person" finding: while the broker is down the connector cannot publish and leaves
+// a person's allocation to SQS; the next ones, made after the broker is back, reach Kafka first. The sink's order
+// window still applies them in the order Workforce made them.
+import { unallocated } from '../../src/delius/schema/example-data.ts';
+import { managerHistory } from '../support/delius-queries.ts';
+import { eventually } from '../support/eventually.ts';
+import { testScope } from '../support/isolation.ts';
+import { ceiling } from '../support/patience.ts';
+import { testPipeline, type TestPipeline } from '../support/pipeline.ts';
+import { privateBroker } from '../support/private-broker.ts';
+import { seedPeople, type SyntheticKind } from '../support/synthetic-allocations.ts';
+
+const crns = ['B000001', 'B000002', 'B000003'];
+const kinds: readonly SyntheticKind[] = ['PERSON', 'EVENT'];
+const staffOf = (round: number) => (round % 2 === 0 ? 'N02ABS1' : 'N02ABSX');
+
+interface Sent {
+  readonly crn: string;
+  readonly kind: SyntheticKind;
+  readonly round: number;
+  readonly createdDate: string;
+}
+
+/**
+ * Workforce makes a round of allocations now: one per person and kind, announced through SNS. Each round in a
+ * second of its own, since Delius refuses two managers of one owner starting in the same second (rule C4).
+ */
+async function allocateRound(pipeline: TestPipeline, round: number, sent: Map<string, Sent>) {
+  const previous = Math.max(0, ...[...sent.values()].map((allocation) => Date.parse(allocation.createdDate)));
+  await eventually(() => Math.floor(Date.now() / 1000) > Math.floor(previous / 1000), { intervalMs: 50 });
+  const createdDate = new Date().toISOString();
+  for (const crn of crns) {
+    for (const kind of kinds) {
+      const path = `/allocation/${kind.toLowerCase()}/${crn}-${round}`;
+      const common = {
+        id: `${crn}-${kind}-${round}`,
+        staffCode: staffOf(round),
+        teamCode: 'N02ABS',
+        createdDate,
+      };
+      pipeline.api.register(path, {
+        status: 200,
+        body: kind === 'PERSON' ? { ...common, crn } : { ...common, eventNumber: 1 },
+      });
+      const messageId = await pipeline.publish({
+        eventType: kind === 'PERSON' ? 'person.community.manager.allocated' : 'event.manager.allocated',
+        version: 1,
+        detailUrl: `${pipeline.api.url}${path}`,
+        personReference: { identifiers: [{ type: 'CRN', value: crn }] },
+      });
+      sent.set(messageId, { crn, kind, round, createdDate });
+    }
+  }
+}
+
+/** Delius's wall-clock text (Europe/London) of an instant. */
+function londonText(iso: string): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/London',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(iso));
+  const part = (type: string) => parts.find((entry) => entry.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')}`;
+}
+
+describe('the broker stopped while Workforce goes on allocating', () => {
+  const scope = testScope('e2e-order-outage');
+  afterAll(() => scope.close());
+
+  it("leaves every person's history as if their allocations had reached Kafka in the order they were made", async () => {
+    const broker = await privateBroker();
+    const windowSeconds = ceiling(10);
+    const pipeline = await testPipeline(scope, {
+      visibilityTimeoutSeconds: 10,
+      env: { KAFKA_BROKERS: broker.brokers, ORDER_WINDOW_SECONDS: String(windowSeconds) },
+    });
+    try {
+      await seedPeople(pipeline, crns);
+      const sent = new Map<string, Sent>();
+      const sinkOutcomes = () => pipeline.observed.filter((entry) => entry.stage === 'sink');
+      const perRound = crns.length * kinds.length;
+
+      await allocateRound(pipeline, 0, sent);
+      // Round 0 is on the sink's topic (where the window holds it) before the broker stops.
+      await eventually(
+        () => pipeline.observed.filter((entry) => entry.stage === 'processor').length >= perRound,
+        { timeoutMs: ceiling(60_000) },
+      );
+
+      await broker.stop();
+      await allocateRound(pipeline, 1, sent);
+      // The connector could not publish round 1 and left it to SQS.
+      await eventually(() => pipeline.sourceOutcomes.some((outcome) => outcome.status === 'retry'), {
+        timeoutMs: ceiling(60_000),
+      });
+      await broker.start();
+      await allocateRound(pipeline, 2, sent);
+      await allocateRound(pipeline, 3, sent);
+      await eventually(() => sinkOutcomes().length >= perRound * 4, {
+        timeoutMs: ceiling(120_000) + windowSeconds * 1000,
+      });
+
+      // The fault did reorder: some person's round 1 reached the sink's topic after a later round.
+      const offsets = new Map<string, number>();
+      for (const { message } of sinkOutcomes()) {
+        const allocation = sent.get(message.headers['message-id'] ?? '');
+        if (allocation)
+          offsets.set(`${allocation.crn}/${allocation.kind}/${allocation.round}`, Number(message.offset));
+      }
+      const reordered = crns.flatMap((crn) =>
+        kinds.filter(
+          (kind) => (offsets.get(`${crn}/${kind}/1`) ?? -1) > (offsets.get(`${crn}/${kind}/2`) ?? Infinity),
+        ),
+      );
+      expect(reordered.length).toBeGreaterThan(0);
+
+      // Each owner: the unallocated manager, then A, X, A, X, each from the moment Workforce made it.
+      const rounds = [...sent.values()];
+      const db = pipeline.delius.db;
+      for (const crn of crns) {
+        const person = await db.models.Offender.findOne({ where: { crn } });
+        const personId = person?.get({ plain: true }).id ?? 0;
+        const event = await db.models.Event.findOne({ where: { personId } });
+        const owners = { PERSON: personId, EVENT: event?.get({ plain: true }).id ?? 0 };
+        for (const kind of kinds) {
+          const history = (await managerHistory(db, kind, owners[kind])).map(({ staff, start, end }) => ({
+            staff,
+            start,
+            end,
+          }));
+          const made = rounds
+            .filter((allocation) => allocation.crn === crn && allocation.kind === kind)
+            .sort((a, b) => a.round - b.round)
+            .map((allocation) => londonText(allocation.createdDate));
+          expect({ crn, kind, history }).toEqual({
+            crn,
+            kind,
+            history: [
+              { staff: unallocated.staff, start: history[0]?.start, end: made[0] },
+              { staff: 'N02ABS1', start: made[0], end: made[1] },
+              { staff: 'N02ABSX', start: made[1], end: made[2] },
+              { staff: 'N02ABS1', start: made[2], end: made[3] },
+              { staff: 'N02ABSX', start: made[3], end: null },
+            ],
+          });
+        }
+      }
+      expect(sinkOutcomes().map((entry) => entry.outcome.status)).toEqual(
+        Array.from({ length: perRound * 4 }, () => 'applied'),
+      );
+    } finally {
+      await pipeline.close();
+      await broker.close();
+    }
+  });
+});
