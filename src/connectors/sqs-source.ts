@@ -85,14 +85,15 @@ export async function handleSqsMessage(message: Message, deps: SqsSourceDeps): P
     return leaveToDeadLetterQueue(new AppError('invalid-message', reason));
   }
   const { envelope, event } = parsed;
+  // The SNS message id names the allocation in every stage's log lines and headers, from here to Delius.
+  const messageId = envelope.MessageId ?? message.MessageId ?? crypto.randomUUID();
   if (!event.detailUrl) {
     await deps.sqs.send(
       new DeleteMessageCommand({ QueueUrl: deps.queueUrl, ReceiptHandle: message.ReceiptHandle }),
     );
-    log.info({ eventType: event.eventType }, 'no detailUrl: acknowledged');
+    log.info({ messageId, eventType: event.eventType }, 'no detailUrl: acknowledged');
     return { status: 'ignored', subject: {}, reason: 'no detailUrl', properties: {} };
   }
-  const messageId = envelope.MessageId ?? message.MessageId ?? crypto.randomUUID();
   const record = toDomainEventRecord(event, messageId, publishedAt(envelope.Timestamp, message));
   const subject = { crn: record.crn };
   try {
@@ -113,13 +114,13 @@ export async function handleSqsMessage(message: Message, deps: SqsSourceDeps): P
         subject,
       );
     // Kafka or the registry is down: leave the message in flight; SQS redelivers it after the visibility timeout.
-    log.warn({ code: error.code, reason: error.message }, 'could not publish: SQS will redeliver');
+    log.warn({ messageId, code: error.code, reason: error.message }, 'could not publish: SQS will redeliver');
     return { status: 'retry', subject, error };
   }
   await deps.sqs.send(
     new DeleteMessageCommand({ QueueUrl: deps.queueUrl, ReceiptHandle: message.ReceiptHandle }),
   );
-  log.info({ crn: record.crn, eventType: event.eventType }, 'published');
+  log.info({ messageId, crn: record.crn, eventType: event.eventType }, 'published');
   return { status: 'applied', subject, result: { eventType: event.eventType } };
 }
 
