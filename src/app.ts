@@ -11,6 +11,7 @@ import { avroSerde } from './kafka/serde.ts';
 import type { IncomingMessage, RunningStage, StageOutcome } from './kafka/stage.ts';
 import { startStage, type StageRuntime } from './kafka/stage-runner.ts';
 import { ensureTopics } from './kafka/topics.ts';
+import { waitForDependency } from './observability/wait-for-dependency.ts';
 import { watchStep } from './observability/watch-step.ts';
 import { startOperationsServer, type ReadinessCheck } from './observability/operations-server.ts';
 import type { Logger } from './observability/logger.ts';
@@ -67,22 +68,43 @@ export async function startService(
   const metrics = createMetrics();
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID }, logger);
   const admin = kafka.admin();
-  logger.info('connecting to Kafka');
-  await watchStep(logger, 'connecting to Kafka', () => admin.connect());
-  const created = await watchStep(logger, 'creating topics', () =>
-    ensureTopics(admin, topology.topics, config.TOPIC_PARTITIONS),
-  );
-  if (created.length) logger.info({ topics: created, partitions: config.TOPIC_PARTITIONS }, 'created topics');
-
-  const serde = avroSerde(createSchemaRegistry(config.SCHEMA_REGISTRY_URL));
-  const producer = createProducer(kafka);
-  await watchStep(logger, 'connecting the producer', () => producer.connect());
-
   const retry = {
     maxAttempts: config.RETRY_MAX_ATTEMPTS,
     initialDelayMs: config.RETRY_INITIAL_DELAY_MS,
     maxDelayMs: config.RETRY_MAX_DELAY_MS,
   };
+  // Kafka or the registry down at start-up is waited for, one line a try, as the database is by the sink.
+  const waitFor = (name: string, outageCode: string) => ({
+    name,
+    classify: classifyError,
+    outageCodes: new Set([outageCode]),
+    retry,
+    logger,
+    signal: hooks.signal,
+  });
+  logger.info('connecting to Kafka');
+  const created = await watchStep(logger, 'connecting to Kafka and creating topics', () =>
+    waitForDependency(waitFor('Kafka', 'kafka-unavailable'), async () => {
+      await admin.connect();
+      return ensureTopics(admin, topology.topics, config.TOPIC_PARTITIONS);
+    }),
+  );
+  if (created.length) logger.info({ topics: created, partitions: config.TOPIC_PARTITIONS }, 'created topics');
+
+  const serde = avroSerde(createSchemaRegistry(config.SCHEMA_REGISTRY_URL));
+  await watchStep(logger, 'registering schemas', () =>
+    waitForDependency(waitFor('the schema registry', 'registry-unavailable'), async () => {
+      for (const stage of stages) {
+        const { topic, contract } = topology[stage].output;
+        await serde.register(topic, contract.avro);
+      }
+    }),
+  );
+  const producer = createProducer(kafka);
+  await watchStep(logger, 'connecting the producer', () =>
+    waitForDependency(waitFor('Kafka', 'kafka-unavailable'), () => producer.connect()),
+  );
+
   const runtime: StageRuntime = {
     kafka,
     producer,

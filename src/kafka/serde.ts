@@ -18,6 +18,9 @@ export function avroSerde(registry: SchemaRegistry): AvroSerde {
   const schemaIds = new Map<string, number>();
   return {
     async register(topic, schema) {
+      // One schema per topic: registered once per process (at start-up), whichever stage asks first.
+      const known = schemaIds.get(topic);
+      if (known !== undefined) return known;
       const id = await registerValueSchema(registry, topic, schema);
       schemaIds.set(topic, id);
       return id;

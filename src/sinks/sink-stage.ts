@@ -3,8 +3,9 @@ import { createSequelize, databaseSettingsOf, dialectOf } from '../db/sequelize.
 import { applyAllocation, type AllocationRequest } from '../delius/apply-allocation.ts';
 import { openDeliusDb } from '../delius/delius-db.ts';
 import { allocationKey, type AllocationRecord } from '../domain/topic-records.ts';
-import { backoffDelay, pause, type RetryPolicy } from '../kafka/backoff.ts';
-import { resolveDatabaseError } from '../db/database-errors.ts';
+import type { RetryPolicy } from '../kafka/backoff.ts';
+import { classifyError } from '../classify-error.ts';
+import { waitForDependency } from '../observability/wait-for-dependency.ts';
 import type { StageDefinition } from '../kafka/stage.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -49,14 +50,22 @@ export function sinkStage(
     async start() {
       const sequelize = createSequelize(databaseSettingsOf(config), shared.logger);
       try {
-        const delius = await waitForDatabase(
+        // An unreachable database is waited for; anything else (no Delius tables, no audit user) stops the start.
+        const delius = await waitForDependency(
+          {
+            name: 'the database',
+            classify: classifyError,
+            outageCodes: new Set(['database-unavailable']),
+            retry: shared.retry,
+            logger: shared.logger,
+            signal: shared.signal,
+          },
           () =>
             openDeliusDb({
               sequelize,
               auditUserName: config.DELIUS_AUDIT_USER,
               logger: shared.logger.child({ component: 'delius' }),
             }),
-          shared,
         );
         const deps = {
           apply: (request: AllocationRequest) => applyAllocation(delius, request),
@@ -80,27 +89,4 @@ export function sinkStage(
       }
     },
   };
-}
-
-/**
- * An unreachable database at start-up is an outage to wait out, as it is while running: one log line per wait,
- * backing off, until it answers or the service is told to stop. Anything else (no Delius tables, no audit user)
- * stops the start with its reason.
- */
-async function waitForDatabase<T>(
-  open: () => Promise<T>,
-  shared: { retry: RetryPolicy; logger: Logger; signal?: AbortSignal },
-): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await open();
-    } catch (thrown) {
-      const error = resolveDatabaseError(thrown);
-      if (error?.code !== 'database-unavailable') throw thrown;
-      const delayMs = backoffDelay(shared.retry, Math.min(attempt, 30));
-      shared.logger.warn({ attempt, delayMs, error: error.message }, 'waiting for the database');
-      if (!(await pause(delayMs, shared.signal ?? new AbortController().signal)))
-        throw new Error('stopped while waiting for the database', { cause: thrown });
-    }
-  }
 }
