@@ -40,7 +40,7 @@ const { values } = parseArgs({
   },
 });
 const peopleCount = values.short ? 12 : Number(values.people);
-const roundCount = values.short ? 4 : Number(values.rounds);
+const roundCount = values.short ? 8 : Number(values.rounds);
 const kinds = ['PERSON', 'EVENT'] as const;
 type Kind = (typeof kinds)[number];
 const stages = ['sink', 'processor', 'connector'] as const;
@@ -185,11 +185,12 @@ const killsWanted = values.short ? 6 : 12;
 const faultGapMs = values.short ? 6_000 : 8_000;
 const outageMs = 10_000;
 /**
- * Rounds two seconds apart, and the broker stopped at once: the rounds made while it is down are left to SQS by
- * the connector and reach Kafka after later ones, as in the fault run of the "order per person" finding. The
- * other faults follow while the sink works through what the order window held.
+ * Rounds 2.5 s apart, and the broker stopped at once for about ten seconds: the rounds made while it is down are
+ * left to SQS by the connector (invisible for the visibility timeout) and reach Kafka after the rounds made once
+ * it is back, as in the fault run of the "order per person" finding. The other faults follow while the sink works
+ * through what the order window held.
  */
-const roundGapMs = 2_000;
+const roundGapMs = 2_500;
 const faults = (async () => {
   const schedule: (() => Promise<void>)[] = [
     // The connector is killed half-way through, holding received messages that SQS keeps invisible for the
