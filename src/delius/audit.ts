@@ -29,6 +29,14 @@ export interface AuditRecord {
 const collisionRetries = 100;
 
 /**
+ * Per database and interaction, the latest second this process has written an audit row at. A burst of one kind
+ * (the order window letting a backlog go, a replay) would otherwise probe every taken second again for each row:
+ * the k-th row of a burst k inserts, and past a hundred the row is lost. Starting after the latest second taken
+ * makes it one insert a row; another process's rows are still stepped over by the probe below.
+ */
+const latestWritten = new WeakMap<DeliusDb, Map<number, number>>();
+
+/**
  * AU4: one row per attempt, in a transaction of its own so that a failure's row survives the rollback of the
  * allocation. The key is (date_time, interaction, user), and on Oracle date_time is a DATE, which holds whole
  * seconds: two attempts of one kind in the same second collide there. So the time is kept to the second on
@@ -48,13 +56,23 @@ export async function writeAudit(db: DeliusDb, record: AuditRecord): Promise<boo
       outcome: record.outcome,
       parameters: formatAuditParameters(record.parameters),
     };
+    const taken = latestWritten.get(db) ?? new Map<number, number>();
+    latestWritten.set(db, taken);
+    const started = toSeconds(record.startedAt);
+    const latest = taken.get(row.businessInteractionId);
+    const first =
+      latest !== undefined && latest >= started.getTime()
+        ? plusMilliseconds(started, latest + 1000 - started.getTime())
+        : started;
     for (let attempt = 0; ; attempt += 1) {
+      const dateTime = plusMilliseconds(first, attempt * 1000);
       try {
         await db.sequelize.transaction((transaction) =>
-          db.models.AuditedInteraction.create(
-            { ...row, dateTime: plusMilliseconds(toSeconds(record.startedAt), attempt * 1000) },
-            { transaction },
-          ),
+          db.models.AuditedInteraction.create({ ...row, dateTime }, { transaction }),
+        );
+        taken.set(
+          row.businessInteractionId,
+          Math.max(taken.get(row.businessInteractionId) ?? 0, dateTime.getTime()),
         );
         return true;
       } catch (error) {

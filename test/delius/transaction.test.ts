@@ -77,4 +77,22 @@ describe('one transaction per allocation', () => {
     for (const time of times) expect(time % 1000).toBe(0);
     expect(new Set(times).size).toBe(2);
   });
+
+  it('writes every audit row of a burst of one kind in one second, past the hundred seconds a row may probe (AU4)', async () => {
+    const fixed = new Date('2026-11-27T12:00:00.000Z');
+    const db = await testDelius(scope, { clock: () => fixed });
+    await seedExampleData(db.models);
+    // A backlog let go at once: 150 attempts audited at the same instant, one after another.
+    for (let attempt = 0; attempt < 150; attempt += 1)
+      await expect(
+        applyAllocation(db, allocationRequest('PERSON', { crn: 'Z999999' })),
+      ).rejects.toMatchObject({
+        code: 'not-found',
+      });
+    const times = (await db.models.AuditedInteraction.findAll()).map((row) =>
+      row.get({ plain: true }).dateTime.getTime(),
+    );
+    expect(times).toHaveLength(150);
+    expect(new Set(times).size).toBe(150);
+  });
 });
