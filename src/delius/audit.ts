@@ -1,3 +1,4 @@
+import { Op } from 'sequelize';
 import type { AllocationKind } from '../domain/allocation-detail.ts';
 import type { DeliusDb } from './delius-db.ts';
 import { findBusinessInteraction } from './lookups.ts';
@@ -45,6 +46,23 @@ const latestWritten = new WeakMap<DeliusDb, Map<number, number>>();
  * AU5: an audit that cannot be written is logged, and never changes the allocation's outcome (as in the
  * original, where it ran on a background thread).
  */
+async function latestAuditFrom(
+  db: DeliusDb,
+  row: { businessInteractionId: number; userId: number },
+  from: WallClock,
+): Promise<WallClock | undefined> {
+  const latest = await db.models.AuditedInteraction.findOne({
+    attributes: ['dateTime'],
+    where: {
+      dateTime: { [Op.gte]: from },
+      businessInteractionId: row.businessInteractionId,
+      userId: row.userId,
+    },
+    order: [['dateTime', 'DESC']],
+  });
+  return latest?.get({ plain: true }).dateTime;
+}
+
 export async function writeAudit(db: DeliusDb, record: AuditRecord): Promise<boolean> {
   const code = businessInteractionCode[record.kind];
   try {
@@ -64,19 +82,29 @@ export async function writeAudit(db: DeliusDb, record: AuditRecord): Promise<boo
       latest !== undefined && latest >= started.getTime()
         ? plusMilliseconds(started, latest + 1000 - started.getTime())
         : started;
+    const markTaken = (time: WallClock) =>
+      taken.set(
+        row.businessInteractionId,
+        Math.max(taken.get(row.businessInteractionId) ?? 0, time.getTime()),
+      );
+    let dateTime = first;
     for (let attempt = 0; ; attempt += 1) {
-      const dateTime = plusMilliseconds(first, attempt * 1000);
       try {
         await db.sequelize.transaction((transaction) =>
           db.models.AuditedInteraction.create({ ...row, dateTime }, { transaction }),
         );
-        taken.set(
-          row.businessInteractionId,
-          Math.max(taken.get(row.businessInteractionId) ?? 0, dateTime.getTime()),
-        );
+        markTaken(dateTime);
         return true;
       } catch (error) {
         if (!isUniqueViolation(error) || attempt + 1 >= collisionRetries) throw error;
+        markTaken(dateTime);
+        // Taken by another process, or by this one before a restart: on the first collision, jump past the latest
+        // row of the kind from this second on (a short range of the key's leading column); then step by a second.
+        const latest = attempt === 0 ? await latestAuditFrom(db, row, dateTime) : undefined;
+        dateTime = plusMilliseconds(
+          latest && latest.getTime() >= dateTime.getTime() ? latest : dateTime,
+          1000,
+        );
       }
     }
   } catch (error) {

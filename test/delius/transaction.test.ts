@@ -1,4 +1,5 @@
 import { applyAllocation } from '../../src/delius/apply-allocation.ts';
+import { openDeliusDb, type DeliusDb } from '../../src/delius/delius-db.ts';
 import { caseloadRebuildCalls } from '../../src/delius/schema/build-schema.ts';
 import { seedExampleData } from '../../src/delius/schema/example-data.ts';
 import { allocationRequest } from '../support/allocation-requests.ts';
@@ -9,7 +10,7 @@ import {
   responsibleOfficers,
   writtenRowCounts,
 } from '../support/delius-queries.ts';
-import { testScope } from '../support/isolation.ts';
+import { testLogger, testScope } from '../support/isolation.ts';
 
 describe('one transaction per allocation', () => {
   const scope = testScope('transaction');
@@ -94,5 +95,33 @@ describe('one transaction per allocation', () => {
     );
     expect(times).toHaveLength(150);
     expect(new Set(times).size).toBe(150);
+  });
+
+  it("writes the audit rows of a restarted process after its predecessor's, past a burst that runs ahead of the clock (AU4)", async () => {
+    const fixed = new Date('2026-11-27T12:00:00.000Z');
+    const before = await testDelius(scope, { clock: () => fixed });
+    await seedExampleData(before.models);
+    const burst = async (db: DeliusDb) => {
+      for (let attempt = 0; attempt < 120; attempt += 1)
+        await expect(
+          applyAllocation(db, allocationRequest('PERSON', { crn: 'Z999999' })),
+        ).rejects.toMatchObject({
+          code: 'not-found',
+        });
+    };
+    await burst(before);
+    // The same database, as a new process sees it: it knows nothing of the seconds its predecessor took.
+    const after = await openDeliusDb({
+      sequelize: before.sequelize,
+      auditUserName: before.auditUser.name,
+      logger: testLogger,
+      clock: () => fixed,
+    });
+    await burst(after);
+    const times = (await before.models.AuditedInteraction.findAll()).map((row) =>
+      row.get({ plain: true }).dateTime.getTime(),
+    );
+    expect(times).toHaveLength(240);
+    expect(new Set(times).size).toBe(240);
   });
 });

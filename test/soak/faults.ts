@@ -36,11 +36,13 @@ const { values } = parseArgs({
     short: { type: 'boolean', default: false },
     'timeout-minutes': { type: 'string', default: '20' },
     /** 0 shows what the verifier catches when the sink applies allocations as they come. */
-    'order-window-seconds': { type: 'string', default: '45' },
+    /** Long enough for the lateness this run's faults cause; the run prints the lateness it saw. */
+    'order-window-seconds': { type: 'string' },
   },
 });
 const peopleCount = values.short ? 12 : Number(values.people);
 const roundCount = values.short ? 8 : Number(values.rounds);
+const orderWindowSeconds = values['order-window-seconds'] ?? (values.short ? '45' : '120');
 const kinds = ['PERSON', 'EVENT'] as const;
 type Kind = (typeof kinds)[number];
 const stages = ['sink', 'processor', 'connector'] as const;
@@ -71,7 +73,7 @@ const pipeline = await testPipeline(scope, {
     SCHEMA_REGISTRY_URL: registryViaProxy.toString().replace(/\/$/, ''),
     TOPIC_PARTITIONS: '6',
     KAFKA_SESSION_TIMEOUT_MS: '10000',
-    ORDER_WINDOW_SECONDS: values['order-window-seconds'],
+    ORDER_WINDOW_SECONDS: orderWindowSeconds,
     RETRY_MAX_ATTEMPTS: '6',
     RETRY_INITIAL_DELAY_MS: '100',
     RETRY_MAX_DELAY_MS: '2000',
@@ -284,7 +286,7 @@ for (const child of children.values()) child.kill('SIGTERM');
 async function readAll(topic: string) {
   const ends = await admin.fetchTopicOffsets(topic);
   const total = ends.reduce((sum, partition) => sum + Number(partition.high) - Number(partition.low), 0);
-  const records: { headers: Record<string, string>; value: Buffer | null }[] = [];
+  const records: { headers: Record<string, string>; value: Buffer | null; timestamp: number }[] = [];
   if (total === 0) return records;
   const consumer = faultKafka.consumer({ groupId: uniqueName('faults-reader') });
   await consumer.connect();
@@ -295,6 +297,7 @@ async function readAll(topic: string) {
         records.push({
           headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
           value: message.value,
+          timestamp: Number(message.timestamp),
         });
         if (records.length >= total) resolve();
         return Promise.resolve();
@@ -305,6 +308,17 @@ async function readAll(topic: string) {
   return records;
 }
 const deadLetters = await readAll(pipeline.config.DEAD_LETTER_TOPIC);
+// How late allocations reached the sink's topic after Workforce made them: what the order window must cover.
+let maxLatenessMs = 0;
+{
+  const { createSchemaRegistry: registryOf } = await import('../../src/kafka/avro-schemas.ts');
+  const decoder = registryOf(requireEnv(stack, 'SCHEMA_REGISTRY_URL'));
+  for (const record of await readAll(pipeline.config.ALLOCATIONS_TOPIC)) {
+    if (!record.value) continue;
+    const { createdDate } = (await decoder.decode(record.value)) as { createdDate: string };
+    maxLatenessMs = Math.max(maxLatenessMs, record.timestamp - Date.parse(createdDate));
+  }
+}
 const iapsRecords = await readAll(pipeline.config.IAPS_EVENTS_TOPIC);
 const { createSchemaRegistry } = await import('../../src/kafka/avro-schemas.ts');
 const registryClient = createSchemaRegistry(requireEnv(stack, 'SCHEMA_REGISTRY_URL'));
@@ -381,6 +395,7 @@ const lines = [
   `order violations ${orderViolations}`,
   `iaps events lost ${iapsLost} (of ${iapsExpected.length}); IAPS flags as the reference: ${flagsDiffer === 0 ? 'yes' : 'no'}`,
   `dead letters ${deadLetters.length} (expected ${expectedDeadLetters})`,
+  `latest arrival on the allocations topic ${(maxLatenessMs / 1000).toFixed(1)} s after being made (order window ${orderWindowSeconds} s)`,
   `time to drain ${(drainMs / 1000).toFixed(1)} s after the last fault and publish (publishing took ${((publishedAt - publishStartedAt) / 1000).toFixed(1)} s; whole run ${((performance.now() - runStartedAt) / 1000).toFixed(1)} s)`,
 ];
 for (const line of lines) console.log(line);
