@@ -84,7 +84,11 @@ export async function runCli(
   } catch (error) {
     if (
       error instanceof UsageError ||
-      (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+      [
+        'ERR_PARSE_ARGS_UNKNOWN_OPTION',
+        'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL',
+        'ERR_PARSE_ARGS_INVALID_OPTION_VALUE',
+      ].includes((error as { code?: string }).code ?? '')
     ) {
       console.error(`allocations ${command}: ${messageOf(error)} (see \`allocations ${command} --help\`)`);
       return 2;

@@ -181,6 +181,15 @@ describe('the allocations command-line tool', () => {
     const unknown = await allocationsCli(['frobnicate'], {});
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    const option = await allocationsCli(['lag', '--bogus'], {});
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain("Unknown option '--bogus'");
+    const eventType = await allocationsCli(
+      ['send', '--event-type', 'bogus', '--crn', 'X123456', '--detail-url', 'http://127.0.0.1:1/x'],
+      {},
+    );
+    expect(eventType.code).toBe(2);
+    expect(eventType.stderr).toContain('event type "bogus" is not one the allocations queue receives');
   });
 
   it('refuses to start the service with a bad configuration, naming the variable in one line', async () => {

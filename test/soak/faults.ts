@@ -105,6 +105,13 @@ function startStage(stage: Stage) {
 }
 let finished = false;
 for (const stage of stages) startStage(stage);
+// Interrupted half-way: stop what this run started, its broker included, rather than leave it running.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    finished = true;
+    for (const child of children.values()) child.kill('SIGKILL');
+    void broker.close().finally(() => process.exit(130));
+  });
 
 // --- What Workforce allocates: per round, each person and their event, to A or X; a few that cannot apply.
 interface Sent {

@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import type { KafkaOperations } from '../../kafka/operations.ts';
 import { stageInput, type CliConfig } from '../cli-config.ts';
 import { table } from '../output.ts';
@@ -8,11 +9,13 @@ For each stage with a consumer group (processor, sink) and each partition of its
 offset, the end offset, and the lag (records not yet handled).`;
 
 export async function lag(
-  _args: string[],
+  args: string[],
   config: CliConfig,
   kafka: () => Promise<KafkaOperations>,
   say: (line: string) => void,
 ): Promise<void> {
+  // It takes no options: anything given is a mistake worth saying, not ignoring.
+  parseArgs({ args, options: {} });
   const operations = await kafka();
   const rows: (string | number)[][] = [];
   for (const stage of ['processor', 'sink'] as const) {

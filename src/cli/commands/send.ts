@@ -53,6 +53,11 @@ export async function send(
     throw new UsageError(
       `not an HMPPS domain event: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
     );
+  // The queue's subscription lets only these through: anything else would be published and never arrive.
+  if (!(allocationEventTypes as readonly string[]).includes(parsed.data.eventType))
+    throw new UsageError(
+      `event type "${parsed.data.eventType}" is not one the allocations queue receives: ${allocationEventTypes.join(', ')}`,
+    );
   const { MessageId } = await sns().send(
     new PublishCommand({
       TopicArn: required(config, 'DOMAIN_EVENTS_TOPIC_ARN'),
