@@ -37,7 +37,12 @@ export type NextStep =
   /** Settle `ahead` (records from later in the partition, made earlier, in that order), then the head. */
   | { readonly kind: 'settle'; readonly ahead: readonly string[] }
   /** Nothing to do before `untilMs`: the head's window is still open. */
-  | { readonly kind: 'hold'; readonly untilMs: number };
+  | { readonly kind: 'hold'; readonly untilMs: number }
+  /**
+   * The head's window has closed, but the records in hand were fetched before it did: fetch again, so that the
+   * records that reached the topic while the window was still open are all there to be put first.
+   */
+  | { readonly kind: 'refetch' };
 
 /**
  * Where a record stands. Its window opens when it was made, or when it reached the topic if that was earlier
@@ -55,18 +60,22 @@ export function placeOf<In>(
 }
 
 /**
- * What to do about the head of a partition, given the records fetched behind it and those already settled
- * ahead of their turn (skipped here: they are done).
+ * What to do about the head of a partition, given the records fetched behind it, those already settled ahead of
+ * their turn (skipped here: they are done), and `fetchedAfter`: the records in hand include every record that
+ * reached the topic before that moment. (A batch can be old by the time its head's window closes: the records
+ * before it took long to settle, through a database outage say.)
  */
 export function nextStep(
   head: Pending,
   behind: readonly Pending[],
   settledAhead: ReadonlySet<string>,
   now: number,
+  fetchedAfter: number = Number.POSITIVE_INFINITY,
 ): NextStep {
   const place = head.place;
   if (!place) return { kind: 'settle', ahead: [] };
   if (now < place.releaseAt) return { kind: 'hold', untilMs: place.releaseAt };
+  if (fetchedAfter < place.releaseAt) return { kind: 'refetch' };
   const earlier = behind.filter(
     (record): record is Pending & { place: OrderPlace } =>
       record.place !== undefined &&

@@ -35,6 +35,12 @@ interface PartitionOrder {
   readonly places: Map<string, OrderPlace | undefined>;
   /** Records settled before their turn, because a record ahead of them was made later: committed when reached. */
   readonly ahead: Set<string>;
+  /**
+   * When the runner last gave this partition back to kafkajs: the next batch is fetched after that (kafkajs
+   * fetches again only once every batch of its last fetch is handled), so it holds every record that had
+   * reached the topic by then.
+   */
+  returnedAt: number;
 }
 
 function incoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
@@ -194,7 +200,7 @@ export async function startStage<In>(
   /** The order places of a batch's records, each decoded once while it stays uncommitted. */
   async function placesOf(partition: number, messages: readonly IncomingMessage[]): Promise<PartitionOrder> {
     let state = orders.get(partition);
-    if (!state) orders.set(partition, (state = { places: new Map(), ahead: new Set() }));
+    if (!state) orders.set(partition, (state = { places: new Map(), ahead: new Set(), returnedAt: 0 }));
     const first = messages[0] ? BigInt(messages[0].offset) : undefined;
     // Committed records are not fetched again: forget them.
     if (first !== undefined) {
@@ -239,30 +245,38 @@ export async function startStage<In>(
         ]);
         await heartbeat();
       };
-      for (const [index, message] of messages.entries()) {
-        if (!payload.isRunning() || payload.isStale() || controller.signal.aborted) return;
-        if (state.ahead.delete(message.offset)) {
-          await commit(message.offset);
-          continue;
-        }
-        const head = pending[index];
-        if (order && head) {
-          const step = nextStep(head, pending.slice(index + 1), state.ahead, Date.now());
-          if (step.kind === 'hold') {
+      try {
+        await settleBatch();
+      } finally {
+        state.returnedAt = Date.now();
+      }
+      async function settleBatch() {
+        for (const [index, message] of messages.entries()) {
+          if (!payload.isRunning() || payload.isStale() || controller.signal.aborted) return;
+          if (state.ahead.delete(message.offset)) {
+            await commit(message.offset);
+            continue;
+          }
+          const head = pending[index];
+          if (order && head) {
+            const step = nextStep(head, pending.slice(index + 1), state.ahead, Date.now(), state.returnedAt);
             // Not committed: the next fetch starts at this record again, with whatever has arrived behind it.
-            const wait = Math.min(step.untilMs + holdLingerMs, Date.now() + holdSliceMs) - Date.now();
-            await pause(Math.max(0, wait), controller.signal, heartbeat);
-            return;
+            if (step.kind === 'refetch') return;
+            if (step.kind === 'hold') {
+              const wait = Math.min(step.untilMs + holdLingerMs, Date.now() + holdSliceMs) - Date.now();
+              await pause(Math.max(0, wait), controller.signal, heartbeat);
+              return;
+            }
+            for (const offset of step.ahead) {
+              const early = byOffset.get(offset);
+              if (!early) continue;
+              if (!(await settle(early, heartbeat, state.places.get(offset)))) return;
+              state.ahead.add(offset);
+            }
           }
-          for (const offset of step.ahead) {
-            const early = byOffset.get(offset);
-            if (!early) continue;
-            if (!(await settle(early, heartbeat, state.places.get(offset)))) return;
-            state.ahead.add(offset);
-          }
+          if (!(await settle(message, heartbeat, head?.place))) return;
+          await commit(message.offset);
         }
-        if (!(await settle(message, heartbeat, head?.place))) return;
-        await commit(message.offset);
       }
     },
   });

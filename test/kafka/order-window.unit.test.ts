@@ -44,6 +44,7 @@ function settleAll(partition: readonly Pending[], startAt: number): string[] {
       now = step.untilMs;
       continue;
     }
+    if (step.kind === 'refetch') throw new Error('every record is in hand here');
     for (const offset of step.ahead) {
       settled.push(offset);
       ahead.add(offset);
@@ -103,6 +104,13 @@ describe('the order window', () => {
     const head = { offset: '0', place: placeOf(policy, made[3]!, t0) };
     const early = { offset: '1', place: placeOf(policy, made[0]!, t0) };
     expect(nextStep(head, [early], new Set(['1']), t0 + 120_000)).toEqual({ kind: 'settle', ahead: [] });
+  });
+
+  it('fetches again before letting a record go when the records in hand were fetched before its window closed', () => {
+    const head = { offset: '0', place: placeOf(policy, made[3]!, t0) };
+    // Fetched at t0 + 10 s; the window closed at t0 + 64 s: a record made earlier may have arrived in between.
+    expect(nextStep(head, [], new Set(), t0 + 70_000, t0 + 10_000)).toEqual({ kind: 'refetch' });
+    expect(nextStep(head, [], new Set(), t0 + 70_000, t0 + 65_000)).toEqual({ kind: 'settle', ahead: [] });
   });
 
   it('settles a record it cannot place (undecodable) as it comes', () => {
