@@ -33,6 +33,35 @@ describe('classifying what is thrown: one resolver per adapter, composed', () =>
       'database-unavailable',
       true,
     ],
+    // A connection cut in the middle of a statement (pg gives no code): an outage, not a bad allocation.
+    [
+      {
+        name: 'SequelizeDatabaseError',
+        message: 'Connection terminated unexpectedly',
+        parent: { message: 'Connection terminated unexpectedly' },
+      },
+      'database-unavailable',
+      true,
+    ],
+    [
+      {
+        name: 'SequelizeDatabaseError',
+        message: 'Client has encountered a connection error and is not queryable',
+        parent: { message: 'Client has encountered a connection error and is not queryable' },
+      },
+      'database-unavailable',
+      true,
+    ],
+    [
+      { name: 'SequelizeDatabaseError', message: 'read ECONNRESET', parent: { code: 'ECONNRESET' } },
+      'database-unavailable',
+      true,
+    ],
+    [
+      { name: 'SequelizeDatabaseError', message: 'terminating connection', parent: { code: '57P01' } },
+      'database-unavailable',
+      true,
+    ],
     [{ name: 'KafkaJSConnectionError', message: 'Connection error' }, 'kafka-unavailable', true],
     [
       { name: 'KafkaJSProtocolError', message: 'too large', type: 'MESSAGE_TOO_LARGE' },

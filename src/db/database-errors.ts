@@ -2,6 +2,7 @@ import { AppError, messageOf, type ErrorResolver } from '../domain/errors.ts';
 
 interface DriverError {
   readonly name?: string;
+  readonly message?: string;
   readonly code?: string | number;
   readonly errorNum?: number;
   readonly parent?: DriverError;
@@ -22,6 +23,18 @@ const connectionErrors = new Set([
 const postgresTransient = new Set(['40001', '40P01', '55P03', '57014']);
 /** Oracle: deadlock (60), resource busy (54), cannot serialise (8177), lost or refused connections. */
 const oracleTransient = new Set([54, 60, 8177, 3113, 3114, 3135, 12170, 12514, 12528, 12537, 12541]);
+
+/** Socket errors, and PostgreSQL's admin shutdown, crash shutdown and cannot-connect-now (57P01–57P03). */
+const lostConnectionCodes = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+const lostConnectionMessage = /Connection terminated|connection error and is not queryable|socket hang up/i;
 
 const asDriverError = (error: unknown): DriverError =>
   typeof error === 'object' && error !== null ? error : {};
@@ -49,6 +62,13 @@ export const resolveDatabaseError: ErrorResolver = (error) => {
   if (isUniqueViolation(error)) return retry('database-busy');
   const cause = foreign.parent ?? foreign.original;
   const code = cause?.code;
+  // The connection went in the middle of a statement: the database (or the way to it) is down, so wait for it
+  // like a refused connection. pg says so only in words; the socket and the server's shutdown say it in codes.
+  if (
+    (typeof code === 'string' && lostConnectionCodes.has(code)) ||
+    lostConnectionMessage.test(cause?.message ?? '')
+  )
+    return retry('database-unavailable', typeof code === 'string' ? { code } : {});
   if (typeof code === 'string' && (postgresTransient.has(code) || code.startsWith('08')))
     return retry('database-busy', { sqlState: code });
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return retry('database-busy');
