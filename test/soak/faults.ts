@@ -42,7 +42,7 @@ const { values } = parseArgs({
 });
 const peopleCount = values.short ? 12 : Number(values.people);
 const roundCount = values.short ? 8 : Number(values.rounds);
-const orderWindowSeconds = values['order-window-seconds'] ?? (values.short ? '45' : '120');
+const orderWindowSeconds = values['order-window-seconds'] ?? '45';
 const kinds = ['PERSON', 'EVENT'] as const;
 type Kind = (typeof kinds)[number];
 const stages = ['sink', 'processor', 'connector'] as const;
