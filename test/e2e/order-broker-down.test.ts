@@ -2,7 +2,8 @@
 // a person's allocation to SQS; the next ones, made after the broker is back, reach Kafka first. The sink's order
 // window still applies them in the order Workforce made them.
 import { unallocated } from '../../src/delius/schema/example-data.ts';
-import { managerHistory } from '../support/delius-queries.ts';
+import { londonWallClock } from '../../src/delius/time.ts';
+import { managerHistory, text } from '../support/delius-queries.ts';
 import { eventually } from '../support/eventually.ts';
 import { testScope } from '../support/isolation.ts';
 import { ceiling } from '../support/patience.ts';
@@ -54,20 +55,7 @@ async function allocateRound(pipeline: TestPipeline, round: number, sent: Map<st
 }
 
 /** Delius's wall-clock text (Europe/London) of an instant. */
-function londonText(iso: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Europe/London',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(iso));
-  const part = (type: string) => parts.find((entry) => entry.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')}`;
-}
+const londonText = (iso: string) => text(londonWallClock(new Date(iso)));
 
 describe('the broker stopped while Workforce goes on allocating', () => {
   const scope = testScope('e2e-order-outage');
@@ -75,9 +63,13 @@ describe('the broker stopped while Workforce goes on allocating', () => {
 
   it("leaves every person's history as if their allocations had reached Kafka in the order they were made", async () => {
     const broker = await privateBroker();
-    const windowSeconds = ceiling(10);
+    // Round 1's messages stay invisible on the queue for the visibility timeout after the failed publish: long
+    // enough to outlast the broker's restart and the publishing of rounds 2 and 3, so that those overtake it.
+    // The window covers that delay, and then some.
+    const visibilityTimeoutSeconds = 30;
+    const windowSeconds = visibilityTimeoutSeconds + ceiling(10);
     const pipeline = await testPipeline(scope, {
-      visibilityTimeoutSeconds: 10,
+      visibilityTimeoutSeconds,
       env: { KAFKA_BROKERS: broker.brokers, ORDER_WINDOW_SECONDS: String(windowSeconds) },
     });
     try {

@@ -1,15 +1,13 @@
 // Start-up waits for the dependencies that are down (rules RT1, README "Bad input loses nothing and stops
 // nothing"): a stage started while Kafka or the schema registry is down says so once a try and starts when they
 // are back, instead of exiting into a restart loop.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { rootDir } from '../../infra/paths.ts';
 import { topologyOf } from '../../src/topology.ts';
 import { createKafka } from '../../src/kafka/client.ts';
 import { eventually } from '../support/eventually.ts';
 import { testLogger, testScope } from '../support/isolation.ts';
 import { ceiling } from '../support/patience.ts';
 import { testPipeline } from '../support/pipeline.ts';
+import { startStageProcess } from '../support/processes.ts';
 import { privateBroker } from '../support/private-broker.ts';
 import { requireEnv, stackEnv } from '../support/stack.ts';
 import { waitForGroupMembers } from '../support/synthetic-allocations.ts';
@@ -36,16 +34,8 @@ describe('a stage started while Kafka and the schema registry are down', () => {
     });
     await broker.stop();
     await registryProxy.stop();
-    const child = spawn(process.execPath, [path.join(rootDir, 'src', 'main.ts'), '--stage', 'processor'], {
-      cwd: rootDir,
-      env: { ...process.env, ...pipeline.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const waits = (name: string) => output.split(`"msg":"waiting for ${name}"`).length - 1;
+    const { child, exited, lines, output } = startStageProcess('processor', pipeline.env);
+    const waits = (name: string) => lines(`waiting for ${name}`);
     try {
       await eventually(() => waits('Kafka') >= 2, { timeoutMs: ceiling(60_000) });
       expect(child.exitCode).toBeNull();
@@ -63,7 +53,7 @@ describe('a stage started while Kafka and the schema registry are down', () => {
       }
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      expect(output).toContain('"msg":"service stopped"');
+      expect(output()).toContain('"msg":"service stopped"');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await pipeline.close();

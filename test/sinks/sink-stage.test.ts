@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { rootDir } from '../../infra/paths.ts';
 import { topologyOf } from '../../src/topology.ts';
 import { eventually } from '../support/eventually.ts';
 import { testScope } from '../support/isolation.ts';
 import { testPipeline } from '../support/pipeline.ts';
+import { startStageProcess } from '../support/processes.ts';
 import { requireEnv, stackEnv } from '../support/stack.ts';
 import { waitForGroupMembers } from '../support/synthetic-allocations.ts';
 import { tcpProxy } from '../support/tcp-proxy.ts';
@@ -23,17 +21,9 @@ describe('the sink stage starting while the database is unreachable', () => {
       databaseVia: (url) => url.replace(`:${database.port || 5432}/`, `:${proxy.port}/`),
       env: { LOG_LEVEL: 'info', RETRY_MAX_DELAY_MS: '300' },
     });
-    const child = spawn(process.execPath, [path.join(rootDir, 'src', 'main.ts'), '--stage', 'sink'], {
-      cwd: rootDir,
-      env: { ...process.env, ...pipeline.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const waits = () => output.split('waiting for the database').length - 1;
-    return { proxy, pipeline, child, exited, waits, output: () => output };
+    const { child, exited, lines, output } = startStageProcess('sink', pipeline.env);
+    const waits = () => lines('waiting for the database');
+    return { proxy, pipeline, child, exited, waits, output };
   }
 
   it('waits for it, saying so each time, then starts once it answers; and stops cleanly', async () => {

@@ -8,16 +8,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { rootDir } from '../../infra/paths.ts';
 import { stackUp } from '../../infra/stack.ts';
 import { applyAllocation } from '../../src/delius/apply-allocation.ts';
 import type { DeliusDb } from '../../src/delius/delius-db.ts';
 import { parseAllocationDetail } from '../../src/domain/allocation-detail.ts';
-import { consumerLag } from '../../src/kafka/lag.ts';
 import { createKafka } from '../../src/kafka/client.ts';
 import { silenceKafkajsNegativeTimeoutWarning } from '../../src/observability/known-warnings.ts';
-import { topologyOf } from '../../src/topology.ts';
 import { contactsOf, iapsFlags, managerHistory, responsibleOfficers } from '../support/delius-queries.ts';
 import { testDeliusDatabase } from '../support/delius.ts';
 import { eventually } from '../support/eventually.ts';
@@ -27,6 +24,7 @@ import { privateBroker } from '../support/private-broker.ts';
 import { awsClients, requireEnv, stackEnv } from '../support/stack.ts';
 import { seedPeople } from '../support/synthetic-allocations.ts';
 import { tcpProxy } from '../support/tcp-proxy.ts';
+import { pipelineDrained } from './drained.ts';
 
 silenceKafkajsNegativeTimeoutWarning();
 const { values } = parseArgs({
@@ -263,27 +261,7 @@ const { sqs } = await awsClients();
 const faultKafka = createKafka({ brokers: [broker.brokers], clientId: uniqueName('faults') }, testLogger);
 const admin = faultKafka.admin();
 await admin.connect();
-const topology = topologyOf(pipeline.config);
-async function drained(): Promise<boolean> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: pipeline.queue.queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  if (
-    Number(Attributes.ApproximateNumberOfMessages) +
-      Number(Attributes.ApproximateNumberOfMessagesNotVisible) >
-    0
-  )
-    return false;
-  for (const stage of ['processor', 'sink'] as const) {
-    const { groupId, input } = topology[stage];
-    const lag = await consumerLag(admin, groupId, input.topic).catch(() => [{ lag: 1 }]);
-    if (lag.some((partition) => partition.lag !== 0)) return false;
-  }
-  return true;
-}
+const drained = () => pipelineDrained(sqs, pipeline.queue.queueUrl, admin, pipeline.config);
 await eventually(drained, { timeoutMs: Number(values['timeout-minutes']) * 60_000, intervalMs: 1_000 });
 const drainMs = performance.now() - publishedAt;
 finished = true;

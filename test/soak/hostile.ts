@@ -9,19 +9,17 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
 import { rootDir } from '../../infra/paths.ts';
 import { stackUp } from '../../infra/stack.ts';
-import { consumerLag } from '../../src/kafka/lag.ts';
 import { silenceKafkajsNegativeTimeoutWarning } from '../../src/observability/known-warnings.ts';
-import { topologyOf } from '../../src/topology.ts';
 import { testScope, uniqueName } from '../support/isolation.ts';
 import { testPipeline } from '../support/pipeline.ts';
 import { awsClients } from '../support/stack.ts';
 import { seedPeople, syntheticAllocation } from '../support/synthetic-allocations.ts';
+import { pipelineDrained } from './drained.ts';
 import { hostileMessages, type Ending, type HostileMessage } from './hostile-messages.ts';
 import { startHostileAnswers, startOutsider } from './hostile-servers.ts';
 
@@ -208,30 +206,6 @@ async function drainSqsDeadLetters() {
   }
 }
 
-async function queueEmpty(): Promise<boolean> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: pipeline.queue.queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages) === 0 &&
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible) === 0
-  );
-}
-
-async function lagZero(): Promise<boolean> {
-  const admin = await scope.admin();
-  const topology = topologyOf(pipeline.config);
-  for (const stage of ['processor', 'sink'] as const) {
-    const { groupId, input } = topology[stage];
-    if (!(await consumerLag(admin, groupId, input.topic)).every((partition) => partition.lag === 0))
-      return false;
-  }
-  return true;
-}
-
 const delivered = () => hostile.filter((message) => !refusedBySqs.has(message.id));
 const allEnded = () =>
   delivered().every((message) => endings.has(message.id)) && [...good].every((id) => applied.has(id));
@@ -239,7 +213,11 @@ const deadline = Date.now() + Number(values['timeout-minutes']) * 60_000;
 let lastReport = Date.now();
 for (;;) {
   await drainSqsDeadLetters();
-  if (allEnded() && (await queueEmpty()) && (await lagZero())) break;
+  if (
+    allEnded() &&
+    (await pipelineDrained(sqs, pipeline.queue.queueUrl, await scope.admin(), pipeline.config))
+  )
+    break;
   if (crashes > 0 || Date.now() > deadline) break;
   if (Date.now() - lastReport > 15_000) {
     lastReport = Date.now();

@@ -36,3 +36,19 @@ export async function runScript(
 
 export const allocationsCli = (args: readonly string[], env: Record<string, string>) =>
   runScript('bin/allocations.js', args, env);
+
+/** Starts one stage as a process of the real entry point, keeping what it prints for the test to read. */
+export function startStageProcess(stage: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, [path.join(rootDir, 'src', 'main.ts'), '--stage', stage], {
+    cwd: rootDir,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  /** How many log lines carry this message. */
+  const lines = (message: string) => output.split(`"msg":"${message}"`).length - 1;
+  return { child, exited, lines, output: () => output };
+}
