@@ -97,14 +97,23 @@ export function testScope(name: string): TestScope {
     async postgresSchema() {
       const url = requireEnv(await stackEnv(), 'POSTGRES_URL');
       const schema = uniqueName(name).replaceAll('-', '_');
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      await client.query(`CREATE SCHEMA "${schema}"`);
-      const sequelize = createSequelize({ url, schema }, testLogger);
+      // A connection only for the statement: a file of many tests would otherwise hold one per test until its
+      // end, and PostgreSQL's 100 connections run out ("sorry, too many clients already").
+      const run = async (statement: string) => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          await client.query(statement);
+        } finally {
+          await client.end();
+        }
+      };
+      await run(`CREATE SCHEMA "${schema}"`);
+      // Idle connections go after a second: a file of many tests opens a pool per test.
+      const sequelize = createSequelize({ url, schema, poolIdleMs: 1_000 }, testLogger);
       cleanups.push(async () => {
         await sequelize.close();
-        await client.query(`DROP SCHEMA "${schema}" CASCADE`);
-        await client.end();
+        await run(`DROP SCHEMA "${schema}" CASCADE`);
       });
       return { sequelize, schema, url };
     },
