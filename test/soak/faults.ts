@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { rootDir } from '../../infra/paths.ts';
-import { stackUp } from '../../infra/stack.ts';
+import { stackDown, stackUp } from '../../infra/stack.ts';
 import { applyAllocation } from '../../src/delius/apply-allocation.ts';
 import type { DeliusDb } from '../../src/delius/delius-db.ts';
 import { parseAllocationDetail } from '../../src/domain/allocation-detail.ts';
@@ -49,7 +49,8 @@ const staffOf = (round: number) => (round % 2 === 0 ? 'N02ABS1' : 'N02ABSX');
 const say = (line: string) => console.log(`[faults ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 const runStartedAt = performance.now();
-await stackUp();
+// Stopped at the end if this run started it, as the tests' global teardown does.
+const { started: stackStarted } = await stackUp();
 const scope = testScope('faults');
 const stack = await stackEnv();
 const broker = await privateBroker();
@@ -399,5 +400,6 @@ await databaseProxy.stop();
 await registryProxy.stop();
 await broker.close();
 await scope.close();
+if (stackStarted.length) await stackDown(() => undefined, stackStarted);
 console.log(passed ? 'fault soak: passed' : 'fault soak: FAILED');
 process.exit(passed ? 0 : 1);

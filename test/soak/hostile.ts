@@ -13,7 +13,7 @@ import {
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
 import { rootDir } from '../../infra/paths.ts';
-import { stackUp } from '../../infra/stack.ts';
+import { stackDown, stackUp } from '../../infra/stack.ts';
 import { silenceKafkajsNegativeTimeoutWarning } from '../../src/observability/known-warnings.ts';
 import { testScope, uniqueName } from '../support/isolation.ts';
 import { testPipeline } from '../support/pipeline.ts';
@@ -37,7 +37,8 @@ const goodCount = values.short ? 60 : Number(values.good);
 const stages = ['sink', 'processor', 'connector'] as const;
 
 const startedAt = performance.now();
-await stackUp();
+// Stopped at the end if this run started it, as the tests' global teardown does.
+const { started: stackStarted } = await stackUp();
 const scope = testScope('hostile');
 const outsider = await startOutsider();
 const outsiderUrl = `http://${outsider.host}:${outsider.port}/allocation/person/x`;
@@ -300,5 +301,6 @@ await pipeline.close();
 await answers.close();
 await outsider.close();
 await scope.close();
+if (stackStarted.length) await stackDown(() => undefined, stackStarted);
 console.log(passed ? 'hostile input: passed' : 'hostile input: FAILED');
 process.exit(passed ? 0 : 1);
