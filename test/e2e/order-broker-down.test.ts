@@ -9,11 +9,10 @@ import { testScope } from '../support/isolation.ts';
 import { ceiling } from '../support/patience.ts';
 import { testPipeline, type TestPipeline } from '../support/pipeline.ts';
 import { privateBroker } from '../support/private-broker.ts';
-import { seedPeople, type SyntheticKind } from '../support/synthetic-allocations.ts';
+import { seedPeople, syntheticAllocation, type SyntheticKind } from '../support/synthetic-allocations.ts';
 
 const crns = ['B000001', 'B000002', 'B000003'];
 const kinds: readonly SyntheticKind[] = ['PERSON', 'EVENT'];
-const staffOf = (round: number) => (round % 2 === 0 ? 'N02ABS1' : 'N02ABSX');
 
 interface Sent {
   readonly crn: string;
@@ -32,23 +31,7 @@ async function allocateRound(pipeline: TestPipeline, round: number, sent: Map<st
   const createdDate = new Date().toISOString();
   for (const crn of crns) {
     for (const kind of kinds) {
-      const path = `/allocation/${kind.toLowerCase()}/${crn}-${round}`;
-      const common = {
-        id: `${crn}-${kind}-${round}`,
-        staffCode: staffOf(round),
-        teamCode: 'N02ABS',
-        createdDate,
-      };
-      pipeline.api.register(path, {
-        status: 200,
-        body: kind === 'PERSON' ? { ...common, crn } : { ...common, eventNumber: 1 },
-      });
-      const messageId = await pipeline.publish({
-        eventType: kind === 'PERSON' ? 'person.community.manager.allocated' : 'event.manager.allocated',
-        version: 1,
-        detailUrl: `${pipeline.api.url}${path}`,
-        personReference: { identifiers: [{ type: 'CRN', value: crn }] },
-      });
+      const messageId = await pipeline.publish(syntheticAllocation(pipeline, crn, kind, round, createdDate));
       sent.set(messageId, { crn, kind, round, createdDate });
     }
   }

@@ -13,6 +13,7 @@ import { stackDown, stackUp } from '../../infra/stack.ts';
 import { applyAllocation } from '../../src/delius/apply-allocation.ts';
 import type { DeliusDb } from '../../src/delius/delius-db.ts';
 import { parseAllocationDetail } from '../../src/domain/allocation-detail.ts';
+import { createSchemaRegistry } from '../../src/kafka/avro-schemas.ts';
 import { createKafka } from '../../src/kafka/client.ts';
 import { silenceKafkajsNegativeTimeoutWarning } from '../../src/observability/known-warnings.ts';
 import { contactsOf, iapsFlags, managerHistory, responsibleOfficers } from '../support/delius-queries.ts';
@@ -22,7 +23,7 @@ import { testLogger, testScope, uniqueName } from '../support/isolation.ts';
 import { testPipeline, type TestPipeline } from '../support/pipeline.ts';
 import { privateBroker } from '../support/private-broker.ts';
 import { awsClients, requireEnv, stackEnv } from '../support/stack.ts';
-import { seedPeople } from '../support/synthetic-allocations.ts';
+import { seedPeople, syntheticAllocation, syntheticDetail } from '../support/synthetic-allocations.ts';
 import { tcpProxy } from '../support/tcp-proxy.ts';
 import { pipelineDrained } from './drained.ts';
 
@@ -45,7 +46,6 @@ const kinds = ['PERSON', 'EVENT'] as const;
 type Kind = (typeof kinds)[number];
 const stages = ['sink', 'processor', 'connector'] as const;
 type Stage = (typeof stages)[number];
-const staffOf = (round: number) => (round % 2 === 0 ? 'N02ABS1' : 'N02ABSX');
 const say = (line: string) => console.log(`[faults ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 const runStartedAt = performance.now();
@@ -131,17 +131,8 @@ async function allocateRound(round: number) {
   const createdDate = new Date().toISOString();
   for (const [index, crn] of crns.entries()) {
     for (const kind of kinds) {
-      const detailPath = `/allocation/${kind.toLowerCase()}/${crn}-${round}`;
-      const common = {
-        id: `${crn}-${kind}-${round}`,
-        staffCode: staffOf(round),
-        teamCode: 'N02ABS',
-        createdDate,
-      };
-      const body = kind === 'PERSON' ? { ...common, crn } : { ...common, eventNumber: 1 };
-      pipeline.api.register(detailPath, { status: 200, body });
-      const messageId = await pipeline.publish(domainEvent(pipeline, kind, crn, detailPath));
-      sent.push({ messageId, crn, kind, round, body });
+      const messageId = await pipeline.publish(syntheticAllocation(pipeline, crn, kind, round, createdDate));
+      sent.push({ messageId, crn, kind, round, body: syntheticDetail(crn, kind, round, createdDate) });
     }
     // One in fifty people also gets an allocation of an event Delius does not have: a dead letter (rule E1).
     if (index % 50 === 0) {
@@ -293,21 +284,18 @@ async function readAll(topic: string) {
   await consumer.disconnect();
   return records;
 }
+const registryClient = createSchemaRegistry(requireEnv(stack, 'SCHEMA_REGISTRY_URL'));
 const deadLetters = await readAll(pipeline.config.DEAD_LETTER_TOPIC);
 // How late allocations reached the sink's topic after Workforce made them: what the order window must cover.
 let maxLatenessMs = 0;
 {
-  const { createSchemaRegistry: registryOf } = await import('../../src/kafka/avro-schemas.ts');
-  const decoder = registryOf(requireEnv(stack, 'SCHEMA_REGISTRY_URL'));
   for (const record of await readAll(pipeline.config.ALLOCATIONS_TOPIC)) {
     if (!record.value) continue;
-    const { createdDate } = (await decoder.decode(record.value)) as { createdDate: string };
+    const { createdDate } = (await registryClient.decode(record.value)) as { createdDate: string };
     maxLatenessMs = Math.max(maxLatenessMs, record.timestamp - Date.parse(createdDate));
   }
 }
 const iapsRecords = await readAll(pipeline.config.IAPS_EVENTS_TOPIC);
-const { createSchemaRegistry } = await import('../../src/kafka/avro-schemas.ts');
-const registryClient = createSchemaRegistry(requireEnv(stack, 'SCHEMA_REGISTRY_URL'));
 const iapsMessageIds = new Set<string>();
 for (const record of iapsRecords) {
   if (!record.value) continue;

@@ -26,24 +26,26 @@ export async function seedPeople(
   }
 }
 
+/** The detail body of the nth allocation of a person (or their event 1): to N02ABS1 or N02ABSX in turn. */
+export function syntheticDetail(crn: string, kind: SyntheticKind, n: number, createdDate: string) {
+  const staffCode = n % 2 === 0 ? 'N02ABS1' : 'N02ABSX';
+  const common = { id: `${crn}-${kind}-${n}`, staffCode, teamCode: 'N02ABS', createdDate };
+  return kind === 'PERSON' ? { ...common, crn } : { ...common, eventNumber: 1 };
+}
+
 /**
  * Registers an allocation detail on the test's Workload API and returns the domain event announcing it:
- * the nth allocation of a person (or their event 1) in August 2022, to N02ABS1 or N02ABSX in turn.
+ * the nth allocation of a person (or their event 1), made on `createdDate` (by default in August 2022).
  */
 export function syntheticAllocation(
   pipeline: TestPipeline,
   crn: string,
   kind: SyntheticKind,
   n: number,
+  createdDate = `2022-08-${String(n + 1).padStart(2, '0')}T09:00:00+01:00`,
 ): Record<string, unknown> {
   const path = `/allocation/${kind.toLowerCase()}/${crn}-${n}`;
-  const createdDate = `2022-08-${String(n + 1).padStart(2, '0')}T09:00:00+01:00`;
-  const staffCode = n % 2 === 0 ? 'N02ABS1' : 'N02ABSX';
-  const common = { id: `${crn}-${kind}-${n}`, staffCode, teamCode: 'N02ABS', createdDate };
-  pipeline.api.register(path, {
-    status: 200,
-    body: kind === 'PERSON' ? { ...common, crn } : { ...common, eventNumber: 1 },
-  });
+  pipeline.api.register(path, { status: 200, body: syntheticDetail(crn, kind, n, createdDate) });
   return {
     eventType: kind === 'PERSON' ? 'person.community.manager.allocated' : 'event.manager.allocated',
     version: 1,
