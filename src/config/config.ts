@@ -58,6 +58,7 @@ export const configSchema = z.object({
    * out of order are applied in the order they were made (0: applied as they come). README, "Order per person".
    */
   ORDER_WINDOW_SECONDS: z.coerce.number().int().min(0).max(3_600).default(60),
+  REFERENCE_DATA_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   DOMAIN_EVENTS_TOPIC: z.string().min(1).default('allocations.domain-events'),
   ALLOCATIONS_TOPIC: z.string().min(1).default('allocations.enriched'),
   IAPS_EVENTS_TOPIC: z.string().min(1).default('allocations.iaps-events'),

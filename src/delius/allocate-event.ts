@@ -6,7 +6,9 @@ import type { AllocationContext } from './allocation-context.ts';
 import { isReallocation } from './allocation-reasons.ts';
 import { insertContact, insertTransferContact } from './contacts.ts';
 import { eventIapsFlags, setIapsFlags } from './iaps.ts';
-import { findStaffByCode, requireTransferReason } from './lookups.ts';
+import { requireTransferReason } from './lookups.ts';
+import { selectOf } from './subqueries.ts';
+import { Op } from 'sequelize';
 import { prepareReallocation, replaceManager, type ManagerTable } from './manager-period.ts';
 import { appliedOf, duplicateOf } from './kind-result.ts';
 
@@ -19,17 +21,15 @@ export async function allocateEvent(
   const { db, transaction } = context;
   const { Offender, Event, EventManager, EventTransfer } = db.models;
 
-  const person = await Offender.findOne({ where: { crn }, transaction });
-  const event = person
-    ? await Event.findOne({
-        where: {
-          personId: person.get({ plain: true }).id,
-          eventNumber: String(detail.eventNumber),
-          softDeleted: 0,
-        },
-        transaction,
-      })
-    : null;
+  // The person by CRN and their event by number in one read: either missing is the same "not found".
+  const event = await Event.findOne({
+    where: {
+      personId: { [Op.eq]: selectOf(Offender, 'id', { crn }) },
+      eventNumber: String(detail.eventNumber),
+      softDeleted: 0,
+    },
+    transaction,
+  });
   if (!event)
     throw notFound(`Event ${detail.eventNumber} not found for crn ${crn}`, {
       crn,
@@ -57,13 +57,14 @@ export async function allocateEvent(
     ownerId: eventId,
     ownerLabel: `event ${detail.eventNumber} of crn ${crn}`,
     transfers: EventTransfer,
+    ...(detail.spoStaffCode ? { otherStaffCodes: [detail.spoStaffCode] } : {}),
     pendingTransferProperties: () => Promise.resolve({ eventNumber: String(detail.eventNumber) }),
   });
   if (reallocation.duplicate) return duplicateOf(personId, await eventIapsFlags(context, eventId));
-  const { current, target } = reallocation;
+  const { current, target, candidates } = reallocation;
 
   const transferReasonId = await requireTransferReason(context, 'CASE ORDER');
-  const spo = detail.spoStaffCode ? await findStaffByCode(context, detail.spoStaffCode) : null;
+  const spo = detail.spoStaffCode ? candidates.staffByCode(detail.spoStaffCode) : undefined;
   if (detail.spoStaffCode && !spo)
     throw notFound(`SPO Staff with code of ${detail.spoStaffCode} not found`, {
       spoStaffCode: detail.spoStaffCode,
@@ -83,7 +84,7 @@ export async function allocateEvent(
         personId,
         eventId,
         startTime: created.allocationDate,
-        staffId: spo ? spo.get({ plain: true }).id : created.staffId,
+        staffId: spo ? spo.id : created.staffId,
         teamId: created.teamId,
         providerId: created.providerId,
         notes: detail.spoOversightNotes ?? null,

@@ -56,8 +56,8 @@ export async function allocatePerson(
       startTime: context.at,
       notes: await responsibleOfficerChangeNotes(
         context,
-        officers.created,
-        officers.previous,
+        officers,
+        [created, previous],
         target.reason.description,
       ),
     }),

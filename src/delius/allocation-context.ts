@@ -1,5 +1,6 @@
 import type { Transaction } from 'sequelize';
 import type { DeliusDb } from './delius-db.ts';
+import { directory, type Directory } from './directory.ts';
 import { londonWallClock, toSeconds, type WallClock } from './time.ts';
 
 /**
@@ -11,6 +12,8 @@ export interface AllocationContext {
   readonly transaction: Transaction;
   /** `createdDate` as London wall-clock time (C14). */
   readonly at: WallClock;
+  /** Staff and teams read once per allocation. */
+  readonly directory: Directory;
   /** AU3: the audit row's parameters, in the order they were learnt. */
   readonly auditParameters: Map<string, string>;
   /** C16: the person whose caseload Delius rebuilds once the transaction commits. */
@@ -40,6 +43,7 @@ export function allocationContext(
     db,
     transaction,
     at,
+    directory: directory(db.models, transaction),
     auditParameters,
     rebuildCaseloadAfterCommit: onRebuild,
     now,

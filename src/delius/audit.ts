@@ -66,10 +66,10 @@ async function latestAuditFrom(
 export async function writeAudit(db: DeliusDb, record: AuditRecord): Promise<boolean> {
   const code = businessInteractionCode[record.kind];
   try {
-    const interaction = await findBusinessInteraction({ db }, code, londonWallClock(db.clock()));
+    const interaction = await findBusinessInteraction(db, code, londonWallClock(db.clock()));
     if (!interaction) throw new Error(`business interaction ${code} not found or not enabled`);
     const row = {
-      businessInteractionId: interaction.get({ plain: true }).id,
+      businessInteractionId: interaction.id,
       userId: db.auditUser.id,
       outcome: record.outcome,
       parameters: formatAuditParameters(record.parameters),
@@ -90,9 +90,8 @@ export async function writeAudit(db: DeliusDb, record: AuditRecord): Promise<boo
     let dateTime = first;
     for (let attempt = 0; ; attempt += 1) {
       try {
-        await db.sequelize.transaction((transaction) =>
-          db.models.AuditedInteraction.create({ ...row, dateTime }, { transaction }),
-        );
+        // One INSERT, committed on its own: no transaction of its own to begin and commit around it.
+        await db.models.AuditedInteraction.create({ ...row, dateTime });
         markTaken(dateTime);
         return true;
       } catch (error) {

@@ -1,5 +1,8 @@
 import { conflict, notActive, notFound } from '../domain/errors.ts';
 import type { AllocationContext } from './allocation-context.ts';
+import type { Row } from './models/columns.ts';
+import type { disposalColumns } from './models/people.ts';
+import { selectOf } from './subqueries.ts';
 
 /**
  * R2–R5 and L2–L5: a requirement or licence condition belongs to a person and, through its disposal, to an
@@ -16,16 +19,34 @@ export async function componentOwner(
   expected: { readonly crn: string; readonly eventNumber: number },
 ) {
   const { db, transaction } = context;
-  const disposal = await db.models.Disposal.findByPk(component.disposalId, { transaction });
-  const event = disposal
-    ? await db.models.Event.findByPk(disposal.get({ plain: true }).eventId, { transaction })
-    : null;
-  const person = await db.models.Offender.findByPk(component.personId, { transaction });
-  if (!disposal || !event || !person) {
+  const { Disposal, Event, Offender } = db.models;
+  // The disposal, its event and the person in one read: the event's and the person's columns as subqueries.
+  const eventOf = { id: { outer: Disposal, attribute: 'eventId' } } as const;
+  const found = await Disposal.findByPk(component.disposalId, {
+    attributes: {
+      include: [
+        [selectOf(Event, 'eventNumber', eventOf), 'eventNumber'],
+        [selectOf(Event, 'activeFlag', eventOf), 'eventActive'],
+        [selectOf(Offender, 'crn', { id: component.personId }), 'crn'],
+      ],
+    },
+    transaction,
+  });
+  const disposal = found?.get({ plain: true }) as
+    | (Row<typeof disposalColumns> & {
+        eventNumber: string | number | null;
+        eventActive: string | number | null;
+        crn: string | null;
+      })
+    | undefined;
+  if (!disposal || disposal.eventNumber === null || disposal.crn === null) {
     throw notFound(`${component.label} ${component.id} has no sentence in Delius`, { id: component.id });
   }
-  const { id: eventId, eventNumber, activeFlag: eventActive } = event.get({ plain: true });
-  const { id: personId, crn } = person.get({ plain: true });
+  const { eventId } = disposal;
+  const eventNumber = String(disposal.eventNumber);
+  const eventActive = Number(disposal.eventActive);
+  const crn = String(disposal.crn);
+  const personId = component.personId;
   context.auditParameters.set('offenderId', String(personId));
   context.auditParameters.set('eventId', String(eventId));
   context.auditParameters.set('requirementId', String(component.id));
@@ -38,7 +59,7 @@ export async function componentOwner(
       eventNumber: expected.eventNumber,
     });
   }
-  if (disposal.get({ plain: true }).activeFlag !== 1 || eventActive !== 1) {
+  if (disposal.activeFlag !== 1 || eventActive !== 1) {
     throw notActive(`Event with number of ${expected.eventNumber} not active`, {
       eventNumber: expected.eventNumber,
     });

@@ -1,6 +1,6 @@
 import type { ContactWritten } from '../domain/outcome.ts';
 import type { AllocationContext } from './allocation-context.ts';
-import { displayName, requireContactType } from './lookups.ts';
+import { displayName, findProvider, requireContactType } from './lookups.ts';
 import type { ManagerRow } from './models/managers.ts';
 import { formatDate, toDay, toSeconds, type WallClock } from './time.ts';
 
@@ -25,12 +25,11 @@ export async function insertContact(
   request: ContactRequest,
 ): Promise<ContactWritten> {
   const { db, transaction } = context;
-  const contactType = (await requireContactType(context, request.typeCode)).get({ plain: true });
-  const id = await db.dialect.nextId('CONTACT_ID_SEQ', transaction);
+  const contactType = await requireContactType(context, request.typeCode);
   const startTime = toSeconds(request.startTime);
-  await db.models.Contact.create(
+  const created = await db.models.Contact.create(
     {
-      id,
+      id: await db.dialect.idForInsert('CONTACT_ID_SEQ', transaction),
       personId: request.personId,
       eventId: request.eventId ?? null,
       requirementId: request.requirementId ?? null,
@@ -53,7 +52,7 @@ export async function insertContact(
     },
     { transaction },
   );
-  return { type: request.typeCode, id };
+  return { type: request.typeCode, id: created.get({ plain: true }).id };
 }
 
 /**
@@ -92,11 +91,10 @@ export async function insertTransferContact(
     readonly created: ManagerRow;
   },
 ): Promise<ContactWritten> {
-  const { db, transaction } = context;
   const { previous, created, ...owners } = request;
-  const previousStaff = await db.models.Staff.findByPk(previous.staffId, { transaction });
-  const previousTeam = await db.models.Team.findByPk(previous.teamId, { transaction });
-  const provider = await db.models.Provider.findByPk(created.providerId, { transaction });
+  const previousStaff = await context.directory.staff(previous.staffId);
+  const previousTeam = await context.directory.team(previous.teamId);
+  const provider = await findProvider(context, created.providerId);
   return insertContact(context, {
     ...owners,
     staffId: created.staffId,
@@ -105,9 +103,9 @@ export async function insertTransferContact(
     startTime: created.allocationDate,
     notes: transferNotes({
       transferDate: created.allocationDate,
-      providerDescription: provider?.get({ plain: true }).description ?? '',
-      previousTeamDescription: previousTeam?.get({ plain: true }).description ?? '',
-      previousStaffName: previousStaff ? displayName(previousStaff.get({ plain: true })) : '',
+      providerDescription: provider?.description ?? '',
+      previousTeamDescription: previousTeam?.description ?? '',
+      previousStaffName: previousStaff ? displayName(previousStaff) : '',
     }),
   });
 }

@@ -4,6 +4,7 @@ import { deliusDialect, type DeliusDialect } from './dialect.ts';
 import { defineDeliusModels, type DeliusModels } from './models/index.ts';
 import { systemClock, type Clock } from './time.ts';
 import { messageOf } from '../domain/errors.ts';
+import { defaultReferenceDataTtlMs, referenceCache, type ReferenceCache } from './reference-cache.ts';
 
 /** Everything an allocation needs from Delius, built once by the composition root. */
 export interface DeliusDb {
@@ -14,6 +15,8 @@ export interface DeliusDb {
   readonly auditUser: { readonly id: number; readonly name: string };
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Reference data read once per time to live (reference-cache.ts). */
+  readonly referenceData: ReferenceCache;
 }
 
 export interface DeliusDbOptions {
@@ -21,6 +24,8 @@ export interface DeliusDbOptions {
   readonly auditUserName: string;
   readonly logger: Logger;
   readonly clock?: Clock;
+  /** How long reference data read from Delius is used before it is read again; 0 reads it every time. */
+  readonly referenceDataTtlMs?: number;
 }
 
 /** Binds the models and looks the audit user up: start-up fails here, clearly, if Delius does not know it. */
@@ -45,5 +50,6 @@ export async function openDeliusDb(options: DeliusDbOptions): Promise<DeliusDb> 
     auditUser: { id: user.get({ plain: true }).id, name: options.auditUserName },
     clock: options.clock ?? systemClock,
     logger: options.logger,
+    referenceData: referenceCache(options.referenceDataTtlMs ?? defaultReferenceDataTtlMs),
   };
 }

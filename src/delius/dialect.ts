@@ -1,4 +1,5 @@
-import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { literal, QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { Literal } from 'sequelize/lib/utils';
 import type { Dialect } from '../db/sequelize.ts';
 
 /**
@@ -10,8 +11,14 @@ import type { Dialect } from '../db/sequelize.ts';
  */
 export interface DeliusDialect {
   readonly name: Dialect;
-  /** The next value of a Delius sequence, e.g. `OFFENDER_MANAGER_ID_SEQ`. */
+  /** The next value of a Delius sequence, e.g. `OFFENDER_MANAGER_ID_SEQ`, in a statement of its own. */
   nextId(sequence: string, transaction: Transaction): Promise<number>;
+  /**
+   * The id for a new row: on Oracle and PostgreSQL the sequence's next value inside the INSERT, read back with
+   * the row (RETURNING … INTO on Oracle, RETURNING on PostgreSQL), so an id costs no round trip; on SQLite, whose
+   * driver drops RETURNING, the value from `nextId`.
+   */
+  idForInsert(sequence: string, transaction: Transaction): Promise<number | Literal>;
   /** C16: PKG_TRIGGERSUPPORT.PROCREBUILDOPTTABLES, after a commit. */
   rebuildCaseload(personId: number): Promise<void>;
 }
@@ -48,6 +55,7 @@ export function deliusDialect(sequelize: Sequelize): DeliusDialect {
         name,
         nextId: (sequence, transaction) =>
           selectId(sequelize, `SELECT ${checkedSequence(sequence)}.NEXTVAL AS ID FROM DUAL`, transaction),
+        idForInsert: (sequence) => Promise.resolve(literal(`${checkedSequence(sequence)}.NEXTVAL`)),
         async rebuildCaseload(personId) {
           await sequelize.query('BEGIN PKG_TRIGGERSUPPORT.PROCREBUILDOPTTABLES(:personId); END;', {
             replacements: { personId },
@@ -59,6 +67,7 @@ export function deliusDialect(sequelize: Sequelize): DeliusDialect {
         name,
         nextId: (sequence, transaction) =>
           selectId(sequelize, `SELECT nextval('"${checkedSequence(sequence)}"') AS "ID"`, transaction),
+        idForInsert: (sequence) => Promise.resolve(literal(`nextval('"${checkedSequence(sequence)}"')`)),
         async rebuildCaseload(personId) {
           await sequelize.query('SELECT "PROCREBUILDOPTTABLES"(:personId)', { replacements: { personId } });
         },
@@ -81,6 +90,9 @@ export function deliusDialect(sequelize: Sequelize): DeliusDialect {
             transaction,
             replacements,
           );
+        },
+        idForInsert(sequence, transaction) {
+          return this.nextId(sequence, transaction);
         },
         async rebuildCaseload(personId) {
           await sequelize.query(

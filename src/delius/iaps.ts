@@ -1,5 +1,8 @@
 import type { IapsFlag } from '../domain/outcome.ts';
+import { Op } from 'sequelize';
 import type { AllocationContext } from './allocation-context.ts';
+import { findCategory } from './lookups.ts';
+import { selectOf } from './subqueries.ts';
 
 /** The category codes that decide whether a requirement is an accredited programme. */
 export interface RequirementCategories {
@@ -34,21 +37,13 @@ export async function requirementCategoryRows(
   context: AllocationContext,
   requirement: RequirementRow,
 ): Promise<{ main: Category | null; additional: Category | null; sub: Category | null }> {
-  const { RequirementMainCategory, RequirementAdditionalMainCategory, ReferenceData } = context.db.models;
-  const { transaction } = context;
-  const main = requirement.mainCategoryId
-    ? await RequirementMainCategory.findByPk(requirement.mainCategoryId, { transaction })
-    : null;
-  const additional = requirement.additionalMainCategoryId
-    ? await RequirementAdditionalMainCategory.findByPk(requirement.additionalMainCategoryId, { transaction })
-    : null;
-  const sub = requirement.subCategoryId
-    ? await ReferenceData.findByPk(requirement.subCategoryId, { transaction })
-    : null;
+  const { mainCategoryId, additionalMainCategoryId, subCategoryId } = requirement;
   return {
-    main: main?.get({ plain: true }) ?? null,
-    additional: additional?.get({ plain: true }) ?? null,
-    sub: sub?.get({ plain: true }) ?? null,
+    main: mainCategoryId ? await findCategory(context, 'RequirementMainCategory', mainCategoryId) : null,
+    additional: additionalMainCategoryId
+      ? await findCategory(context, 'RequirementAdditionalMainCategory', additionalMainCategoryId)
+      : null,
+    sub: subCategoryId ? await findCategory(context, 'ReferenceData', subCategoryId) : null,
   };
 }
 
@@ -89,16 +84,13 @@ export async function personIapsFlags(context: AllocationContext, personId: numb
 /** I4: the event's active, non-deleted requirements. */
 export async function eventIapsFlags(context: AllocationContext, eventId: number): Promise<IapsFlag[]> {
   const { Disposal, Requirement } = context.db.models;
-  const { transaction } = context;
-  const disposals = await Disposal.findAll({ where: { eventId }, transaction });
-  if (disposals.length === 0) return [];
   const requirements = await Requirement.findAll({
     where: {
-      disposalId: disposals.map((disposal) => disposal.get({ plain: true }).id),
+      disposalId: { [Op.in]: selectOf(Disposal, 'id', { eventId }) },
       activeFlag: 1,
       softDeleted: 0,
     },
-    transaction,
+    transaction: context.transaction,
   });
   const rows = requirements.map((row) => row.get({ plain: true }));
   return (await anyAccreditedProgramme(context, rows)) ? [{ table: 'IAPS_EVENT', id: eventId }] : [];

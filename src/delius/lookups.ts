@@ -1,62 +1,105 @@
-import { Op } from 'sequelize';
 import { notFound } from '../domain/errors.ts';
 import type { AllocationContext } from './allocation-context.ts';
+import type { DeliusDb } from './delius-db.ts';
+
+/*
+ * Reference data, read through the process's cache (reference-cache.ts): a miss reads inside the allocation's
+ * transaction, as every read of the allocation does; a hit reads nothing.
+ */
 
 /**
  * A code in a reference-data set (r_standard_reference_list within r_reference_data_master). Reference data
  * the rules rely on must be there: a missing dataset or code stops the allocation (not found, dead-lettered
  * with its reason, redriven once Delius has it) and never lets a check pass unchecked.
  */
-export async function requireReferenceData(
+export async function requireReferenceData(context: AllocationContext, datasetName: string, code: string) {
+  const entry = await findReferenceData(context, datasetName, code);
+  if (!entry) throw notFound(`${datasetName} with code of ${code} not found`, { dataset: datasetName, code });
+  return entry;
+}
+
+export async function findReferenceData(
   { db, transaction }: AllocationContext,
   datasetName: string,
   code: string,
 ) {
   const { Dataset, ReferenceData } = db.models;
-  const dataset = await Dataset.findOne({ where: { name: datasetName }, transaction });
-  const entry = dataset
-    ? await ReferenceData.findOne({
-        where: { datasetId: dataset.get({ plain: true }).id, code },
-        transaction,
-      })
-    : null;
-  if (!entry) throw notFound(`${datasetName} with code of ${code} not found`, { dataset: datasetName, code });
-  return entry;
+  return db.referenceData.get(`reference-data:${datasetName}:${code}`, async () => {
+    const dataset = await Dataset.findOne({ where: { name: datasetName }, transaction });
+    const entry = dataset
+      ? await ReferenceData.findOne({
+          where: { datasetId: dataset.get({ plain: true }).id, code },
+          transaction,
+        })
+      : null;
+    return entry?.get({ plain: true }) ?? null;
+  });
 }
 
-export async function requireContactType(context: AllocationContext, code: string) {
-  const contactType = await context.db.models.ContactType.findOne({
-    where: { code },
-    transaction: context.transaction,
-  });
+export async function requireContactType({ db, transaction }: AllocationContext, code: string) {
+  const contactType = await db.referenceData.get(
+    `contact-type:${code}`,
+    async () =>
+      ((await db.models.ContactType.findOne({ where: { code }, transaction })) ?? null)?.get({
+        plain: true,
+      }) ?? null,
+  );
   if (!contactType) throw notFound(`Contact type with code of ${code} not found`, { code });
   return contactType;
 }
 
 /** E8, R11, L11 */
-export async function requireTransferReason(context: AllocationContext, code: string): Promise<number> {
-  const reason = await context.db.models.TransferReason.findOne({
-    where: { code },
-    transaction: context.transaction,
-  });
+export async function requireTransferReason({ db, transaction }: AllocationContext, code: string) {
+  const reason = await db.referenceData.get(
+    `transfer-reason:${code}`,
+    async () =>
+      (await db.models.TransferReason.findOne({ where: { code }, transaction }))?.get({ plain: true }) ??
+      null,
+  );
   if (!reason) throw notFound(`Transfer reason with code of ${code} not found`, { code });
-  return reason.get({ plain: true }).id;
+  return reason.id;
 }
 
-export async function findStaffByCode({ db, transaction }: AllocationContext, code: string) {
-  return db.models.Staff.findOne({ where: { code }, transaction });
+/** A provider's description names it in contact notes; providers are reference data to the service. */
+export async function findProvider({ db, transaction }: AllocationContext, id: number) {
+  return db.referenceData.get(
+    `provider:${id}`,
+    async () => (await db.models.Provider.findByPk(id, { transaction }))?.get({ plain: true }) ?? null,
+  );
 }
 
-/** AU5: a business interaction is usable when it has no enabled date or one in the past. */
-export async function findBusinessInteraction(
-  { db, transaction }: { db: AllocationContext['db']; transaction?: AllocationContext['transaction'] },
-  code: string,
-  now: Date,
-) {
-  return db.models.BusinessInteraction.findOne({
-    where: { code, [Op.or]: [{ enabledDate: null }, { enabledDate: { [Op.lte]: now } }] },
-    transaction,
+/** A requirement's main, additional main or sub-category (I1). */
+export async function findCategory(
+  { db, transaction }: AllocationContext,
+  table: 'RequirementMainCategory' | 'RequirementAdditionalMainCategory' | 'ReferenceData',
+  id: number,
+): Promise<{ code: string; description: string } | null> {
+  const read = {
+    RequirementMainCategory: () => db.models.RequirementMainCategory.findByPk(id, { transaction }),
+    RequirementAdditionalMainCategory: () =>
+      db.models.RequirementAdditionalMainCategory.findByPk(id, { transaction }),
+    ReferenceData: () => db.models.ReferenceData.findByPk(id, { transaction }),
+  }[table];
+  return db.referenceData.get(`${table}:${id}`, async () => {
+    const row = (await read())?.get({ plain: true });
+    return row ? { code: row.code, description: row.description } : null;
   });
+}
+
+/**
+ * AU5: a business interaction is usable when it has no enabled date or one in the past. The row is cached;
+ * the date is compared on every use, so an interaction enabled later is used from its date on.
+ */
+export async function findBusinessInteraction(db: DeliusDb, code: string, now: Date) {
+  const interaction = await db.referenceData.get(
+    `business-interaction:${code}`,
+    async () =>
+      (await db.models.BusinessInteraction.findOne({ where: { code } }))?.get({ plain: true }) ?? null,
+  );
+  if (!interaction) return null;
+  return interaction.enabledDate === null || interaction.enabledDate.getTime() <= now.getTime()
+    ? interaction
+    : null;
 }
 
 /** Forename, middle name if any and surname, single-space separated (C12). */

@@ -2,7 +2,9 @@ import { Op } from 'sequelize';
 import type { AllocationDetail, AllocationKind } from '../domain/allocation-detail.ts';
 import { AppError, conflict, IgnorableAllocation, notFound } from '../domain/errors.ts';
 import type { AllocationContext } from './allocation-context.ts';
-import { requireReferenceData } from './lookups.ts';
+import type { StaffRow, TeamRow } from './directory.ts';
+import { findReferenceData } from './lookups.ts';
+import { countOf } from './subqueries.ts';
 import type { ManagerModel, ManagerRow } from './models/managers.ts';
 import type { TransferModel } from './models/transfers.ts';
 import { toSeconds } from './time.ts';
@@ -21,15 +23,30 @@ export interface ManagerTable {
   readonly label: string;
 }
 
-/** C1, C2: the non-deleted row whose period [allocation_date, end_date) contains `at`. */
-export async function currentManager(
+/** C1, C2: the non-deleted row whose period [allocation_date, end_date) contains `at`, and C11's pending count. */
+async function currentManager(
   context: AllocationContext,
-  table: ManagerTable,
-  ownerId: number,
-  ownerLabel: string,
-) {
+  request: ReallocationRequest,
+  pendingStatusId: number | undefined,
+): Promise<{ current: ManagerRow; pendingTransfers: number }> {
   const { at, transaction } = context;
+  const { table, ownerId, ownerLabel, transfers } = request;
+  // C11's count rides on this read (one round trip fewer); it is only looked at once C3 and C4 have passed.
+  const pending =
+    pendingStatusId === undefined
+      ? []
+      : [
+          [
+            countOf(transfers, {
+              ownerId: { outer: table.model, attribute: 'ownerId' },
+              transferStatusId: pendingStatusId,
+              softDeleted: 0,
+            }),
+            'pendingTransfers',
+          ] as const,
+        ];
   const rows = await table.model.findAll({
+    attributes: { include: [...pending] },
     where: {
       ownerId,
       softDeleted: 0,
@@ -39,7 +56,7 @@ export async function currentManager(
     limit: 2,
     transaction,
   });
-  const [row, other] = rows.map((instance) => instance.get({ plain: true }));
+  const [row, other] = rows;
   if (!row)
     throw notFound(`${table.label} for ${ownerLabel} at ${at.toISOString().slice(0, 19)} not found`, {
       ownerId,
@@ -48,12 +65,71 @@ export async function currentManager(
     throw conflict(`${table.label} for ${ownerLabel} at ${at.toISOString().slice(0, 19)} is ambiguous`, {
       ownerId,
     });
-  return row;
+  const { pendingTransfers, ...current } = row.get({ plain: true }) as ManagerRow & {
+    pendingTransfers?: unknown;
+  };
+  return { current, pendingTransfers: Number(pendingTransfers ?? 0) };
+}
+
+/**
+ * The current and the target staff and teams in one read each (the target by code, the current by id), with
+ * the target staff's membership of the target team (V7) read alongside. The directory keeps them for the notes.
+ */
+async function readCandidates(
+  context: AllocationContext,
+  current: ManagerRow,
+  staffCodes: readonly string[],
+  teamCode: string,
+): Promise<Candidates> {
+  const { db, transaction } = context;
+  const { Staff, StaffTeam, Team } = db.models;
+  const teams = (
+    await Team.findAll({ where: { [Op.or]: [{ code: teamCode }, { id: current.teamId }] }, transaction })
+  ).map((row) => row.get({ plain: true }));
+  const targetTeam = teams.find((team) => team.code === teamCode);
+  const staff = (
+    await Staff.findAll({
+      attributes: {
+        include: [
+          [
+            countOf(StaffTeam, { staffId: { outer: Staff, attribute: 'id' }, teamId: targetTeam?.id ?? -1 }),
+            'targetTeamMemberships',
+          ],
+        ],
+      },
+      where: { [Op.or]: [{ code: [...staffCodes] }, { id: current.staffId }] },
+      transaction,
+    })
+  ).map((row) => {
+    const { targetTeamMemberships, ...plain } = row.get({ plain: true }) as StaffRow & {
+      targetTeamMemberships?: unknown;
+    };
+    return { ...plain, inTargetTeam: Number(targetTeamMemberships ?? 0) > 0 };
+  });
+  context.directory.remember({ staff, teams });
+  return {
+    currentStaff: staff.find((row) => row.id === current.staffId),
+    currentTeam: teams.find((row) => row.id === current.teamId),
+    targetTeam,
+    staffByCode: (code) => staff.find((row) => row.code === code),
+  };
+}
+
+export interface Candidates {
+  readonly currentStaff: StaffRow | undefined;
+  readonly currentTeam: TeamRow | undefined;
+  readonly targetTeam: TeamRow | undefined;
+  staffByCode(code: string): (StaffRow & { readonly inTargetTeam: boolean }) | undefined;
 }
 
 export type Reallocation =
   | { readonly duplicate: true }
-  | { readonly duplicate: false; readonly current: ManagerRow; readonly target: Target };
+  | {
+      readonly duplicate: false;
+      readonly current: ManagerRow;
+      readonly target: Target;
+      readonly candidates: Candidates;
+    };
 
 export interface ReallocationRequest {
   readonly kind: AllocationKind;
@@ -62,56 +138,56 @@ export interface ReallocationRequest {
   readonly ownerId: number;
   readonly ownerLabel: string;
   readonly transfers: TransferModel;
+  /** Other staff the kind names (the EVENT's SPO), read with the target staff. */
+  readonly otherStaffCodes?: readonly string[];
   /** Extra properties reported with a pending transfer (R9, L9, E6). */
   readonly pendingTransferProperties?: () => Promise<Record<string, string>>;
 }
 
 /**
  * C3, C4, C11, V1–V7 in the order of the rules. Resolves to a duplicate (nothing to write) or to the current
- * manager and the validated target; throws for a conflict, a pending transfer or a failed validation.
+ * manager and the validated target; throws for a conflict, a pending transfer or a failed validation. What the
+ * rules check is read up front in as few statements as it takes, and checked in the rules' order.
  */
 export async function prepareReallocation(
   context: AllocationContext,
   request: ReallocationRequest,
 ): Promise<Reallocation> {
-  const { db, transaction, at } = context;
-  const current = await currentManager(context, request.table, request.ownerId, request.ownerLabel);
-
-  const staff = await db.models.Staff.findByPk(current.staffId, { transaction });
-  const team = await db.models.Team.findByPk(current.teamId, { transaction });
+  const { at } = context;
+  const { detail } = request;
+  const pendingStatus = await findReferenceData(context, 'TRANSFER STATUS', 'PN');
+  const { current, pendingTransfers } = await currentManager(context, request, pendingStatus?.id);
+  const candidates = await readCandidates(
+    context,
+    current,
+    [detail.staffCode, ...(request.otherStaffCodes ?? [])],
+    detail.teamCode,
+  );
   if (
-    staff?.get({ plain: true }).code === request.detail.staffCode &&
-    team?.get({ plain: true }).code === request.detail.teamCode
+    candidates.currentStaff?.code === detail.staffCode &&
+    candidates.currentTeam?.code === detail.teamCode
   ) {
     return { duplicate: true };
   }
   if (toSeconds(at).getTime() === toSeconds(current.allocationDate).getTime()) {
     throw conflict('Allocation date conflicts with the current active manager', { managerId: current.id });
   }
-  await assertNoPendingTransfer(context, request);
-  const target = await validateTarget(context, {
-    kind: request.kind,
-    detail: request.detail,
-    providerId: current.providerId,
-  });
-  return { duplicate: false, current, target };
-}
-
-async function assertNoPendingTransfer(
-  context: AllocationContext,
-  request: ReallocationRequest,
-): Promise<void> {
-  // C11 fails closed: without the pending status to compare with, the check cannot be made (requireReferenceData).
-  const status = await requireReferenceData(context, 'TRANSFER STATUS', 'PN');
-  const pending = await request.transfers.count({
-    where: { ownerId: request.ownerId, transferStatusId: status.get({ plain: true }).id, softDeleted: 0 },
-    transaction: context.transaction,
-  });
-  if (pending > 0)
+  // C11 fails closed: without the pending status to compare with, the check cannot be made.
+  if (!pendingStatus)
+    throw notFound('TRANSFER STATUS with code of PN not found', { dataset: 'TRANSFER STATUS', code: 'PN' });
+  if (pendingTransfers > 0)
     throw new IgnorableAllocation(
       'Pending transfer exists in Delius',
       (await request.pendingTransferProperties?.()) ?? {},
     );
+  const target = await validateTarget(context, {
+    kind: request.kind,
+    detail,
+    providerId: current.providerId,
+    team: candidates.targetTeam,
+    staff: candidates.staffByCode(detail.staffCode),
+  });
+  return { duplicate: false, current, target, candidates };
 }
 
 /** C8: a period is active while it has no end or ends after now. */
@@ -149,10 +225,9 @@ export async function replaceManager(
       context: { managerId: current.id },
     });
   }
-  const id = await context.db.dialect.nextId(table.sequence, transaction);
   const created = await table.model.create(
     {
-      id,
+      id: await context.db.dialect.idForInsert(table.sequence, transaction),
       ownerId: current.ownerId,
       staffId: target.staff.id,
       staffEmployeeId: target.staff.id,

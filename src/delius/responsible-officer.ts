@@ -1,7 +1,7 @@
 import { Op } from 'sequelize';
 import { AppError, conflict, notFound } from '../domain/errors.ts';
 import type { AllocationContext } from './allocation-context.ts';
-import { displayName } from './lookups.ts';
+import { displayName, findProvider } from './lookups.ts';
 import type { ManagerRow, ResponsibleOfficerRow } from './models/managers.ts';
 import { formatDateTime, toSeconds } from './time.ts';
 
@@ -52,10 +52,9 @@ export async function replaceResponsibleOfficer(
     }
     previous = { ...active, endDate: start };
   }
-  const id = await db.dialect.nextId('RESPONSIBLE_OFFICER_ID_SEQ', transaction);
   const created = await ResponsibleOfficer.create(
     {
-      id,
+      id: await db.dialect.idForInsert('RESPONSIBLE_OFFICER_ID_SEQ', transaction),
       personId,
       personManagerId: manager.id,
       prisonManagerId: null,
@@ -76,44 +75,49 @@ async function managerLines(
   manager: { staffId: number; teamId: number; providerId: number } | undefined,
   officerId: number,
 ): Promise<string[]> {
-  const { db, transaction } = context;
-  const { Staff, Team, Provider } = db.models;
   if (!manager)
     throw notFound(`${type} of responsible officer ${officerId} not found`, {
       responsibleOfficerId: officerId,
     });
-  const staff = await Staff.findByPk(manager.staffId, { transaction });
-  const team = await Team.findByPk(manager.teamId, { transaction });
-  const provider = await Provider.findByPk(manager.providerId, { transaction });
+  const staff = await context.directory.staff(manager.staffId);
+  const team = await context.directory.team(manager.teamId);
+  const provider = await findProvider(context, manager.providerId);
   return [
     `Responsible Officer Type: ${type}`,
-    `Responsible Officer: ${staff ? displayName(staff.get({ plain: true })) : ''}(${team?.get({ plain: true }).description ?? ''},${provider?.get({ plain: true }).description ?? ''})`,
+    `Responsible Officer: ${staff ? displayName(staff) : ''}(${team?.description ?? ''},${provider?.description ?? ''})`,
   ];
 }
 
 /**
  * An RO block of the ROC notes (P9): a type-and-name pair for each manager it points at (community first,
- * then prison; none when it points at neither), then its dates.
+ * then prison; none when it points at neither), then its dates. The managers this allocation has just ended
+ * and created are not read again.
  */
-async function describe(context: AllocationContext, officer: ResponsibleOfficerRow): Promise<string[]> {
+async function describe(
+  context: AllocationContext,
+  officer: ResponsibleOfficerRow,
+  known: readonly ManagerRow[],
+): Promise<string[]> {
   const { db, transaction } = context;
   const { PersonManager, PrisonManager } = db.models;
   const lines: string[] = [];
-  if (officer.personManagerId)
+  const { personManagerId, prisonManagerId } = officer;
+  if (personManagerId)
     lines.push(
       ...(await managerLines(
         context,
         'Offender Manager',
-        (await PersonManager.findByPk(officer.personManagerId, { transaction }))?.get({ plain: true }),
+        known.find((manager) => manager.id === personManagerId) ??
+          (await PersonManager.findByPk(personManagerId, { transaction }))?.get({ plain: true }),
         officer.id,
       )),
     );
-  if (officer.prisonManagerId)
+  if (prisonManagerId)
     lines.push(
       ...(await managerLines(
         context,
         'Prison Offender Manager',
-        (await PrisonManager.findByPk(officer.prisonManagerId, { transaction }))?.get({ plain: true }),
+        (await PrisonManager.findByPk(prisonManagerId, { transaction }))?.get({ plain: true }),
         officer.id,
       )),
     );
@@ -128,15 +132,17 @@ async function describe(context: AllocationContext, officer: ResponsibleOfficerR
  */
 export async function responsibleOfficerChangeNotes(
   context: AllocationContext,
-  created: ResponsibleOfficerRow,
-  previous: ResponsibleOfficerRow | undefined,
+  officers: { created: ResponsibleOfficerRow; previous: ResponsibleOfficerRow | undefined },
+  /** The person managers this allocation ended and created. */
+  known: readonly ManagerRow[],
   reasonDescription: string,
 ): Promise<string> {
+  const { created, previous } = officers;
   return [
     'New Details:',
-    ...(await describe(context, created)),
+    ...(await describe(context, created, known)),
     'Previous Details:',
-    ...(previous ? await describe(context, previous) : ['No previous Responsible Officer']),
+    ...(previous ? await describe(context, previous, known) : ['No previous Responsible Officer']),
     `Allocation Reason: ${reasonDescription}`,
   ].join('\n');
 }

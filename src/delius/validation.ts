@@ -2,7 +2,8 @@ import type { AllocationDetail, AllocationKind } from '../domain/allocation-deta
 import { conflict, IgnorableAllocation, notActive, notFound } from '../domain/errors.ts';
 import type { AllocationContext } from './allocation-context.ts';
 import { allocationReasonCode, allocationReasonDataset } from './allocation-reasons.ts';
-import { findStaffByCode, requireReferenceData } from './lookups.ts';
+import type { StaffRow, TeamRow } from './directory.ts';
+import { requireReferenceData } from './lookups.ts';
 
 export interface Target {
   readonly team: {
@@ -32,22 +33,30 @@ export async function validateTarget(
     kind,
     detail,
     providerId,
-  }: { kind: AllocationKind; detail: AllocationDetail['detail']; providerId: number },
+    team,
+    staff,
+  }: {
+    kind: AllocationKind;
+    detail: AllocationDetail['detail'];
+    providerId: number;
+    /** The team with the detail's code, as read (undefined: Delius has none). */
+    team: TeamRow | undefined;
+    /** The staff with the detail's code and whether they are in that team, as read. */
+    staff: (StaffRow & { readonly inTargetTeam: boolean }) | undefined;
+  },
 ): Promise<Target> {
-  const { db, transaction, at } = context;
-  const team = await db.models.Team.findOne({ where: { code: detail.teamCode }, transaction });
+  const { at } = context;
   if (!team) throw notFound(`Team with code of ${detail.teamCode} not found`, { teamCode: detail.teamCode });
-  const teamRow = team.get({ plain: true });
-  if (teamRow.providerId !== providerId) {
+  if (team.providerId !== providerId) {
     throw new IgnorableAllocation('External transfer not permitted', {
       fromProvider: String(providerId),
-      toProvider: String(teamRow.providerId),
+      toProvider: String(team.providerId),
     });
   }
-  if (teamRow.endDate && teamRow.endDate.getTime() < at.getTime()) {
+  if (team.endDate && team.endDate.getTime() < at.getTime()) {
     throw new IgnorableAllocation('Team is not active', {
-      teamCode: teamRow.code,
-      endDate: teamRow.endDate.toISOString().slice(0, 10),
+      teamCode: team.code,
+      endDate: team.endDate.toISOString().slice(0, 10),
     });
   }
 
@@ -55,30 +64,21 @@ export async function validateTarget(
   const code = allocationReasonCode(kind, detail.allocationReason);
   const reason = await requireReferenceData(context, dataset, code);
 
-  const staff = await findStaffByCode(context, detail.staffCode);
   if (!staff)
     throw notFound(`Staff with code of ${detail.staffCode} not found`, { staffCode: detail.staffCode });
-  const staffRow = staff.get({ plain: true });
-  if (staffRow.endDate && staffRow.endDate.getTime() < at.getTime()) {
+  if (staff.endDate && staff.endDate.getTime() < at.getTime()) {
     throw notActive(`Staff with code of ${detail.staffCode} not active`, { staffCode: detail.staffCode });
   }
-  const membership = await db.models.StaffTeam.count({
-    where: { staffId: staffRow.id, teamId: teamRow.id },
-    transaction,
-  });
-  if (membership === 0) {
+  if (!staff.inTargetTeam) {
     throw conflict(`Staff ${detail.staffCode} not in Team ${detail.teamCode}`, {
       staffCode: detail.staffCode,
       teamCode: detail.teamCode,
     });
   }
+  const { inTargetTeam: _member, ...staffRow } = staff;
   return {
-    team: teamRow,
+    team,
     staff: staffRow,
-    reason: {
-      id: reason.get({ plain: true }).id,
-      code,
-      description: reason.get({ plain: true }).description,
-    },
+    reason: { id: reason.id, code, description: reason.description },
   };
 }

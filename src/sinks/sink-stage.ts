@@ -65,6 +65,7 @@ export function sinkStage(
               sequelize,
               auditUserName: config.DELIUS_AUDIT_USER,
               logger: shared.logger.child({ component: 'delius' }),
+              referenceDataTtlMs: config.REFERENCE_DATA_TTL_SECONDS * 1000,
             }),
         );
         const deps = {

@@ -1,7 +1,8 @@
 // No Oracle server can run here, so this renders the statements the Delius module sends, with Sequelize's
 // Oracle dialect and no connection, and checks them for what production relies on. The session set-up is
 // checked against a recording stand-in for a connection (pure logic).
-import { Op, type Sequelize } from 'sequelize';
+import { literal, Op, type Sequelize } from 'sequelize';
+import { countOf, selectOf } from '../../src/delius/subqueries.ts';
 import {
   createSequelize,
   databaseSettingsOf,
@@ -87,6 +88,62 @@ describe('the statements the Delius module sends to Oracle', () => {
       `"OFFENDER_MANAGER"."ALLOCATION_DATE" <= TO_TIMESTAMP_TZ('2022-07-28 10:30:54.023 +00:00'`,
     );
     expect(sql).toContain('FETCH NEXT 2 ROWS ONLY');
+  });
+
+  it("reads C11's pending transfers and V7's membership as correlated subqueries on the outer row", () => {
+    const sql = generator.selectQuery(
+      'OFFENDER_MANAGER',
+      {
+        attributes: [
+          ['OFFENDER_MANAGER_ID', 'id'],
+          [
+            countOf(models.PersonTransfer, {
+              ownerId: { outer: models.PersonManager, attribute: 'ownerId' },
+              transferStatusId: 42,
+              softDeleted: 0,
+            }),
+            'pendingTransfers',
+          ],
+        ],
+        where: { OFFENDER_ID: 5 },
+        limit: 2,
+      },
+      models.PersonManager,
+    );
+    expect(sql).toContain(
+      '(SELECT COUNT(*) FROM "OFFENDER_TRANSFER" WHERE "OFFENDER_ID" = "OFFENDER_MANAGER"."OFFENDER_ID" AND "TRANSFER_STATUS_ID" = 42 AND "SOFT_DELETED" = 0) AS "pendingTransfers"',
+    );
+    // The outer table keeps its own name as its alias, which the subquery refers to.
+    expect(sql).toMatch(/FROM "OFFENDER_MANAGER"\s+"OFFENDER_MANAGER" WHERE/);
+    expect(() => countOf(models.PersonTransfer, { transferStatusId: 1.5 })).toThrow('not a whole number');
+  });
+
+  it('finds an event by CRN in one read, the CRN escaped as a literal, never spliced in', () => {
+    const sql = generator.selectQuery(
+      'EVENT',
+      {
+        attributes: [['EVENT_ID', 'id']],
+        where: { OFFENDER_ID: { [Op.eq]: selectOf(models.Offender, 'id', { crn: "X1' OR '1'='1" }) } },
+      },
+      models.Event,
+    );
+    expect(sql).toContain(
+      `"EVENT"."OFFENDER_ID" = (SELECT "OFFENDER_ID" FROM "OFFENDER" WHERE "CRN" = 'X1'' OR ''1''=''1')`,
+    );
+  });
+
+  it("takes a new row's id from its sequence inside the INSERT and returns it into an out-bind", () => {
+    const options: { returning: boolean; outBindAttributes?: Record<string, unknown> } = { returning: true };
+    const { query } = generator.insertQuery(
+      'OFFENDER_MANAGER',
+      { OFFENDER_MANAGER_ID: literal('OFFENDER_MANAGER_ID_SEQ.NEXTVAL'), OFFENDER_ID: 5 },
+      models.PersonManager.getAttributes(),
+      options,
+    );
+    expect(query).toMatch(
+      /^INSERT INTO "OFFENDER_MANAGER" \("OFFENDER_MANAGER_ID","OFFENDER_ID"\) VALUES \(OFFENDER_MANAGER_ID_SEQ\.NEXTVAL,:1\) RETURNING "OFFENDER_MANAGER_ID",.* INTO :2,/,
+    );
+    expect(options.outBindAttributes).toHaveProperty('OFFENDER_MANAGER_ID');
   });
 
   it('ends a manager only if its row version is the one read (C9)', () => {
@@ -252,5 +309,11 @@ describe('the statements the Delius module sends to Oracle', () => {
       ['SELECT OFFENDER_MANAGER_ID_SEQ.NEXTVAL AS ID FROM DUAL', {}],
     ]);
     expect(() => dialect.nextId('X; DROP TABLE STAFF', {} as never)).toThrow('not a sequence name');
+    // A new row's id: the sequence inside the INSERT, with no statement of its own.
+    expect(await dialect.idForInsert('CONTACT_ID_SEQ', {} as never)).toEqual(
+      literal('CONTACT_ID_SEQ.NEXTVAL'),
+    );
+    expect(sent).toHaveLength(2);
+    expect(() => dialect.idForInsert('X; DROP TABLE STAFF', {} as never)).toThrow('not a sequence name');
   });
 });

@@ -1,5 +1,6 @@
 import type { WallClock } from '../time.ts';
 import type { Model } from 'sequelize';
+import type { Literal } from 'sequelize/lib/utils';
 import { DataTypes, type ModelAttributeColumnOptions, type ModelStatic, type Sequelize } from 'sequelize';
 
 /**
@@ -55,9 +56,13 @@ export const rowAuditColumns = () => ({
 export type Columns = Record<string, Column<unknown>>;
 export type Row<C extends Columns> = { -readonly [K in keyof C]: C[K] extends Column<infer T> ? T : never };
 type NullableKeys<C extends Columns> = { [K in keyof C]: null extends Row<C>[K] ? K : never }[keyof C];
-/** What an insert must give: nullable columns may be left out. */
-export type Creation<C extends Columns> = Omit<Row<C>, NullableKeys<C>> &
-  Partial<Pick<Row<C>, NullableKeys<C>>>;
+/**
+ * What an insert must give: nullable columns may be left out, and an id may be a sequence's next value inside
+ * the statement (dialect.ts, `idForInsert`).
+ */
+export type Creation<C extends Columns> = Omit<Row<C>, NullableKeys<C> | 'id'> &
+  Partial<Pick<Row<C>, NullableKeys<C>>> &
+  ('id' extends keyof C ? { id: Row<C>['id'] | Literal } : unknown);
 export type DeliusModel<C extends Columns> = ModelStatic<Model<Row<C>, Creation<C>>>;
 
 export function table<C extends Columns>(
