@@ -1,7 +1,6 @@
 import {
   ChangeMessageVisibilityBatchCommand,
-  ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
+  DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   type Message,
   type SQSClient,
@@ -11,6 +10,7 @@ import { AppError, messageOf } from '../domain/errors.ts';
 import type { Outcome } from '../domain/outcome.ts';
 import { toDomainEventRecord } from '../domain/topic-records.ts';
 import type { Publisher } from '../kafka/publisher.ts';
+import type { Emit } from '../kafka/stage.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
@@ -43,37 +43,34 @@ function publishedAt(envelopeTimestamp: string | undefined, message: Message): n
   return Number.isFinite(sent) ? sent : null;
 }
 
-/**
- * One SQS message: validate it (rule M1, M2), publish it to the domain-events topic keyed by CRN, and delete
- * it only once Kafka has acknowledged the record. An invalid message is not deleted: it is made visible again
- * at once, so the queue's redrive policy moves it to the dead-letter queue after its last allowed receive.
- */
-export async function handleSqsMessage(message: Message, deps: SqsSourceDeps): Promise<SourceOutcome> {
-  const log = deps.logger.child({
-    sqsMessageId: message.MessageId,
-    receiveCount: message.Attributes?.ApproximateReceiveCount,
-  });
-  /** Made visible again at once: the queue's redrive moves it to the dead-letter queue after its last receive. */
-  const leaveToDeadLetterQueue = async (error: AppError, subject = {}): Promise<SourceOutcome> => {
-    log.error(
-      { code: error.code, reason: error.message },
-      'invalid message: leaving it to the dead-letter queue',
-    );
-    await deps.sqs.send(
-      new ChangeMessageVisibilityCommand({
-        QueueUrl: deps.queueUrl,
-        ReceiptHandle: message.ReceiptHandle,
-        VisibilityTimeout: 0,
-      }),
-    );
-    return { status: 'dead-letter', subject, error };
-  };
+/** What a received message asks for, decided from its body alone. */
+type Prepared =
+  | { readonly kind: 'invalid'; readonly message: Message; readonly error: AppError }
+  | {
+      readonly kind: 'acknowledge';
+      readonly message: Message;
+      readonly messageId: string;
+      readonly eventType: string;
+    }
+  | {
+      readonly kind: 'publish';
+      readonly message: Message;
+      readonly messageId: string;
+      readonly eventType: string;
+      readonly emit: Emit;
+      readonly crn: string | undefined;
+    };
+
+/** Rules M1, M2 and the size limit: what to do with one message. */
+function prepare(message: Message, deps: SqsSourceDeps): Prepared {
   const bodyBytes = Buffer.byteLength(message.Body ?? '');
   const maxBodyBytes = deps.maxBodyBytes ?? 262_144;
   if (bodyBytes > maxBodyBytes)
-    return leaveToDeadLetterQueue(
-      new AppError('invalid-message', `the body is ${bodyBytes} bytes, more than ${maxBodyBytes}`),
-    );
+    return {
+      kind: 'invalid',
+      message,
+      error: new AppError('invalid-message', `the body is ${bodyBytes} bytes, more than ${maxBodyBytes}`),
+    };
   let parsed;
   try {
     parsed = parseNotification(message.Body ?? '');
@@ -82,46 +79,180 @@ export async function handleSqsMessage(message: Message, deps: SqsSourceDeps): P
       error instanceof SyntaxError
         ? `not JSON: ${error.message}`
         : `not an HMPPS domain event: ${messageOf(error)}`;
-    return leaveToDeadLetterQueue(new AppError('invalid-message', reason));
+    return { kind: 'invalid', message, error: new AppError('invalid-message', reason) };
   }
   const { envelope, event } = parsed;
   // The SNS message id names the allocation in every stage's log lines and headers, from here to Delius.
   const messageId = envelope.MessageId ?? message.MessageId ?? crypto.randomUUID();
-  if (!event.detailUrl) {
-    await deps.sqs.send(
-      new DeleteMessageCommand({ QueueUrl: deps.queueUrl, ReceiptHandle: message.ReceiptHandle }),
-    );
-    log.info({ messageId, eventType: event.eventType }, 'no detailUrl: acknowledged');
-    return { status: 'ignored', subject: {}, reason: 'no detailUrl', properties: {} };
-  }
+  if (!event.detailUrl) return { kind: 'acknowledge', message, messageId, eventType: event.eventType };
   const record = toDomainEventRecord(event, messageId, publishedAt(envelope.Timestamp, message));
-  const subject = { crn: record.crn };
+  return {
+    kind: 'publish',
+    message,
+    messageId,
+    eventType: event.eventType,
+    crn: record.crn ?? undefined,
+    emit: {
+      topic: deps.topic,
+      key: record.crn ?? messageId,
+      value: record,
+      headers: { 'message-id': messageId },
+    },
+  };
+}
+
+type ToPublish = Extract<Prepared, { kind: 'publish' }>;
+type Published = { readonly item: ToPublish; readonly error?: AppError };
+
+/**
+ * Publishes a receive batch in one request. When the broker or the contract refuses a record no retry can
+ * publish, the batch is published again one record at a time, in order, so that only that record is refused;
+ * a failure a retry can mend leaves it and every record after it to SQS, so no later record overtakes it.
+ */
+async function publishInOrder(items: readonly ToPublish[], deps: SqsSourceDeps): Promise<Published[]> {
+  if (items.length === 0) return [];
+  let failure: AppError;
   try {
-    await deps.publisher.publish([
-      {
-        topic: deps.topic,
-        key: record.crn ?? messageId,
-        value: record,
-        headers: { 'message-id': messageId },
-      },
-    ]);
+    await deps.publisher.publish(items.map((item) => item.emit));
+    return items.map((item) => ({ item }));
   } catch (thrown) {
-    const error = deps.classify(thrown);
-    // A record no retry can publish (one the Avro contract or the broker refuses): not for the rest to wait on.
-    if (!error.retryable)
-      return leaveToDeadLetterQueue(
-        new AppError('invalid-message', `cannot be published: ${error.message}`, { cause: error }),
-        subject,
-      );
-    // Kafka or the registry is down: leave the message in flight; SQS redelivers it after the visibility timeout.
-    log.warn({ messageId, code: error.code, reason: error.message }, 'could not publish: SQS will redeliver');
-    return { status: 'retry', subject, error };
+    failure = deps.classify(thrown);
   }
-  await deps.sqs.send(
-    new DeleteMessageCommand({ QueueUrl: deps.queueUrl, ReceiptHandle: message.ReceiptHandle }),
-  );
-  log.info({ messageId, crn: record.crn, eventType: event.eventType }, 'published');
-  return { status: 'applied', subject, result: { eventType: event.eventType } };
+  if (failure.retryable || items.length === 1) return items.map((item) => ({ item, error: failure }));
+  const results: Published[] = [];
+  for (const [index, item] of items.entries()) {
+    try {
+      await deps.publisher.publish([item.emit]);
+      results.push({ item });
+    } catch (thrown) {
+      const error = deps.classify(thrown);
+      if (!error.retryable) {
+        results.push({ item, error });
+        continue;
+      }
+      for (const rest of items.slice(index)) results.push({ item: rest, error });
+      break;
+    }
+  }
+  return results;
+}
+
+/**
+ * A receive batch: validate each message (rules M1, M2), publish the valid ones to the domain-events topic
+ * keyed by CRN in one request, and delete what Kafka acknowledged (and what needs no detail) with one
+ * DeleteMessageBatch. An invalid message is not deleted: it is made visible again at once, so the queue's
+ * redrive policy moves it to the dead-letter queue after its last allowed receive. Outcomes are in receive
+ * order.
+ */
+export async function handleSqsBatch(
+  messages: readonly Message[],
+  deps: SqsSourceDeps,
+): Promise<SourceOutcome[]> {
+  const prepared = messages.map((message) => prepare(message, deps));
+  const published = new Map<Message, Published>();
+  for (const result of await publishInOrder(
+    prepared.filter((item): item is ToPublish => item.kind === 'publish'),
+    deps,
+  ))
+    published.set(result.item.message, result);
+
+  const outcomes: SourceOutcome[] = [];
+  const toDelete: Message[] = [];
+  const toDeadLetterQueue: Message[] = [];
+  for (const item of prepared) {
+    const log = deps.logger.child({
+      sqsMessageId: item.message.MessageId,
+      receiveCount: item.message.Attributes?.ApproximateReceiveCount,
+      ...(item.kind === 'invalid' ? {} : { messageId: item.messageId }),
+    });
+    if (item.kind === 'acknowledge') {
+      toDelete.push(item.message);
+      log.info({ eventType: item.eventType }, 'no detailUrl: acknowledged');
+      outcomes.push({ status: 'ignored', subject: {}, reason: 'no detailUrl', properties: {} });
+      continue;
+    }
+    const subject = item.kind === 'publish' ? { crn: item.crn } : {};
+    const publishFailure = item.kind === 'publish' ? published.get(item.message)?.error : undefined;
+    const error =
+      item.kind === 'invalid'
+        ? item.error
+        : publishFailure && !publishFailure.retryable
+          ? new AppError('invalid-message', `cannot be published: ${publishFailure.message}`, {
+              cause: publishFailure,
+            })
+          : undefined;
+    if (error) {
+      toDeadLetterQueue.push(item.message);
+      log.error(
+        { code: error.code, reason: error.message },
+        'invalid message: leaving it to the dead-letter queue',
+      );
+      outcomes.push({ status: 'dead-letter', subject, error });
+      continue;
+    }
+    if (item.kind !== 'publish') continue;
+    const retry = publishFailure;
+    if (retry) {
+      // Kafka or the registry is down: left in flight; SQS redelivers it after the visibility timeout.
+      log.warn({ code: retry.code, reason: retry.message }, 'could not publish: SQS will redeliver');
+      outcomes.push({ status: 'retry', subject, error: retry });
+      continue;
+    }
+    toDelete.push(item.message);
+    log.info({ crn: item.crn, eventType: item.eventType }, 'published');
+    outcomes.push({ status: 'applied', subject, result: { eventType: item.eventType } });
+  }
+  await Promise.all([deleteAll(toDelete, deps), makeVisible(toDeadLetterQueue, deps)]);
+  return outcomes;
+}
+
+/** One message: a batch of one (the tests' way in). */
+export async function handleSqsMessage(message: Message, deps: SqsSourceDeps): Promise<SourceOutcome> {
+  const [outcome] = await handleSqsBatch([message], deps);
+  if (!outcome) throw new Error('a batch of one message ended without an outcome');
+  return outcome;
+}
+
+const entriesOf = (messages: readonly Message[]) =>
+  messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle }));
+
+/**
+ * A message published but not deleted is received again after its visibility timeout and published again:
+ * a duplicate that the sink recognises, never a loss. So a failed delete is logged, not retried here.
+ */
+async function deleteAll(messages: readonly Message[], deps: SqsSourceDeps): Promise<void> {
+  if (messages.length === 0) return;
+  try {
+    const { Failed = [] } = await deps.sqs.send(
+      new DeleteMessageBatchCommand({ QueueUrl: deps.queueUrl, Entries: entriesOf(messages) }),
+    );
+    for (const failed of Failed)
+      deps.logger.warn(
+        { sqsMessageId: messages[Number(failed.Id)]?.MessageId, code: failed.Code, reason: failed.Message },
+        'could not delete a published message: SQS will deliver it again, and the sink will see a duplicate',
+      );
+  } catch (error) {
+    deps.logger.warn(
+      { error: messageOf(error), messages: messages.length },
+      'could not delete published messages: SQS will deliver them again, and the sink will see duplicates',
+    );
+  }
+}
+
+/** Made visible again at once: the queue's redrive moves them to the dead-letter queue after their last receive. */
+async function makeVisible(messages: readonly Message[], deps: SqsSourceDeps): Promise<void> {
+  if (messages.length === 0) return;
+  try {
+    await deps.sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: deps.queueUrl,
+        Entries: entriesOf(messages).map((entry) => ({ ...entry, VisibilityTimeout: 0 })),
+      }),
+    );
+  } catch (error) {
+    // Then they come back after their visibility timeout instead of at once: later, not lost.
+    deps.logger.warn({ error: messageOf(error) }, 'could not make invalid messages visible again');
+  }
 }
 
 /**
@@ -192,16 +323,19 @@ export function startSqsSource(
       if (messages.length === 0) continue;
       const release = keepInvisible(messages, deps);
       try {
-        // In receive order, one at a time: a CRN's messages reach Kafka in the order SQS gave them. After a
-        // failed publish the rest of the batch is left to SQS, so a later message cannot overtake it.
-        for (const message of messages) {
-          const outcome = await handleSqsMessage(message, deps);
+        // In receive order, in one request: a CRN's messages reach Kafka in the order SQS gave them.
+        for (const outcome of await handleSqsBatch(messages, deps)) {
           deps.metrics.messages.inc({ stage: 'connector', kind: 'unknown', outcome: outcome.status });
           if (outcome.status === 'dead-letter')
             deps.metrics.deadLetters.inc({ stage: 'connector', code: outcome.error.code });
           hooks.onOutcome?.(outcome);
-          if (outcome.status === 'retry') break;
         }
+      } catch (error) {
+        // Not expected (every step above ends in an outcome); the messages come back after their visibility.
+        deps.logger.error(
+          { error: messageOf(error) },
+          'could not handle a receive batch; SQS will redeliver it',
+        );
       } finally {
         release();
       }

@@ -25,6 +25,8 @@ export interface StageRuntime {
 
 /** A held head is looked at again at least this often, with what has reached the partition since. */
 const holdSliceMs = 1_000;
+/** The longest a settled record waits for its offset's commit while its batch goes on. */
+const commitIntervalMs = 1_000;
 /** Records whose windows close within this of the head's are let go with it: one fetch, not one each. */
 const holdLingerMs = 250;
 /** How much of a partition an ordered stage fetches at once: the records a late one can be put before. */
@@ -230,7 +232,6 @@ export async function startStage<In>(
     partitionsConsumedConcurrently: definition.policy.concurrency,
     eachBatch: async (payload) => {
       const { batch } = payload;
-      const heartbeat = () => payload.heartbeat();
       const messages = batch.messages.map((message) => incoming(batch.topic, batch.partition, message));
       const state = await placesOf(batch.partition, messages);
       const pending: Pending[] = messages.map((message) => ({
@@ -238,17 +239,42 @@ export async function startStage<In>(
         place: state.places.get(message.offset),
       }));
       const byOffset = new Map(messages.map((message) => [message.offset, message]));
-      const commit = async (offset: string) => {
-        payload.resolveOffset(offset);
+      // Offsets are committed a batch at a time (and at least every commitIntervalMs while a batch is long or
+      // waits), never past a record whose outcome is not final and whose records are not acknowledged: a
+      // commit per record cost the broker and the stage as much as the work itself.
+      let settledUpTo: string | undefined;
+      let committedAt = Date.now();
+      const flush = async () => {
+        if (settledUpTo === undefined) return;
+        const offset = settledUpTo;
+        settledUpTo = undefined;
+        committedAt = Date.now();
         await consumer.commitOffsets([
           { topic: batch.topic, partition: batch.partition, offset: (BigInt(offset) + 1n).toString() },
         ]);
-        await heartbeat();
+      };
+      const heartbeat = async () => {
+        if (Date.now() - committedAt >= commitIntervalMs) await flush();
+        await payload.heartbeat();
+      };
+      const commit = async (offset: string) => {
+        payload.resolveOffset(offset);
+        settledUpTo = offset;
+        if (Date.now() - committedAt >= commitIntervalMs) await flush();
       };
       try {
         await settleBatch();
       } finally {
         state.returnedAt = Date.now();
+        await flush().catch((error: unknown) => {
+          // A partition taken away, or a stop, can refuse the commit: its records are delivered again, and their
+          // outcomes are duplicates there. Anything else is for kafkajs to handle, as any failed commit.
+          if (!payload.isStale() && payload.isRunning() && !controller.signal.aborted) throw error;
+          logger.warn(
+            { partition: batch.partition, error: (error as Error).message },
+            'could not commit the settled records of a batch given up: they will be delivered again',
+          );
+        });
       }
       async function settleBatch() {
         for (const [index, message] of messages.entries()) {

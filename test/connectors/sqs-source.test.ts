@@ -1,6 +1,7 @@
 import { ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { Producer } from 'kafkajs';
 import {
+  handleSqsBatch,
   handleSqsMessage,
   keepInvisible,
   startSqsSource,
@@ -27,10 +28,16 @@ describe('the SQS source connector', () => {
     await scope.close();
   });
 
-  async function setup(options: { maxReceiveCount?: number; visibilityTimeoutSeconds?: number } = {}) {
+  async function setup(
+    options: {
+      maxReceiveCount?: number;
+      visibilityTimeoutSeconds?: number;
+      topic?: { partitions?: number; config?: Record<string, string> };
+    } = {},
+  ) {
     const { sqs } = await awsClients();
     const queue = await scope.allocationsQueue(options);
-    const topic = await scope.topic({ partitions: 3 });
+    const topic = await scope.topic(options.topic ?? { partitions: 3 });
     const registry = createSchemaRegistry(requireEnv(await stackEnv(), 'SCHEMA_REGISTRY_URL'));
     const serde = avroSerde(registry);
     await serde.register(topic, 'domain-event');
@@ -168,6 +175,66 @@ describe('the SQS source connector', () => {
     expect(outcome).toMatchObject({ status: 'dead-letter', error: { code: 'invalid-message' } });
     // Made visible again at once, for the queue's redrive to move after its last receive.
     expect(await inQueue()).toBe(1);
+  });
+
+  it('publishes a receive batch in one request, deleting it in one call, and refuses only the record Kafka cannot take', async () => {
+    // One partition, whose records the broker takes up to 4,000 bytes a batch: all of the batch or none of it.
+    const { deps, topic, send, sqs, queue, inQueue } = await setup({
+      topic: { partitions: 1, config: { 'max.message.bytes': '4000' } },
+    });
+    const event = JSON.parse(
+      (await readExample<{ Message: string }>('event-allocation-message.json')).Message,
+    ) as Record<string, unknown>;
+    const body = (crn: string, padding = '') =>
+      JSON.stringify({
+        Message: JSON.stringify({
+          ...event,
+          additionalInformation: { padding },
+          personReference: { identifiers: [{ type: 'CRN', value: crn }] },
+        }),
+      });
+    await send(body('A000001'));
+    await send(body('A000002', 'x'.repeat(6_000))); // within the body limit, past what the topic takes
+    await send(body('A000003'));
+    await send(
+      JSON.stringify({ Message: JSON.stringify({ eventType: 'event.manager.allocated', version: 1 }) }),
+    );
+    const messages: Message[] = [];
+    await eventually(async () => {
+      const received = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      messages.push(...(received.Messages ?? []));
+      return messages.length === 4 || undefined;
+    });
+    const requests: number[] = [];
+    const outcomes = await handleSqsBatch(messages, {
+      ...deps,
+      publisher: {
+        publish: (emits) => {
+          requests.push(emits.length);
+          return deps.publisher.publish(emits);
+        },
+      },
+    });
+    const byCrn = Object.fromEntries(
+      outcomes.map((outcome) => [outcome.subject.crn ?? 'none', outcome.status] as const),
+    );
+    expect(byCrn).toEqual({
+      A000001: 'applied',
+      A000002: 'dead-letter',
+      A000003: 'applied',
+      none: 'ignored',
+    });
+    // One request for the batch; refused as a whole, then one a record to find the one Kafka cannot take.
+    expect(requests).toEqual([3, 1, 1, 1]);
+    const consumer = (await scope.kafka()).consumer({ groupId: uniqueName('connector-reader') });
+    await consumer.connect();
+    const records = await consumeCount(consumer, topic, 2);
+    await consumer.disconnect();
+    expect(records.map((record) => record.key).sort()).toEqual(['A000001', 'A000003']);
+    // Deleted but the refused one, which is visible again at once for the redrive.
+    expect(await eventually(async () => ((await inQueue()) === 1 ? 1 : undefined))).toBe(1);
   });
 
   it('leaves a body larger than its limit to the dead-letter queue, unread', async () => {

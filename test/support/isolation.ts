@@ -28,7 +28,8 @@ export function uniqueName(prefix: string): string {
 export interface TestScope {
   kafka(): Promise<Kafka>;
   admin(): Promise<Admin>;
-  topic(options?: { partitions?: number }): Promise<string>;
+  /** A topic of its own, with any topic configuration (for example `max.message.bytes`). */
+  topic(options?: { partitions?: number; config?: Record<string, string> }): Promise<string>;
   groupId(): string;
   allocationsQueue(options?: {
     maxReceiveCount?: number;
@@ -65,10 +66,14 @@ export function testScope(name: string): TestScope {
       }
       return admin;
     },
-    async topic({ partitions = 1 } = {}) {
+    async topic({ partitions = 1, config = {} } = {}) {
       const topic = uniqueName(name);
       const kafkaAdmin = await scope.admin();
-      await kafkaAdmin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+      const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }));
+      await kafkaAdmin.createTopics({
+        topics: [{ topic, numPartitions: partitions, configEntries }],
+        waitForLeaders: true,
+      });
       cleanups.push(() => kafkaAdmin.deleteTopics({ topics: [topic] }));
       return topic;
     },
