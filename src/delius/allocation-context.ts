@@ -61,3 +61,11 @@ export function allocationContext(
     },
   };
 }
+
+/**
+ * Options for the module's writes: Delius's own constraints check every row, and the models define no hooks, so
+ * Sequelize's validation and hook passes are skipped: the module is bound by Node's CPU, most of it Sequelize's.
+ */
+export function writeOptions(transaction?: Transaction) {
+  return { ...(transaction ? { transaction } : {}), validate: false, hooks: false } as const;
+}

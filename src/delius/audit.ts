@@ -1,5 +1,6 @@
 import { Op } from 'sequelize';
 import type { AllocationKind } from '../domain/allocation-detail.ts';
+import { writeOptions } from './allocation-context.ts';
 import type { DeliusDb } from './delius-db.ts';
 import { findBusinessInteraction } from './lookups.ts';
 import { londonWallClock, plusMilliseconds, toSeconds, type WallClock } from './time.ts';
@@ -91,7 +92,7 @@ export async function writeAudit(db: DeliusDb, record: AuditRecord): Promise<boo
     for (let attempt = 0; ; attempt += 1) {
       try {
         // One INSERT, committed on its own: no transaction of its own to begin and commit around it.
-        await db.models.AuditedInteraction.create({ ...row, dateTime });
+        await db.models.AuditedInteraction.create({ ...row, dateTime }, writeOptions());
         markTaken(dateTime);
         return true;
       } catch (error) {

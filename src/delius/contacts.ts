@@ -1,5 +1,5 @@
 import type { ContactWritten } from '../domain/outcome.ts';
-import type { AllocationContext } from './allocation-context.ts';
+import { writeOptions, type AllocationContext } from './allocation-context.ts';
 import { displayName, findProvider, requireContactType } from './lookups.ts';
 import type { ManagerRow } from './models/managers.ts';
 import { formatDate, toDay, toSeconds, type WallClock } from './time.ts';
@@ -50,7 +50,7 @@ export async function insertContact(
       rowVersion: 0,
       ...context.created(),
     },
-    { transaction },
+    writeOptions(transaction),
   );
   return { type: request.typeCode, id: created.get({ plain: true }).id };
 }

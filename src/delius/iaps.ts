@@ -1,6 +1,6 @@
 import type { IapsFlag } from '../domain/outcome.ts';
 import { Op } from 'sequelize';
-import type { AllocationContext } from './allocation-context.ts';
+import { writeOptions, type AllocationContext } from './allocation-context.ts';
 import { findCategory } from './lookups.ts';
 import { selectOf } from './subqueries.ts';
 
@@ -118,7 +118,7 @@ export async function setIapsFlags(
   const { IapsPerson, IapsEvent, IapsRequirement } = context.db.models;
   for (const { table, id } of flags) {
     const model = { IAPS_OFFENDER: IapsPerson, IAPS_EVENT: IapsEvent, IAPS_RQMNT: IapsRequirement }[table];
-    await model.upsert({ id, iapsFlag: 1 }, { transaction: context.transaction });
+    await model.upsert({ id, iapsFlag: 1 }, writeOptions(context.transaction));
   }
   return flags;
 }

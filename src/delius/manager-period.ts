@@ -1,7 +1,7 @@
 import { Op } from 'sequelize';
 import type { AllocationDetail, AllocationKind } from '../domain/allocation-detail.ts';
 import { AppError, conflict, IgnorableAllocation, notFound } from '../domain/errors.ts';
-import type { AllocationContext } from './allocation-context.ts';
+import { writeOptions, type AllocationContext } from './allocation-context.ts';
 import type { StaffRow, TeamRow } from './directory.ts';
 import { findReferenceData } from './lookups.ts';
 import { countOf } from './subqueries.ts';
@@ -217,7 +217,7 @@ export async function replaceManager(
       rowVersion: current.rowVersion + 1,
       ...context.updated(),
     },
-    { where: { id: current.id, rowVersion: current.rowVersion }, transaction },
+    { where: { id: current.id, rowVersion: current.rowVersion }, ...writeOptions(transaction) },
   );
   if (updated !== 1) {
     throw new AppError('optimistic-lock', `${table.label} ${current.id} was changed by another transaction`, {
@@ -245,7 +245,7 @@ export async function replaceManager(
       ...context.created(),
       ...extraColumns,
     },
-    { transaction },
+    writeOptions(transaction),
   );
   return { previous: { ...current, endDate: start }, created: created.get({ plain: true }) };
 }

@@ -1,6 +1,6 @@
 import { Op } from 'sequelize';
 import { AppError, conflict, notFound } from '../domain/errors.ts';
-import type { AllocationContext } from './allocation-context.ts';
+import { writeOptions, type AllocationContext } from './allocation-context.ts';
 import { displayName, findProvider } from './lookups.ts';
 import type { ManagerRow, ResponsibleOfficerRow } from './models/managers.ts';
 import { formatDateTime, toSeconds } from './time.ts';
@@ -41,7 +41,7 @@ export async function replaceResponsibleOfficer(
   if (active) {
     const [updated] = await ResponsibleOfficer.update(
       { endDate: start, rowVersion: active.rowVersion + 1, ...context.updated() },
-      { where: { id: active.id, rowVersion: active.rowVersion }, transaction },
+      { where: { id: active.id, rowVersion: active.rowVersion }, ...writeOptions(transaction) },
     );
     if (updated !== 1) {
       throw new AppError(
@@ -63,7 +63,7 @@ export async function replaceResponsibleOfficer(
       rowVersion: 0,
       ...context.created(),
     },
-    { transaction },
+    writeOptions(transaction),
   );
   return { previous, created: created.get({ plain: true }) };
 }

@@ -19,14 +19,33 @@ const londonParts = new Intl.DateTimeFormat('en-GB', {
   hourCycle: 'h23',
 });
 
-/** The London wall clock at an instant, to the millisecond. */
-export function londonWallClock(instant: Date): WallClock {
+function formattedWallClock(instant: Date): number {
   const parts: Record<string, number> = {};
   for (const { type, value } of londonParts.formatToParts(instant)) parts[type] = Number(value);
   const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
-  return new Date(
-    Date.UTC(year, month - 1, day, hour, minute, second, instant.getUTCMilliseconds()),
-  ) as WallClock;
+  return Date.UTC(year, month - 1, day, hour, minute, second, instant.getUTCMilliseconds());
+}
+
+const hourMs = 3_600_000;
+/**
+ * London's offset from UTC changes only on the hour (01:00 UTC, twice a year), so within one UTC hour it is
+ * one number: the time zone is formatted (the costly part) once per hour seen, not on every call. An allocation
+ * asks for two hours at least (its createdDate's and now's); a few hundred are kept.
+ */
+const offsets = new Map<number, number>();
+const offsetsKept = 512;
+
+/** The London wall clock at an instant, to the millisecond. */
+export function londonWallClock(instant: Date): WallClock {
+  const time = instant.getTime();
+  const hour = Math.floor(time / hourMs);
+  let offsetMs = offsets.get(hour);
+  if (offsetMs === undefined) {
+    offsetMs = formattedWallClock(new Date(hour * hourMs)) - hour * hourMs;
+    if (offsets.size >= offsetsKept) offsets.clear();
+    offsets.set(hour, offsetMs);
+  }
+  return new Date(time + offsetMs) as WallClock;
 }
 
 /** `createdDate` (ISO-8601 with offset) as London wall-clock time: A7 says convert first, then take every part. */

@@ -32,6 +32,36 @@ describe('Europe/London wall-clock time (C14, A7)', () => {
     expect(formatDateTime(time)).toBe('28/07/2022 10:30:54');
   });
 
+  it('gives the wall clock the time zone database gives, either side of every change of the clocks, in any order', () => {
+    const expected = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/London',
+      dateStyle: 'short',
+      timeStyle: 'medium',
+      hourCycle: 'h23',
+    });
+    const utcText = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'UTC',
+      dateStyle: 'short',
+      timeStyle: 'medium',
+      hourCycle: 'h23',
+    });
+    // Instants a second either side of 01:00 UTC on the last Sundays of March and October, 2020 to 2030,
+    // asked for out of order so that no answer depends on the one before.
+    const instants: Date[] = [];
+    for (let year = 2020; year <= 2030; year += 1)
+      for (const month of [2, 9]) {
+        const lastSunday = new Date(Date.UTC(year, month + 1, 0));
+        lastSunday.setUTCDate(lastSunday.getUTCDate() - lastSunday.getUTCDay());
+        const change = Date.UTC(year, month, lastSunday.getUTCDate(), 1);
+        instants.push(new Date(change - 1000), new Date(change), new Date(change + 1000));
+      }
+    for (const instant of [
+      ...instants.filter((_, index) => index % 2),
+      ...instants.filter((_, index) => !(index % 2)),
+    ])
+      expect(utcText.format(londonWallClock(instant))).toBe(expected.format(instant));
+  });
+
   it('rejects a value that is not a date-time', () => {
     expect(() => parseCreatedDate('yesterday')).toThrow('not a date-time: yesterday');
   });
