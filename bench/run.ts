@@ -2,11 +2,11 @@
 // and memory in one run, on the local stack (started if it is not running). Each repetition runs, within the
 // same minutes, the Delius module alone (pool 1, pool 4; and the baseline commit's module when --baseline names
 // one, from a git worktree under .cache) and then the whole pipeline, its three stages as separate processes,
-// preloaded with --allocations allocations on the queue. A paced run at half the pipeline's rate then gives the
+// preloaded with --allocations allocations on the queue (run from dist/, built first, as the image runs them). A paced run at half the pipeline's rate then gives the
 // latency. The machine is shared: compare the ratios of one run, never absolute rates across runs.
 // Prints its figures and appends one JSON line to bench/results.jsonl.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { rootDir } from '../infra/paths.ts';
 import { stackDown, stackUp } from '../infra/stack.ts';
+import { productionNodeFlags } from '../src/node-flags.ts';
 import { silenceKafkajsNegativeTimeoutWarning } from '../src/observability/known-warnings.ts';
 import { eventually } from '../test/support/eventually.ts';
 import { testScope } from '../test/support/isolation.ts';
@@ -30,6 +31,8 @@ const { values } = parseArgs({
     repetitions: { type: 'string', default: '3' },
     baseline: { type: 'string' },
     'latency-seconds': { type: 'string', default: '30' },
+    /** The paced run's rate; by default half the median steady rate of the repetitions. */
+    'latency-rate': { type: 'string' },
   },
 });
 const allocations = Number(values.allocations);
@@ -171,6 +174,9 @@ const pipeline: TestPipeline = await testPipeline(scope, {
     TOPIC_PARTITIONS: '6',
     DATABASE_POOL_MAX: '4',
     KAFKA_SESSION_TIMEOUT_MS: '10000',
+    ...(process.env['BENCH_ORDER_WINDOW_SECONDS']
+      ? { ORDER_WINDOW_SECONDS: process.env['BENCH_ORDER_WINDOW_SECONDS'] }
+      : {}),
   },
 });
 const prefix = 'P';
@@ -194,33 +200,52 @@ function allocationEvent(index: number, round: number): Record<string, unknown> 
   };
 }
 
-/** Every stage's process, and the time the sink logged each message's final outcome. */
+/**
+ * Every stage's process, and when each stage logged that it was done with a message: the connector's
+ * `published`, the processor's and the sink's final outcome (the sink's comes after the Delius commit).
+ */
 interface Running {
   readonly children: Map<Stage, ChildProcess>;
+  readonly doneAt: Record<Stage, Map<string, number>>;
   readonly finishedAt: Map<string, number>;
   stop(): Promise<void>;
 }
+/** The stages run as the production image runs them: the compiled entry point (built at the start), its V8 flags. */
+const entryPoint = path.join(rootDir, 'dist', 'main.js');
+/** BENCH_LOG_DIR: where each stage's log lines are kept, to look into a run. */
+const logDir = process.env['BENCH_LOG_DIR'];
+const finalMessages = new Set(['published', 'applied', 'duplicate', 'ignored', 'dead-lettered']);
 function startStages(): Running {
   const children = new Map<Stage, ChildProcess>();
-  const finishedAt = new Map<string, number>();
+  const doneAt: Running['doneAt'] = { connector: new Map(), processor: new Map(), sink: new Map() };
   for (const stage of stages) {
-    const child = spawn(process.execPath, [path.join(rootDir, 'src', 'main.ts'), '--stage', stage], {
+    const child = spawn(process.execPath, [...productionNodeFlags, entryPoint, '--stage', stage], {
       cwd: rootDir,
-      env: { ...process.env, ...pipeline.env, HTTP_PORT: '0' },
-      stdio: ['ignore', stage === 'sink' ? 'pipe' : 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        ...pipeline.env,
+        HTTP_PORT: '0',
+        // To look into a stage: for example --heapsnapshot-near-heap-limit=1 --max-old-space-size=160.
+        ...(process.env['BENCH_STAGE_NODE_OPTIONS']
+          ? { NODE_OPTIONS: process.env['BENCH_STAGE_NODE_OPTIONS'] }
+          : {}),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.set(stage, child);
-    if (stage === 'sink' && child.stdout)
+    if (child.stdout)
       createInterface({ input: child.stdout }).on('line', (line) => {
+        if (logDir) appendFileSync(path.join(logDir, `${stage}.log`), `${line}\n`);
         if (!line.includes('"messageId"')) return;
         const entry = JSON.parse(line) as { msg?: string; messageId?: string; time?: number };
-        const final = ['applied', 'duplicate', 'ignored', 'dead-lettered'].includes(entry.msg ?? '');
-        if (final && entry.messageId) finishedAt.set(entry.messageId, entry.time ?? Date.now());
+        if (finalMessages.has(entry.msg ?? '') && entry.messageId)
+          doneAt[stage].set(entry.messageId, entry.time ?? Date.now());
       });
   }
   return {
     children,
-    finishedAt,
+    doneAt,
+    finishedAt: doneAt.sink,
     async stop() {
       await Promise.all(
         [...children.values()].map(
@@ -325,6 +350,13 @@ async function latencyRun(ratePerSecond: number, round: number) {
       intervalMs: 250,
     });
     const latencies = [...publishedAt].map(([id, at]) => (running.finishedAt.get(id) ?? at) - at);
+    // Where the time goes: SNS publish → connector's publish to Kafka → processor's → sink's Delius commit.
+    const legs = (from: (id: string) => number | undefined, to: Map<string, number>) => {
+      const spans = [...publishedAt.keys()].map(
+        (id) => (to.get(id) ?? Number.NaN) - (from(id) ?? Number.NaN),
+      );
+      return { p50: percentile(spans, 0.5), p99: percentile(spans, 0.99) };
+    };
     return {
       allocations: count,
       ratePerSecond: round2(ratePerSecond),
@@ -332,6 +364,11 @@ async function latencyRun(ratePerSecond: number, round: number) {
       p95: percentile(latencies, 0.95),
       p99: percentile(latencies, 0.99),
       max: round2(Math.max(...latencies)),
+      legs: {
+        toConnector: legs((id) => publishedAt.get(id), running.doneAt.connector),
+        connectorToProcessor: legs((id) => running.doneAt.connector.get(id), running.doneAt.processor),
+        processorToSink: legs((id) => running.doneAt.processor.get(id), running.doneAt.sink),
+      },
     };
   } finally {
     await running.stop();
@@ -342,6 +379,15 @@ try {
   say(
     `node ${process.version}, ${os.cpus().length} cores, commit ${commit}${dirty ? ' (uncommitted changes)' : ''}` +
       (baselineCommit ? `, baseline ${baselineCommit}` : ''),
+  );
+  // What the production image runs: compiled JavaScript, not the TypeScript sources stripped as they load.
+  execFileSync(
+    process.execPath,
+    [path.join(rootDir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: rootDir,
+      stdio: 'inherit',
+    },
   );
   const seedStarted = performance.now();
   const seedLine = runNode([
@@ -396,61 +442,66 @@ try {
     );
   }
   const steady = runs.map((run) => run.steadyRate);
-  const latency = await latencyRun(median(steady) / 2, repetitions + 1);
-  say(
-    `latency at ${latency.ratePerSecond}/s (half the steady rate), ${latency.allocations} allocations, SNS publish → Delius commit: p50 ${latency.p50} ms, p95 ${latency.p95} ms, p99 ${latency.p99} ms, max ${latency.max} ms`,
+  const latency = await latencyRun(
+    values['latency-rate'] ? Number(values['latency-rate']) : median(steady) / 2,
+    repetitions + 1,
   );
-
-  const perStage = (pick: (run: PipelineRun) => Record<string, number>) =>
-    Object.fromEntries(
-      Object.keys(pick(runs[0] as PipelineRun)).map((key) => [
-        key,
-        spread(runs.map((run) => pick(run)[key] ?? 0)),
-      ]),
+  say(
+    `latency at ${latency.ratePerSecond}/s, ${latency.allocations} allocations, SNS publish → Delius commit: p50 ${latency.p50} ms, p95 ${latency.p95} ms, p99 ${latency.p99} ms, max ${latency.max} ms; legs (p50/p99 ms) ${JSON.stringify(latency.legs)}`,
+  );
+  // Without repetitions (a latency run at --latency-rate alone) there is nothing to compare or record.
+  if (runs.length > 0) {
+    const perStage = (pick: (run: PipelineRun) => Record<string, number>) =>
+      Object.fromEntries(
+        Object.keys(pick(runs[0] as PipelineRun)).map((key) => [
+          key,
+          spread(runs.map((run) => pick(run)[key] ?? 0)),
+        ]),
+      );
+    const result = {
+      date: new Date().toISOString(),
+      commit,
+      dirty,
+      node: process.version,
+      cores: os.cpus().length,
+      allocations,
+      moduleAllocations,
+      repetitions,
+      mix: 'per 20: 8 PERSON, 8 EVENT, 3 REQUIREMENT, 1 LICENCE_CONDITION',
+      module: { pool1: spread(module1), pool4: spread(module4), cpuMsPerAllocation: spread(moduleCpu) },
+      ...(baselineRoot
+        ? {
+            baseline: {
+              commit: baselineCommit,
+              pool1: spread(baseline1),
+              pool4: spread(baseline4),
+              cpuMsPerAllocation: spread(baselineCpu),
+              statementsPerAllocation: baselineStatements,
+            },
+            moduleSpeedup: round2(median(module4) / median(baseline4)),
+          }
+        : {}),
+      pipeline: {
+        rateFromStart: spread(runs.map((run) => run.rateFromStart)),
+        steadyRate: spread(steady),
+        cpuMsPerAllocation: perStage((run) => run.cpuMsPerAllocation),
+        peakRssMiB: perStage((run) => run.peakRssMiB),
+        load: runs.map((run) => run.load),
+      },
+      pipelineToModuleRatio: round2(median(steady) / median(module4)),
+      pipelineFromStartToModuleRatio: round2(median(runs.map((run) => run.rateFromStart)) / median(module4)),
+      statementsPerAllocation: statements,
+      latency,
+      seconds: Math.round((performance.now() - runStartedAt) / 1000),
+    };
+    console.log(JSON.stringify(result, null, 2));
+    await appendFile(path.join(rootDir, 'bench', 'results.jsonl'), `${JSON.stringify(result)}\n`);
+    say(
+      `pipeline/module (pool 4) ${result.pipelineToModuleRatio} steady, ${result.pipelineFromStartToModuleRatio} from start` +
+        (baselineRoot ? `; module pool 4 against ${baselineCommit}: ${result.moduleSpeedup}×` : '') +
+        `; appended to bench/results.jsonl`,
     );
-  const result = {
-    date: new Date().toISOString(),
-    commit,
-    dirty,
-    node: process.version,
-    cores: os.cpus().length,
-    allocations,
-    moduleAllocations,
-    repetitions,
-    mix: 'per 20: 8 PERSON, 8 EVENT, 3 REQUIREMENT, 1 LICENCE_CONDITION',
-    module: { pool1: spread(module1), pool4: spread(module4), cpuMsPerAllocation: spread(moduleCpu) },
-    ...(baselineRoot
-      ? {
-          baseline: {
-            commit: baselineCommit,
-            pool1: spread(baseline1),
-            pool4: spread(baseline4),
-            cpuMsPerAllocation: spread(baselineCpu),
-            statementsPerAllocation: baselineStatements,
-          },
-          moduleSpeedup: round2(median(module4) / median(baseline4)),
-        }
-      : {}),
-    pipeline: {
-      rateFromStart: spread(runs.map((run) => run.rateFromStart)),
-      steadyRate: spread(steady),
-      cpuMsPerAllocation: perStage((run) => run.cpuMsPerAllocation),
-      peakRssMiB: perStage((run) => run.peakRssMiB),
-      load: runs.map((run) => run.load),
-    },
-    pipelineToModuleRatio: round2(median(steady) / median(module4)),
-    pipelineFromStartToModuleRatio: round2(median(runs.map((run) => run.rateFromStart)) / median(module4)),
-    statementsPerAllocation: statements,
-    latency,
-    seconds: Math.round((performance.now() - runStartedAt) / 1000),
-  };
-  console.log(JSON.stringify(result, null, 2));
-  await appendFile(path.join(rootDir, 'bench', 'results.jsonl'), `${JSON.stringify(result)}\n`);
-  say(
-    `pipeline/module (pool 4) ${result.pipelineToModuleRatio} steady, ${result.pipelineFromStartToModuleRatio} from start` +
-      (baselineRoot ? `; module pool 4 against ${baselineCommit}: ${result.moduleSpeedup}×` : '') +
-      `; appended to bench/results.jsonl`,
-  );
+  }
 } finally {
   await pipeline.close();
   await scope.close();

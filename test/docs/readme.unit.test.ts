@@ -27,7 +27,7 @@ describe('the README', () => {
       'infra:down',
       'infra:status',
       'allocations',
-      'bench:delius',
+      'bench',
       'bench:latency',
       'typecheck',
       'lint',
