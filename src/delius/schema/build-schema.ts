@@ -36,7 +36,7 @@ export async function buildDeliusSchema(
 
   for (const [modelName, attribute] of lookupIndexes) {
     const model = models[modelName] as ModelStatic<Model>;
-    const table = model.getTableName().toString();
+    const table = model.tableName;
     const field = model.getAttributes()[attribute]?.field ?? attribute;
     const ifNotExists = dialect === 'oracle' ? '' : 'IF NOT EXISTS ';
     await run(`CREATE INDEX ${ifNotExists}"IX_${table}_${field}" ON "${table}" ("${field}")`);
