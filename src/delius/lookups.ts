@@ -1,3 +1,4 @@
+import type { Model } from 'sequelize';
 import { notFound } from '../domain/errors.ts';
 import type { AllocationContext } from './allocation-context.ts';
 import type { DeliusDb } from './delius-db.ts';
@@ -6,6 +7,15 @@ import type { DeliusDb } from './delius-db.ts';
  * Reference data, read through the process's cache (reference-cache.ts): a miss reads inside the allocation's
  * transaction, as every read of the allocation does; a hit reads nothing.
  */
+
+/** A row kept in the cache as a plain object; `read` runs only on a miss. */
+function cachedRow<T extends object, C extends object>(
+  db: DeliusDb,
+  key: string,
+  read: () => Promise<Model<T, C> | null>,
+): Promise<T | null> {
+  return db.referenceData.get(key, async () => (await read())?.get({ plain: true }) ?? null);
+}
 
 /**
  * A code in a reference-data set (r_standard_reference_list within r_reference_data_master). Reference data
@@ -37,12 +47,8 @@ export async function findReferenceData(
 }
 
 export async function requireContactType({ db, transaction }: AllocationContext, code: string) {
-  const contactType = await db.referenceData.get(
-    `contact-type:${code}`,
-    async () =>
-      ((await db.models.ContactType.findOne({ where: { code }, transaction })) ?? null)?.get({
-        plain: true,
-      }) ?? null,
+  const contactType = await cachedRow(db, `contact-type:${code}`, () =>
+    db.models.ContactType.findOne({ where: { code }, transaction }),
   );
   if (!contactType) throw notFound(`Contact type with code of ${code} not found`, { code });
   return contactType;
@@ -50,11 +56,8 @@ export async function requireContactType({ db, transaction }: AllocationContext,
 
 /** E8, R11, L11 */
 export async function requireTransferReason({ db, transaction }: AllocationContext, code: string) {
-  const reason = await db.referenceData.get(
-    `transfer-reason:${code}`,
-    async () =>
-      (await db.models.TransferReason.findOne({ where: { code }, transaction }))?.get({ plain: true }) ??
-      null,
+  const reason = await cachedRow(db, `transfer-reason:${code}`, () =>
+    db.models.TransferReason.findOne({ where: { code }, transaction }),
   );
   if (!reason) throw notFound(`Transfer reason with code of ${code} not found`, { code });
   return reason.id;
@@ -62,10 +65,7 @@ export async function requireTransferReason({ db, transaction }: AllocationConte
 
 /** A provider's description names it in contact notes; providers are reference data to the service. */
 export async function findProvider({ db, transaction }: AllocationContext, id: number) {
-  return db.referenceData.get(
-    `provider:${id}`,
-    async () => (await db.models.Provider.findByPk(id, { transaction }))?.get({ plain: true }) ?? null,
-  );
+  return cachedRow(db, `provider:${id}`, () => db.models.Provider.findByPk(id, { transaction }));
 }
 
 /** A requirement's main, additional main or sub-category (I1). */
@@ -91,10 +91,8 @@ export async function findCategory(
  * the date is compared on every use, so an interaction enabled later is used from its date on.
  */
 export async function findBusinessInteraction(db: DeliusDb, code: string, now: Date) {
-  const interaction = await db.referenceData.get(
-    `business-interaction:${code}`,
-    async () =>
-      (await db.models.BusinessInteraction.findOne({ where: { code } }))?.get({ plain: true }) ?? null,
+  const interaction = await cachedRow(db, `business-interaction:${code}`, () =>
+    db.models.BusinessInteraction.findOne({ where: { code } }),
   );
   if (!interaction) return null;
   return interaction.enabledDate === null || interaction.enabledDate.getTime() <= now.getTime()

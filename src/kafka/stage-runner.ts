@@ -253,14 +253,17 @@ export async function startStage<In>(
           { topic: batch.topic, partition: batch.partition, offset: (BigInt(offset) + 1n).toString() },
         ]);
       };
-      const heartbeat = async () => {
+      const flushIfDue = async () => {
         if (Date.now() - committedAt >= commitIntervalMs) await flush();
+      };
+      const heartbeat = async () => {
+        await flushIfDue();
         await payload.heartbeat();
       };
       const commit = async (offset: string) => {
         payload.resolveOffset(offset);
         settledUpTo = offset;
-        if (Date.now() - committedAt >= commitIntervalMs) await flush();
+        await flushIfDue();
       };
       try {
         await settleBatch();

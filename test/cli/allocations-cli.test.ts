@@ -47,8 +47,8 @@ describe('the allocations command-line tool', () => {
       const sink = pipeline.spawnStage('sink');
       await waitForGroupMembers(admin, sinkGroup, 1);
       for (const [message] of examplePairs) await pipeline.publishExample(message);
-      await pipeline.caughtUp('processor');
-      await pipeline.caughtUp('sink');
+      await pipeline.caughtUp('processor', { records: examplePairs.length });
+      await pipeline.caughtUp('sink', { records: examplePairs.length });
       const before = await deliusTables(pipeline);
       const auditsBefore = (await auditRows(pipeline.delius.db)).length;
       expect(auditsBefore).toBe(examplePairs.length);

@@ -1,42 +1,32 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { rootDir } from '../../infra/paths.ts';
 import { testScope, uniqueName } from '../support/isolation.ts';
 import { ceiling } from '../support/patience.ts';
+import { spawnScript } from '../support/processes.ts';
 
 /** Runs `npm run dev -- --send-examples` until its summary, stops it with SIGTERM, and returns its output and exit code. */
 async function devRun(database: string, env: Record<string, string>) {
-  const child = spawn(
-    process.execPath,
-    [path.join(rootDir, 'infra', 'dev.ts'), '--send-examples', '--database', database],
-    {
-      cwd: rootDir,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const { child, printed } = spawnScript('infra/dev.ts', ['--send-examples', '--database', database], env);
   const summary = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`no summary within ${ceiling(90_000)} ms:\n${output}`)),
+      () => reject(new Error(`no summary within ${ceiling(90_000)} ms:\n${printed.both}`)),
       ceiling(90_000),
     );
     child.stdout.on('data', () => {
-      const line = /▶ summary: .*/.exec(output)?.[0];
+      const line = /▶ summary: .*/.exec(printed.both)?.[0];
       if (line) {
         clearTimeout(timer);
         resolve(line);
       }
     });
-    child.on('exit', (code) => reject(new Error(`dev exited with ${code} before its summary:\n${output}`)));
+    child.on('exit', (code) =>
+      reject(new Error(`dev exited with ${code} before its summary:\n${printed.both}`)),
+    );
   });
   child.kill('SIGTERM');
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { summary, output, code };
+  return { summary, output: printed.both, code };
 }
 
 describe('npm run dev', () => {

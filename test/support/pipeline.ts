@@ -221,16 +221,23 @@ export async function testPipeline(
       return record;
     },
     /** Resolves once a stage's group has committed everything on its input topic. */
-    async caughtUp(stage: 'processor' | 'sink', timeoutMs = ceiling(60_000)) {
+    /**
+     * Waits until the stage's group has committed everything on its input topic, and the topic holds at least
+     * `records` (no lag on an empty topic is not caught up: what was published may not have reached it yet).
+     */
+    async caughtUp(
+      stage: 'processor' | 'sink',
+      { records = 0, timeoutMs = ceiling(60_000) }: { records?: number; timeoutMs?: number } = {},
+    ) {
       const admin = await scope.admin();
       const { groupId, input } = topologyOf(config)[stage];
       await eventually(
-        async () =>
-          (await consumerLag(admin, groupId, input.topic)).every((partition) => partition.lag === 0),
-        {
-          timeoutMs,
-          intervalMs: 200,
+        async () => {
+          const lag = await consumerLag(admin, groupId, input.topic);
+          const reached = lag.reduce((sum, partition) => sum + partition.end, 0);
+          return reached >= records && lag.every((partition) => partition.lag === 0);
         },
+        { timeoutMs, intervalMs: 200 },
       );
     },
     /** Starts one stage as a separate process of the real entry point, with this pipeline's configuration. */
