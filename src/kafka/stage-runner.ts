@@ -134,12 +134,12 @@ export async function startStage<In>(
     );
   });
 
-  /** Resolves true when the message reached a final outcome, false when it was abandoned by a stop. */
+  /** Resolves to the message's final outcome, or undefined when it was abandoned by a stop. */
   async function settle(
     message: IncomingMessage,
     heartbeat: () => Promise<void>,
     place?: OrderPlace,
-  ): Promise<boolean> {
+  ): Promise<StageOutcome['status'] | undefined> {
     const log = logger.child({
       partition: message.partition,
       offset: message.offset,
@@ -160,7 +160,7 @@ export async function startStage<In>(
       logger: log,
       onRetry: (error) => metrics.retries.inc({ stage, code: error.code }),
     });
-    if (!settled) return false;
+    if (!settled) return undefined;
     const { outcome, attempts } = settled;
     metrics.messages.inc({ stage, kind: outcome.subject.kind ?? 'unknown', outcome: outcome.status });
     metrics.processingSeconds.observe({ stage }, (performance.now() - startedAt) / 1000);
@@ -196,7 +196,7 @@ export async function startStage<In>(
       }
     }
     runtime.onOutcome?.(stage, outcome, message);
-    return true;
+    return outcome.status;
   }
 
   /** The order places of a batch's records, each decoded once while it stays uncommitted. */
@@ -260,10 +260,12 @@ export async function startStage<In>(
         await flushIfDue();
         await payload.heartbeat();
       };
-      const commit = async (offset: string) => {
+      // A dead letter is committed at once, as every record was before batches: a stage killed before the
+      // commit would publish it again, and unlike an allocation's effects a dead letter is not deduplicated.
+      const commit = async (offset: string, now = false) => {
         payload.resolveOffset(offset);
         settledUpTo = offset;
-        await flushIfDue();
+        await (now ? flush() : flushIfDue());
       };
       try {
         await settleBatch();
@@ -303,8 +305,9 @@ export async function startStage<In>(
               state.ahead.add(offset);
             }
           }
-          if (!(await settle(message, heartbeat, head?.place))) return;
-          await commit(message.offset);
+          const status = await settle(message, heartbeat, head?.place);
+          if (!status) return;
+          await commit(message.offset, status === 'dead-letter');
         }
       }
     },
