@@ -1,7 +1,10 @@
 # syntax=docker/dockerfile:1
-# Production image: Node 24 LTS, compiled JavaScript only, production dependencies only, non-root user.
+# Production image: Node 24 LTS, compiled JavaScript only, production dependencies only, a non-root user that
+# cannot change the code it runs (the files belong to root).
+# BASE_IMAGE: where no image registry is reachable, a base built locally stands in (infra/containers/).
+ARG BASE_IMAGE=node:24-bookworm-slim
 
-FROM node:24-bookworm-slim AS build
+FROM ${BASE_IMAGE} AS build
 WORKDIR /app
 # sqlite3 (the local-run dialect) builds from source when no prebuilt binary fits.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -11,17 +14,18 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
-FROM node:24-bookworm-slim
+FROM ${BASE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=build --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/dist ./dist
-COPY --chown=node:node package.json ./
-COPY --chown=node:node schemas ./schemas
-COPY --chown=node:node bin ./bin
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY schemas ./schemas
+COPY bin ./bin
 USER node
+# HTTP_PORT (default 8080) moves the health and metrics endpoints; the HEALTHCHECK asks the configured one.
 EXPOSE 8080
 # Stages: --stage connector|processor|sink (repeatable), or all in one process by default.
 # V8 flags: src/node-flags.ts says why (a small young generation keeps a stage's memory down).
 ENTRYPOINT ["node", "--max-semi-space-size=8", "dist/main.js"]
-HEALTHCHECK --interval=10s --timeout=3s --retries=6 CMD ["node", "-e", "fetch('http://127.0.0.1:8080/health/liveness').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+HEALTHCHECK --interval=10s --timeout=3s --retries=6 CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.HTTP_PORT || 8080}/health/liveness`).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

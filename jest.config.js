@@ -2,6 +2,14 @@
 // Tests are TypeScript ES modules run by ts-jest under Node's VM modules (see the `test` scripts).
 // Two projects: `unit` (*.unit.test.ts: fakes, no servers) and `integration` (the rest, against the real
 // local stack, which its global setup starts once, or reuses, and stops if it started it).
+import { chooseStack } from './infra/containers/choose-stack.ts';
+
+// The integration tests' stack: STACK=containers|processes, or containers when a Docker engine answers. Chosen
+// once here, so that the global setup and the tests agree; test/image/ (the production image, built and run as a
+// container) needs an engine, so it runs with the containers stack.
+const stack = chooseStack();
+process.env.STACK = stack;
+const needsDocker = stack === 'containers' ? [] : ['/test/image/'];
 const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
@@ -22,7 +30,7 @@ export default {
       ...shared,
       displayName: 'integration',
       testMatch: ['**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '\\.unit\\.test\\.ts$'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.unit\\.test\\.ts$', ...needsDocker],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

@@ -1,24 +1,34 @@
-// `npm run infra:up | infra:down | infra:status`: the local stack of real servers, without Docker.
+// `npm run infra:up | infra:down | infra:status | infra:fetch | infra:images`: the local stack of real servers,
+// as local processes (Java and Maven) or, with STACK=containers, as containers (Docker; infra/containers/).
 import { envFile } from './paths.ts';
 import { silenceKafkajsNegativeTimeoutWarning } from '../src/observability/known-warnings.ts';
+import { ensureEngine } from './containers/engine.ts';
+import { buildLocalImages } from './containers/local-images.ts';
+import { containersDown, containersUp } from './containers/stack.ts';
 import { fetchStack, stackDown, stackStatus, stackUp } from './stack.ts';
 
 silenceKafkajsNegativeTimeoutWarning();
 
 const log = (line: string) => console.log(`[infra] ${line}`);
 const command = process.argv[2];
+const stack = process.env['STACK'] ?? 'processes';
 
 try {
+  if (stack !== 'processes' && stack !== 'containers') {
+    throw new Error(`STACK must be processes or containers, not ${stack}`);
+  }
   switch (command) {
     case 'up': {
       const startedAt = performance.now();
-      const { started, env } = await stackUp(log);
+      const { started, env } = stack === 'containers' ? await containersUp(log) : await stackUp(log);
       log(started.length ? `started ${started.join(', ')}` : 'reused the running stack');
       for (const [name, value] of Object.entries(env)) log(`${name}=${value}`);
       log(`endpoints written to ${envFile} in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
       break;
     }
     case 'down':
+      // Either kind may be up; stopping what is not running does nothing.
+      await containersDown(log);
       await stackDown(log);
       log('stopped');
       break;
@@ -34,8 +44,21 @@ try {
       log(downloaded.length ? `downloaded ${downloaded.join(', ')}` : 'everything was already cached');
       break;
     }
+    case 'images': {
+      // The images the containers stack runs where no image registry is reachable (cached: a second run builds
+      // nothing). Starts a Docker engine of its own if none answers, and leaves it running for the tests.
+      const startedAt = performance.now();
+      const engine = await ensureEngine({ start: true, log });
+      if (!engine) throw new Error('no Docker engine');
+      const images = await buildLocalImages(engine.host, log);
+      for (const [name, tag] of Object.entries(images)) log(`${name.padEnd(8)} ${tag}`);
+      log(`images ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+      break;
+    }
     default:
-      console.error('usage: node infra/cli.ts up | down | status | fetch');
+      console.error(
+        'usage: [STACK=processes|containers] node infra/cli.ts up | down | status | fetch | images',
+      );
       process.exitCode = 2;
   }
 } catch (error) {

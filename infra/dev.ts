@@ -21,6 +21,7 @@ import { silenceKafkajsNegativeTimeoutWarning } from '../src/observability/known
 import { exampleMessages, examplesDir, readExampleEvent } from './examples.ts';
 import { rootDir } from './paths.ts';
 import { stackUp } from './stack.ts';
+import { containersUp } from './containers/stack.ts';
 
 silenceKafkajsNegativeTimeoutWarning();
 const { values } = parseArgs({
@@ -50,8 +51,14 @@ const icons: Record<StageOutcome['status'], string> = {
 };
 
 async function main() {
-  say('▶ starting the local stack (first run downloads Kafka and Apicurio into .cache/)');
-  const { env: stackEnv, started } = await stackUp((line) => say(`  ${line}`));
+  // STACK=containers runs the stack as containers (Docker); by default as local processes (Java and Maven).
+  const containers = process.env['STACK'] === 'containers';
+  say(
+    containers
+      ? '▶ starting the local stack as containers (a first run on a machine without an image registry builds images)'
+      : '▶ starting the local stack (first run downloads Kafka and Apicurio into .cache/)',
+  );
+  const { env: stackEnv, started } = await (containers ? containersUp : stackUp)((line) => say(`  ${line}`));
   say(`  ${started.length ? `started ${started.join(', ')}` : 'reusing the running stack'}`);
 
   const databaseFile = path.resolve(values.database);

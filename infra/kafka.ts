@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -10,19 +9,20 @@ import { findJava } from './java.ts';
 import { copyDependencies } from './maven.ts';
 import { cacheDir, rootDir, runtimeDir } from './paths.ts';
 import { spawnDetached } from './processes.ts';
+import { servers } from './versions.ts';
 
 const run = promisify(execFile);
 const pom = path.join(rootDir, 'infra', 'kafka', 'pom.xml');
 
-/** The broker version lives in one place: the pom that fetches it. */
-export const kafkaVersion =
-  /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(readFileSync(pom, 'utf8'))?.[1] ?? 'unknown';
+export const kafkaVersion = servers.kafka.version;
 
 const libDir = path.join(cacheDir, `kafka-${kafkaVersion}`);
 const kafkaRuntime = path.join(runtimeDir, 'kafka');
 
 export function fetchKafka(): Promise<boolean> {
-  return cachedDirectory(libDir, (tmp) => copyDependencies(pom, tmp, rootDir));
+  return cachedDirectory(libDir, (tmp) =>
+    copyDependencies(pom, tmp, rootDir, { 'kafka.version': kafkaVersion }),
+  );
 }
 
 export interface KafkaPorts {
@@ -38,7 +38,7 @@ function clusterId(): string {
   }
 }
 
-function serverProperties({ port, controllerPort }: KafkaPorts, dataDir: string): string {
+export function serverProperties({ port, controllerPort }: KafkaPorts, dataDir: string): string {
   return [
     'process.roles=broker,controller',
     'node.id=1',
@@ -63,7 +63,8 @@ function serverProperties({ port, controllerPort }: KafkaPorts, dataDir: string)
   ].join('\n');
 }
 
-const log4j2 = [
+/** Without a log4j2 configuration the broker prints nothing at all. */
+export const kafkaLog4j2 = [
   'status = warn',
   'appender.console.type = Console',
   'appender.console.name = STDOUT',
@@ -104,7 +105,7 @@ export async function startKafka(
     await rm(dataDir, { recursive: true, force: true });
     await mkdir(dataDir, { recursive: true });
     await writeFile(propertiesFile, serverProperties(ports, dataDir));
-    await writeFile(log4jFile, log4j2);
+    await writeFile(log4jFile, kafkaLog4j2);
     await run(java.bin, [
       ...classpath,
       'kafka.tools.StorageTool',

@@ -15,11 +15,17 @@ export async function mvn(args: string[], cwd: string): Promise<void> {
   }
 }
 
-export function copyDependencies(pom: string, outputDirectory: string, cwd: string): Promise<void> {
+export function copyDependencies(
+  pom: string,
+  outputDirectory: string,
+  cwd: string,
+  properties: Record<string, string> = {},
+): Promise<void> {
   return mvn(
     [
       '-f',
       pom,
+      ...Object.entries(properties).map(([name, value]) => `-D${name}=${value}`),
       `${dependencyPlugin}:copy-dependencies`,
       `-DoutputDirectory=${outputDirectory}`,
       '-DincludeScope=runtime',

@@ -39,8 +39,8 @@ export async function stopPostgres(): Promise<void> {
 }
 
 /** Creates the database the tests use (each test then works in its own schema). */
-export async function ensureDatabase(name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: postgresAdminUrl });
+export async function ensureDatabase(name: string, adminUrl = postgresAdminUrl): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -48,7 +48,7 @@ export async function ensureDatabase(name: string): Promise<string> {
   } finally {
     await client.end();
   }
-  const url = new URL(postgresAdminUrl);
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
 }

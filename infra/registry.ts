@@ -7,6 +7,7 @@ import { findJava } from './java.ts';
 import { copyArtifact } from './maven.ts';
 import { cacheDir, rootDir, runtimeDir } from './paths.ts';
 import { spawnDetached } from './processes.ts';
+import { servers } from './versions.ts';
 
 const run = promisify(execFile);
 
@@ -14,7 +15,7 @@ const run = promisify(execFile);
  * Apicurio Registry, in memory (H2), serving the Confluent-compatible API at /apis/ccompat/v7.
  * From 3.3.1 the Maven Central archive is a tar.gz of a Quarkus fast-jar; it is compiled for Java 21.
  */
-export const apicurioVersion = '3.3.3';
+export const apicurioVersion = servers.registry.version;
 const appDir = path.join(cacheDir, `apicurio-registry-${apicurioVersion}`);
 
 export function fetchRegistry(): Promise<boolean> {

@@ -4,9 +4,17 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { createSnsClient, createSqsClient } from '../src/connectors/aws-clients.ts';
+import { runningContainersStack } from './containers/stack.ts';
 import { fetchKafka, kafkaReady, kafkaVersion, startKafka } from './kafka.ts';
 import { envFile, runtimeDir, stateFile } from './paths.ts';
-import { ensureDatabase, ensurePostgres, postgresPort, stopPostgres, testDatabase } from './postgres.ts';
+import {
+  ensureDatabase,
+  ensurePostgres,
+  postgresAdminUrl,
+  postgresPort,
+  stopPostgres,
+  testDatabase,
+} from './postgres.ts';
 import { choosePort, groupRssMiB, isAlive, stopProcessGroup, waitForServer } from './processes.ts';
 import { provisionAllocationsQueue } from './provision-sns-sqs.ts';
 import { apicurioVersion, ccompatPath, fetchRegistry, registryReady, startRegistry } from './registry.ts';
@@ -76,6 +84,12 @@ export async function fetchStack(): Promise<string[]> {
 /** Starts every server that is not already running and answering, provisions SNS/SQS, writes the env file. */
 export async function stackUp(log: (line: string) => void = () => undefined): Promise<StackUpResult> {
   await mkdir(runtimeDir, { recursive: true });
+  // A containers stack that is up serves as well (`STACK=containers npm run infra:up`): one stack at a time.
+  const containers = await runningContainersStack();
+  if (containers) {
+    log('reusing the running containers stack');
+    return { env: containers, started: [], downloaded: [] };
+  }
   const downloaded = await fetchStack();
   for (const item of downloaded) log(`downloaded ${item}`);
 
@@ -155,17 +169,41 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
   await Promise.all(waits);
 
   const { kafka, registry, sqs } = state as Required<StackState>;
-  const endpoint = `http://127.0.0.1:${sqs.port}`;
+  const env = await completeStack({
+    kind: 'processes',
+    kafkaPort: kafka.port,
+    registryPort: registry.port,
+    sqsPort: sqs.port,
+    postgresAdminUrl,
+  });
+  return { env, started, downloaded };
+}
+
+export interface StackEndpoints {
+  /** Which stack serves them: its servers as local processes, or as containers (infra/containers/). */
+  readonly kind: 'processes' | 'containers';
+  readonly kafkaPort: number;
+  readonly registryPort: number;
+  readonly sqsPort: number;
+  readonly postgresAdminUrl: string;
+}
+
+/**
+ * What every stack does once its servers answer: provisions the SNS topic and SQS queues, creates the test
+ * database, and writes the endpoints to the env file that the service, the CLI and the tests read.
+ */
+export async function completeStack(endpoints: StackEndpoints): Promise<StackEnv> {
+  const endpoint = `http://127.0.0.1:${endpoints.sqsPort}`;
   const aws = { region: awsRegion, endpoint, credentials: localCredentials };
   const queue = await provisionAllocationsQueue(
     { sns: createSnsClient(aws), sqs: createSqsClient(aws) },
     allocationsQueueSpec,
   );
-  const postgresUrl = await ensureDatabase(testDatabase);
-
+  const postgresUrl = await ensureDatabase(testDatabase, endpoints.postgresAdminUrl);
   const env: StackEnv = {
-    KAFKA_BROKERS: `127.0.0.1:${kafka.port}`,
-    SCHEMA_REGISTRY_URL: `http://127.0.0.1:${registry.port}${ccompatPath}`,
+    STACK: endpoints.kind,
+    KAFKA_BROKERS: `127.0.0.1:${endpoints.kafkaPort}`,
+    SCHEMA_REGISTRY_URL: `http://127.0.0.1:${endpoints.registryPort}${ccompatPath}`,
     AWS_REGION: awsRegion,
     AWS_ENDPOINT_URL: endpoint,
     AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
@@ -178,9 +216,9 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
   const lines = Object.entries(env).map(([name, value]) => `${name}=${value}`);
   await writeFile(
     envFile,
-    `# Written by \`npm run infra:up\`: endpoints of the running local stack.\n${lines.join('\n')}\n`,
+    `# Written when the local stack came up (${endpoints.kind}): its endpoints.\n${lines.join('\n')}\n`,
   );
-  return { env, started, downloaded };
+  return env;
 }
 
 /**

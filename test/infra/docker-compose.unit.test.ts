@@ -3,6 +3,7 @@ import path from 'node:path';
 import { rootDir } from '../../infra/paths.ts';
 import { kafkaVersion } from '../../infra/kafka.ts';
 import { apicurioVersion } from '../../infra/registry.ts';
+import { servers } from '../../infra/versions.ts';
 import {
   allocationsQueueName,
   allocationsQueueSpec,
@@ -11,16 +12,21 @@ import {
 } from '../../infra/stack.ts';
 import { allocationsFilterPolicy } from '../../src/domain/event-types.ts';
 
-// docker-compose.yml cannot run here (no Docker engine), so this keeps it from drifting away from infra/.
+// docker compose itself does not run in the tests, so this keeps it from drifting away from infra/.
 describe('docker-compose.yml and the fauxqs init file', () => {
-  it('use the same server versions as the stack without Docker', async () => {
+  it('name each server version in one place, which the process stack takes', async () => {
     const compose = await readFile(path.join(rootDir, 'docker-compose.yml'), 'utf8');
+    const pom = await readFile(path.join(rootDir, 'infra', 'kafka', 'pom.xml'), 'utf8');
     const packageJson = JSON.parse(await readFile(path.join(rootDir, 'package.json'), 'utf8')) as {
       devDependencies: Record<string, string>;
     };
     expect(compose).toContain(`image: apache/kafka:${kafkaVersion}`);
     expect(compose).toContain(`image: apicurio/apicurio-registry:${apicurioVersion}`);
-    expect(compose).toContain(`image: kibertoad/fauxqs:${packageJson.devDependencies['fauxqs']}`);
+    expect(servers.postgres.image).toMatch(/^postgres:\d+/);
+    // The pom takes the Kafka version from the command line, and the process stack runs the fauxqs package.
+    expect(pom).not.toContain(`<kafka.version>`);
+    expect(pom).toContain('${kafka.version}');
+    expect(servers.sqs.version).toBe(packageJson.devDependencies['fauxqs']);
   });
 
   it('provision the same topic, queues, redrive and filter policy as the stack', async () => {

@@ -10,4 +10,18 @@ describe('the production image', () => {
     const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
     expect(JSON.parse(entrypoint ?? '[]')).toEqual(['node', ...productionNodeFlags, 'dist/main.js']);
   });
+
+  it('takes its base image as a build argument, node:24-bookworm-slim unless told otherwise', async () => {
+    const dockerfile = await readFile(path.join(rootDir, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^ARG BASE_IMAGE=node:24-bookworm-slim$/m);
+    const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((match) => match[1]);
+    expect(froms).toEqual(['${BASE_IMAGE}', '${BASE_IMAGE}']);
+  });
+
+  it('leaves the code it runs to root and asks for health on the configured port', async () => {
+    const dockerfile = await readFile(path.join(rootDir, 'Dockerfile'), 'utf8');
+    expect(dockerfile).not.toContain('--chown');
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(/^HEALTHCHECK .*$/m.exec(dockerfile)?.[0]).toContain('process.env.HTTP_PORT');
+  });
 });
