@@ -4,7 +4,7 @@ import { envFile } from './paths.ts';
 import { silenceKafkajsNegativeTimeoutWarning } from '../src/observability/known-warnings.ts';
 import { ensureEngine } from './containers/engine.ts';
 import { buildLocalImages } from './containers/local-images.ts';
-import { containersDown, containersUp } from './containers/stack.ts';
+import { containersDown, containersStatus, containersUp } from './containers/stack.ts';
 import { fetchStack, stackDown, stackStatus, stackUp } from './stack.ts';
 
 silenceKafkajsNegativeTimeoutWarning();
@@ -32,13 +32,20 @@ try {
       await stackDown(log);
       log('stopped');
       break;
-    case 'status':
+    case 'status': {
+      const containers = await containersStatus();
+      if (containers.length) log('containers stack:');
+      for (const row of containers) {
+        log(`${row.name.padEnd(9)} ${row.running ? 'running' : 'stopped'} ${row.endpoint ?? ''}`);
+      }
+      log('process stack:');
       for (const row of await stackStatus()) {
         log(
           `${row.name.padEnd(9)} ${row.running ? 'running' : 'stopped'} ${row.endpoint ?? ''} ${row.rssMiB ? `rss ${row.rssMiB} MiB` : ''}`,
         );
       }
       break;
+    }
     case 'fetch': {
       const downloaded = await fetchStack();
       log(downloaded.length ? `downloaded ${downloaded.join(', ')}` : 'everything was already cached');

@@ -358,6 +358,20 @@ export async function containersDown(
   if (chosen('docker-engine')) await stopOwnEngine(log);
 }
 
+/** Each container of the stack: running or not, where, and its container id. */
+export async function containersStatus(): Promise<{ name: string; running: boolean; endpoint?: string }[]> {
+  const state = await readState();
+  if (!state) return [];
+  return Promise.all(
+    components.map(async (name) => {
+      const known = state[name];
+      if (!known) return { name, running: false };
+      const running = (await containerRunning(state.host, known.id)) && (await readiness[name](known.port));
+      return { name, running, endpoint: `127.0.0.1:${known.port} (container ${known.id.slice(0, 12)})` };
+    }),
+  );
+}
+
 /** What a test needs to run containers of its own beside the stack's: the engine and the images it uses. */
 export async function containersStackInfo() {
   const state = await readState();
