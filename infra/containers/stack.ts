@@ -3,7 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { kafkaReady, serverProperties } from '../kafka.ts';
-import { runtimeDir } from '../paths.ts';
+import { envFile, runtimeDir } from '../paths.ts';
 import { testDatabase } from '../postgres.ts';
 import { canConnect, choosePort, waitUntil } from '../processes.ts';
 import { registryReady } from '../registry.ts';
@@ -352,8 +352,13 @@ export async function containersDown(
         delete state[component];
       }),
     );
-    if (components.some((component) => state[component])) await writeState(state);
-    else await rm(stateFile, { force: true });
+    if (components.some((component) => state[component])) {
+      await writeState(state);
+    } else {
+      await rm(stateFile, { force: true });
+      // Its endpoints are gone with it; the process stack's env file is the process stack's to remove.
+      if ((await readStackEnv())?.['STACK'] === 'containers') await rm(envFile, { force: true });
+    }
   }
   if (chosen('docker-engine')) await stopOwnEngine(log);
 }
