@@ -38,16 +38,62 @@ function clusterId(): string {
   }
 }
 
-export function serverProperties({ port, controllerPort }: KafkaPorts, dataDir: string): string {
+/**
+ * A broker that requires TLS and SASL/SCRAM on its client listener, as a secured production cluster does: its
+ * key and certificate in a PKCS12 keystore, the certificate trusted by its own inter-broker client, and the SCRAM
+ * users written into its metadata when its storage is formatted.
+ */
+export interface BrokerSecurity {
+  readonly keystore: string;
+  readonly truststore: string;
+  readonly storePassword: string;
+  readonly mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+  /** The broker's own user first (inter-broker), then the clients'. */
+  readonly users: readonly { readonly name: string; readonly password: string }[];
+}
+
+function listenerProperties({ port, controllerPort }: KafkaPorts, security?: BrokerSecurity): string[] {
+  const common = [
+    'controller.listener.names=CONTROLLER',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+  ];
+  if (!security) {
+    return [
+      ...common,
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    ];
+  }
+  const broker = security.users[0];
+  if (!broker) throw new Error('a secured broker needs its own SCRAM user');
+  const mechanism = security.mechanism.toLowerCase();
+  return [
+    ...common,
+    `listeners=SASL_SSL://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=SASL_SSL://127.0.0.1:${port}`,
+    'inter.broker.listener.name=SASL_SSL',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
+    `sasl.enabled.mechanisms=${security.mechanism}`,
+    `sasl.mechanism.inter.broker.protocol=${security.mechanism}`,
+    `listener.name.sasl_ssl.${mechanism}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${broker.name}" password="${broker.password}";`,
+    'ssl.keystore.type=PKCS12',
+    `ssl.keystore.location=${security.keystore}`,
+    `ssl.keystore.password=${security.storePassword}`,
+    `ssl.key.password=${security.storePassword}`,
+    'ssl.truststore.type=PKCS12',
+    `ssl.truststore.location=${security.truststore}`,
+    `ssl.truststore.password=${security.storePassword}`,
+    'ssl.client.auth=none',
+  ];
+}
+
+export function serverProperties(ports: KafkaPorts, dataDir: string, security?: BrokerSecurity): string {
   return [
     'process.roles=broker,controller',
     'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-    'inter.broker.listener.name=PLAINTEXT',
-    'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    ...listenerProperties(ports, security),
     `log.dirs=${dataDir}`,
     'num.partitions=1',
     'offsets.topic.replication.factor=1',
@@ -94,7 +140,11 @@ export const stackKafkaPlace: KafkaPlace = {
  */
 export async function startKafka(
   ports: KafkaPorts,
-  { place = stackKafkaPlace, keepData = false }: { place?: KafkaPlace; keepData?: boolean } = {},
+  {
+    place = stackKafkaPlace,
+    keepData = false,
+    security,
+  }: { place?: KafkaPlace; keepData?: boolean; security?: BrokerSecurity } = {},
 ): Promise<number> {
   const java = findJava(17, `Kafka ${kafkaVersion}`);
   const dataDir = path.join(place.dir, 'data');
@@ -104,7 +154,7 @@ export async function startKafka(
   if (!keepData) {
     await rm(dataDir, { recursive: true, force: true });
     await mkdir(dataDir, { recursive: true });
-    await writeFile(propertiesFile, serverProperties(ports, dataDir));
+    await writeFile(propertiesFile, serverProperties(ports, dataDir, security));
     await writeFile(log4jFile, kafkaLog4j2);
     await run(java.bin, [
       ...classpath,
@@ -114,6 +164,10 @@ export async function startKafka(
       clusterId(),
       '-c',
       propertiesFile,
+      ...(security?.users.flatMap(({ name, password }) => [
+        '--add-scram',
+        `${security.mechanism}=[name=${name},password=${password}]`,
+      ]) ?? []),
     ]);
   }
   return spawnDetached(

@@ -10,7 +10,7 @@ import { createProducer, publisherOf } from './kafka/publisher.ts';
 import { avroSerde } from './kafka/serde.ts';
 import type { IncomingMessage, RunningStage, StageOutcome } from './kafka/stage.ts';
 import { startStage, type StageRuntime } from './kafka/stage-runner.ts';
-import { ensureTopics } from './kafka/topics.ts';
+import { checkTopics, ensureTopics } from './kafka/topics.ts';
 import { waitForDependency } from './observability/wait-for-dependency.ts';
 import { watchStep } from './observability/watch-step.ts';
 import { startOperationsServer, type ReadinessCheck } from './observability/operations-server.ts';
@@ -19,6 +19,8 @@ import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { processorStage } from './processors/processor-stage.ts';
 import { sinkStage } from './sinks/sink-stage.ts';
 import { topologyOf, type ConsumerStageName } from './topology.ts';
+import { kafkaSecurityOptions, registrySecurityOptions } from './kafka/security.ts';
+import { valueSubject } from './kafka/avro-schemas.ts';
 
 export interface ServiceHooks {
   onStageOutcome?: (stage: StageName, outcome: StageOutcome, message: IncomingMessage) => void;
@@ -66,7 +68,14 @@ export async function startService(
   const startedAt = new Date().toISOString();
   const topology = topologyOf(config);
   const metrics = createMetrics();
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID }, logger);
+  const kafka = createKafka(
+    {
+      brokers: config.KAFKA_BROKERS,
+      clientId: config.KAFKA_CLIENT_ID,
+      security: await kafkaSecurityOptions(config),
+    },
+    logger,
+  );
   const admin = kafka.admin();
   const retry = {
     maxAttempts: config.RETRY_MAX_ATTEMPTS,
@@ -83,23 +92,47 @@ export async function startService(
     signal: hooks.signal,
   });
   logger.info('connecting to Kafka');
-  const created = await watchStep(logger, 'connecting to Kafka and creating topics', () =>
-    waitForDependency(waitFor('Kafka', 'kafka-unavailable'), async () => {
-      await admin.connect();
-      return ensureTopics(admin, topology.topics, config.TOPIC_PARTITIONS);
-    }),
-  );
-  if (created.length) logger.info({ topics: created, partitions: config.TOPIC_PARTITIONS }, 'created topics');
-
-  const serde = avroSerde(createSchemaRegistry(config.SCHEMA_REGISTRY_URL));
-  await watchStep(logger, 'registering schemas', () =>
-    waitForDependency(waitFor('the schema registry', 'registry-unavailable'), async () => {
-      for (const stage of stages) {
-        const { topic, contract } = topology[stage].output;
-        await serde.register(topic, contract.avro);
-      }
-    }),
-  );
+  const registry = createSchemaRegistry(config.SCHEMA_REGISTRY_URL, registrySecurityOptions(config));
+  const serde = avroSerde(registry, { register: config.SCHEMA_REGISTER });
+  try {
+    await provision();
+  } catch (error) {
+    // Topics or schemas that are not there end start-up: nothing it opened may keep the process alive.
+    await admin.disconnect().catch(() => undefined);
+    throw error;
+  }
+  async function provision() {
+    const created = await watchStep(
+      logger,
+      config.KAFKA_CREATE_TOPICS
+        ? 'connecting to Kafka and creating topics'
+        : 'connecting to Kafka and checking topics',
+      () =>
+        waitForDependency(waitFor('Kafka', 'kafka-unavailable'), async () => {
+          await admin.connect();
+          const specs = topology.topics.map((topic) => ({
+            topic,
+            partitions: config.TOPIC_PARTITIONS,
+            replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+            retentionMs:
+              topic === topology.deadLetters ? config.DEAD_LETTER_RETENTION_MS : config.KAFKA_RETENTION_MS,
+          }));
+          if (config.KAFKA_CREATE_TOPICS) return ensureTopics(admin, specs);
+          await checkTopics(admin, specs);
+          return [];
+        }),
+    );
+    if (created.length)
+      logger.info({ topics: created, partitions: config.TOPIC_PARTITIONS }, 'created topics');
+    await watchStep(logger, config.SCHEMA_REGISTER ? 'registering schemas' : 'looking up schemas', () =>
+      waitForDependency(waitFor('the schema registry', 'registry-unavailable'), async () => {
+        for (const stage of stages) {
+          const { topic, contract } = topology[stage].output;
+          await serde.register(topic, contract.avro);
+        }
+      }),
+    );
+  }
   const producer = createProducer(kafka);
   await watchStep(logger, 'connecting the producer', () =>
     waitForDependency(waitFor('Kafka', 'kafka-unavailable'), () => producer.connect()),
@@ -157,8 +190,9 @@ export async function startService(
   }
   const checks: Record<string, ReadinessCheck> = {
     kafka: async () => (await admin.describeCluster()).brokers.length > 0,
+    // Through the registry client, so that its credentials and CA apply: the subject of a schema this process uses.
     schemaRegistry: async () =>
-      (await fetch(`${config.SCHEMA_REGISTRY_URL}/subjects`, { signal: AbortSignal.timeout(2_000) })).ok,
+      (await registry.getLatestSchemaId(valueSubject(topology[stages[0] ?? 'sink'].output.topic))) > 0,
   };
   const liveness: Record<string, () => boolean> = {};
   for (const stage of running) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { configSchema, ConfigError, type StageName } from '../config/config.ts';
+import { configSchema, ConfigError, environmentDefaults, type StageName } from '../config/config.ts';
 import { withLocalStackEnv } from '../config/local-env.ts';
+import { kafkaSecurityShape, registrySecurityShape, securityProblems } from '../kafka/security.ts';
 import { topologyOf } from '../topology.ts';
 
 /** The settings the operator's tool needs: a subset of the service's, plus where SNS and the SQS DLQ are. */
@@ -14,12 +15,18 @@ export const cliConfigSchema = configSchema
     IAPS_EVENTS_TOPIC: true,
     DEAD_LETTER_TOPIC: true,
     CONSUMER_GROUP_PREFIX: true,
+    TOPIC_PARTITIONS: true,
+    KAFKA_REPLICATION_FACTOR: true,
+    KAFKA_RETENTION_MS: true,
+    DEAD_LETTER_RETENTION_MS: true,
     AWS_REGION: true,
     AWS_ENDPOINT_URL: true,
     AWS_ACCESS_KEY_ID: true,
     AWS_SECRET_ACCESS_KEY: true,
   })
   .extend({
+    ...kafkaSecurityShape,
+    ...registrySecurityShape,
     DOMAIN_EVENTS_TOPIC_ARN: z.string().min(1).optional(),
     ALLOCATIONS_QUEUE_URL: z.url().optional(),
     ALLOCATIONS_DLQ_URL: z.url().optional(),
@@ -28,8 +35,12 @@ export type CliConfig = z.infer<typeof cliConfigSchema>;
 
 /** The environment, over the local stack's endpoints when there is a local stack. */
 export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
-  const parsed = cliConfigSchema.safeParse(withLocalStackEnv(env));
-  if (parsed.success) return parsed.data;
+  const parsed = cliConfigSchema.safeParse({ ...environmentDefaults(env), ...withLocalStackEnv(env) });
+  if (parsed.success) {
+    const problems = securityProblems(parsed.data);
+    if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+    return parsed.data;
+  }
   throw new ConfigError(
     `invalid configuration: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
   );

@@ -2,6 +2,9 @@
 import { awsSettingsFrom, createSnsClient, createSqsClient } from '../connectors/aws-clients.ts';
 import { ConfigError } from '../config/config.ts';
 import { createKafka } from '../kafka/client.ts';
+import { kafkaSecurityOptions, registrySecurityOptions } from '../kafka/security.ts';
+import { createSchemaRegistry } from '../kafka/avro-schemas.ts';
+import { provision, provisionHelp } from './commands/provision.ts';
 import { connectKafkaOperations, type KafkaOperations } from '../kafka/operations.ts';
 import { createLogger } from '../observability/logger.ts';
 import { silenceKafkajsNegativeTimeoutWarning } from '../observability/known-warnings.ts';
@@ -19,6 +22,7 @@ commands:
   dead-letters   list, show and redrive dead letters (topic, or the SQS dead-letter queue)
   lag            committed offset, end offset and lag per stage and partition
   send           publish a domain event to the SNS topic
+  provision      create the topics and register the schemas, for a service without those rights
 
 Run \`allocations <command> --help\` for a command's options. Settings come from the environment (the
 README's configuration table), over the local stack's endpoints in .infra/stack.env when it is running.`;
@@ -28,6 +32,7 @@ const helps: Record<string, string> = {
   'dead-letters': deadLettersHelp,
   lag: lagHelp,
   send: sendHelp,
+  provision: provisionHelp,
 };
 
 export async function runCli(
@@ -58,10 +63,12 @@ export async function runCli(
   // Connected on first use, so that a mistake in the command line is reported without waiting for Kafka.
   let connected: Promise<KafkaOperations> | undefined;
   const kafka = () =>
-    (connected ??= connectKafkaOperations(
-      createKafka(
-        { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-cli` },
-        createLogger({ level: 'error' }),
+    (connected ??= kafkaSecurityOptions(config).then((security) =>
+      connectKafkaOperations(
+        createKafka(
+          { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-cli`, security },
+          createLogger({ level: 'error' }),
+        ),
       ),
     ));
   const aws = () => awsSettingsFrom(config);
@@ -75,6 +82,17 @@ export async function runCli(
         break;
       case 'dead-letters':
         await deadLettersCommand(args, config, { kafka, sqs: () => createSqsClient(aws()) }, say);
+        break;
+      case 'provision':
+        await provision(
+          args,
+          config,
+          {
+            kafka,
+            registry: () => createSchemaRegistry(config.SCHEMA_REGISTRY_URL, registrySecurityOptions(config)),
+          },
+          say,
+        );
         break;
       case 'send':
         await send(args, config, () => createSnsClient(aws()), say);

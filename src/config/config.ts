@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import {
+  kafkaSecurityShape,
+  registrySecurityShape,
+  securityProblems,
+  securitySecrets,
+} from '../kafka/security.ts';
 
 const list = z.string().transform((value) =>
   value
@@ -36,7 +42,7 @@ export type StageName = (typeof stageNames)[number];
 /**
  * Every setting, from environment variables, validated once at start-up. The README's configuration table
  * documents the same names. Secrets (HMPPS_AUTH_CLIENT_SECRET, the password in DATABASE_URL, the Oracle wallet's
- * password, AWS_SECRET_ACCESS_KEY) are never logged.
+ * password, AWS_SECRET_ACCESS_KEY, the Kafka and registry credentials and keys) are never logged.
  */
 export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -47,8 +53,34 @@ export const configSchema = z.object({
 
   KAFKA_BROKERS: list.pipe(z.array(z.string().regex(/^[^:]+:\d+$/, 'host:port')).min(1)),
   KAFKA_CLIENT_ID: z.string().min(1).default('workforce-allocations-to-delius'),
+  ...kafkaSecurityShape,
   SCHEMA_REGISTRY_URL: z.url(),
+  ...registrySecurityShape,
   TOPIC_PARTITIONS: positiveInt.default(6),
+  /**
+   * Whether the service creates its topics (it then needs the right to) or only checks that they exist with at
+   * least TOPIC_PARTITIONS partitions. Default: on, but off where NODE_ENV=production (the image).
+   */
+  KAFKA_CREATE_TOPICS: z.stringbool().default(true),
+  /** Replicas of each topic the service creates. Default: 3 where NODE_ENV=production, else 1. */
+  KAFKA_REPLICATION_FACTOR: positiveInt.default(1),
+  /** How long the topics the service creates keep records (ms; -1: for ever). Default 7 days. */
+  KAFKA_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(-1)
+    .default(7 * 24 * 3_600_000),
+  /** How long the dead-letter topic keeps letters (ms; -1: for ever). Default 365 days: long, to be noticed. */
+  DEAD_LETTER_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(-1)
+    .default(365 * 24 * 3_600_000),
+  /**
+   * Whether the service registers its Avro schemas (it then needs write access to the registry) or only looks up
+   * the ids of the schemas it was built with, refusing to start if they are not registered. Default as above.
+   */
+  SCHEMA_REGISTER: z.stringbool().default(true),
   /** Partitions a process works on at once (each in order); more processes share the partitions. */
   PARTITION_CONCURRENCY: positiveInt.default(4),
   /** How long a silent consumer keeps its partitions: after a crash, its partitions wait this long for another. */
@@ -123,10 +155,24 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Defaults that differ in production (NODE_ENV=production, as the image sets): least privilege there, so that
+ * the service needs no right to create topics or register schemas, and replicated topics.
+ */
+export function environmentDefaults(env: NodeJS.ProcessEnv): Record<string, string> {
+  return env['NODE_ENV'] === 'production'
+    ? { KAFKA_CREATE_TOPICS: 'false', SCHEMA_REGISTER: 'false', KAFKA_REPLICATION_FACTOR: '3' }
+    : {};
+}
+
 /** Reads and validates the configuration, failing with one line that names each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(env);
-  if (parsed.success) return parsed.data;
+  const parsed = configSchema.safeParse({ ...environmentDefaults(env), ...env });
+  if (parsed.success) {
+    const problems = securityProblems(parsed.data);
+    if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+    return parsed.data;
+  }
   const problems = parsed.error.issues.map((issue) => {
     const name = issue.path.join('.');
     return issue.code === 'invalid_type' && env[name] === undefined
@@ -146,6 +192,9 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     HMPPS_AUTH_CLIENT_SECRET: '[redacted]',
     ...(config.AWS_SECRET_ACCESS_KEY ? { AWS_SECRET_ACCESS_KEY: '[redacted]' } : {}),
     ...(config.ORACLE_WALLET_PASSWORD ? { ORACLE_WALLET_PASSWORD: '[redacted]' } : {}),
+    ...Object.fromEntries(
+      securitySecrets.filter((name) => config[name] !== undefined).map((name) => [name, '[redacted]']),
+    ),
     DATABASE_URL: url,
   };
 }

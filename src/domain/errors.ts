@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'registry-unavailable'
   | 'kafka-unavailable'
   // bad input: never retried
+  // the topics or schemas the service does not provision itself are missing: fatal at start-up
+  | 'not-provisioned'
   | 'invalid-message'
   | 'invalid-detail'
   | 'disallowed-url'

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type { SchemaRegistryAPIClientArgs } from '@kafkajs/confluent-schema-registry/dist/api/index.js';
 import avro from 'avsc';
+import { AppError, messageOf } from '../domain/errors.ts';
 
 /** The wire contract: one Avro schema per topic message, in `schemas/` at the repository root. */
 export const schemasDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
@@ -21,8 +23,12 @@ export function valueSubject(topic: string): string {
   return `${topic}-value`;
 }
 
-export function createSchemaRegistry(url: string): SchemaRegistry {
-  return new SchemaRegistry({ host: url });
+/** A registry client; `security` (basic auth, a CA to trust) from registrySecurityOptions in security.ts. */
+export function createSchemaRegistry(
+  url: string,
+  security: Pick<SchemaRegistryAPIClientArgs, 'auth' | 'agent'> = {},
+): SchemaRegistry {
+  return new SchemaRegistry({ host: url, ...security });
 }
 
 /**
@@ -60,6 +66,44 @@ export async function registerValueSchema(
       if (!(error instanceof RegistryTimeout) || attempt >= registrationAttempts) throw error;
     }
   }
+}
+
+/**
+ * With SCHEMA_REGISTER off: the id under which this version's schema is registered for the topic. A schema that is
+ * not there (none at all, or another, incompatible or not yet registered) stops start-up with a clear message,
+ * since records this version writes would otherwise name no schema a reader could find.
+ */
+export async function lookupValueSchema(
+  registry: SchemaRegistry,
+  topic: string,
+  name: AvroSchemaName,
+): Promise<number> {
+  const schema = { type: SchemaType.AVRO, schema: readAvroSchema(name) } as const;
+  const subject = valueSubject(topic);
+  try {
+    return await withinTime(registrationTimeoutMs, `looking up the schema of ${subject}`, () =>
+      registry.getRegistryIdBySchema(subject, schema),
+    );
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    const latest = await registry.getLatestSchemaId(subject).catch(() => undefined);
+    throw new AppError(
+      'not-provisioned',
+      latest === undefined
+        ? `no schema is registered under ${subject}: register schemas/${name}.avsc there (SCHEMA_REGISTER is off, ` +
+            'so the service does not; docs/runbook.md)'
+        : `the registry holds another schema under ${subject} (latest id ${latest}), not this version's ` +
+            `schemas/${name}.avsc: register it there (compatibility BACKWARD; the registry refuses it if it is ` +
+            'incompatible) before this version starts, or set SCHEMA_REGISTER=true where the service may',
+      { context: { subject, latest }, cause: error },
+    );
+  }
+}
+
+/** The registry's "not found" answers: subject (40401) or schema (40403) not found. */
+function isNotFound(error: unknown): boolean {
+  const status = (error as { status?: number } | null)?.status;
+  return status === 404 || /not found/i.test(messageOf(error));
 }
 
 const registrationTimeoutMs = 30_000;

@@ -31,6 +31,8 @@ function pinoLogCreator(logger: Logger): logCreator {
 export interface KafkaSettings {
   readonly brokers: readonly string[];
   readonly clientId: string;
+  /** TLS and SASL for a secured cluster (src/kafka/security.ts); none for a plaintext one. */
+  readonly security?: Pick<KafkaConfig, 'ssl' | 'sasl'>;
 }
 
 export function createKafka(
@@ -41,6 +43,7 @@ export function createKafka(
   return new KafkaClient({
     brokers: [...settings.brokers],
     clientId: settings.clientId,
+    ...settings.security,
     // kafkajs logs at INFO on every join and commit; WARN keeps the service's logs about the service.
     logLevel: logLevel.WARN,
     logCreator: pinoLogCreator(logger.child({ component: 'kafkajs' })),

@@ -1,6 +1,7 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { consumerLag, type PartitionLag } from './lag.ts';
 import { readTopicToEnd, type TopicRecord } from './read-topic.ts';
+import { ensureTopics, type TopicSpec } from './topics.ts';
 
 export interface PartitionBounds {
   readonly partition: number;
@@ -26,6 +27,9 @@ export interface KafkaOperations {
   /** Per partition, the first offset at or after `time`; -1 where there is none. */
   offsetsAt(topic: string, time: number): Promise<{ partition: number; offset: number }[]>;
   liveMembers(groupId: string): Promise<number>;
+  topics(): Promise<string[]>;
+  /** Creates the topics that are missing (src/kafka/topics.ts); returns their names. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<string[]>;
   moveGroup(groupId: string, topic: string, offsets: { partition: number; offset: number }[]): Promise<void>;
   readToEnd(topic: string, onProgress?: (read: number, total: number) => void): Promise<TopicRecord[]>;
   /** Sends records as they are (bytes and headers untouched), one at a time and in order, on one producer. */
@@ -63,6 +67,8 @@ export async function connectKafkaOperations(kafka: Kafka): Promise<KafkaOperati
       const [group] = (await admin.describeGroups([groupId])).groups;
       return group?.members.length ?? 0;
     },
+    topics: () => admin.listTopics(),
+    ensureTopics: (specs) => ensureTopics(admin, specs),
     async moveGroup(groupId, topic, offsets) {
       await admin.setOffsets({
         groupId,

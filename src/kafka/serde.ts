@@ -2,7 +2,7 @@ import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { z } from 'zod';
 import { AppError, messageOf } from '../domain/errors.ts';
 import { resolveRegistryError } from './registry-errors.ts';
-import { registerValueSchema, type AvroSchemaName } from './avro-schemas.ts';
+import { lookupValueSchema, registerValueSchema, type AvroSchemaName } from './avro-schemas.ts';
 
 /**
  * Avro through the schema registry (Confluent wire format), with every decoded record validated by the zod
@@ -14,14 +14,23 @@ export interface AvroSerde {
   decode<T extends z.ZodType>(buffer: Buffer | null, schema: T): Promise<z.infer<T>>;
 }
 
-export function avroSerde(registry: SchemaRegistry): AvroSerde {
+/**
+ * `register` (SCHEMA_REGISTER): register the schemas, or only look up the ids of this version's schemas, for a
+ * service without write access to the registry.
+ */
+export function avroSerde(
+  registry: SchemaRegistry,
+  { register = true }: { register?: boolean } = {},
+): AvroSerde {
   const schemaIds = new Map<string, number>();
   return {
     async register(topic, schema) {
       // One schema per topic: registered once per process (at start-up), whichever stage asks first.
       const known = schemaIds.get(topic);
       if (known !== undefined) return known;
-      const id = await registerValueSchema(registry, topic, schema);
+      const id = register
+        ? await registerValueSchema(registry, topic, schema)
+        : await lookupValueSchema(registry, topic, schema);
       schemaIds.set(topic, id);
       return id;
     },

@@ -1,3 +1,4 @@
+import kafkajs from 'kafkajs';
 import { topologyOf } from '../../src/topology.ts';
 import { firstGeneratedId } from '../../src/delius/dialect.ts';
 import { examplePairs } from '../support/delius.ts';
@@ -9,7 +10,7 @@ import {
   responsibleOfficers,
 } from '../support/delius-queries.ts';
 import { eventually } from '../support/eventually.ts';
-import { testScope } from '../support/isolation.ts';
+import { testScope, uniqueName } from '../support/isolation.ts';
 import { testPipeline, type TestPipeline } from '../support/pipeline.ts';
 import { allocationsCli, runScript } from '../support/processes.ts';
 import { waitForGroupMembers } from '../support/synthetic-allocations.ts';
@@ -190,6 +191,44 @@ describe('the allocations command-line tool', () => {
     );
     expect(eventType.code).toBe(2);
     expect(eventType.stderr).toContain('event type "bogus" is not one the allocations queue receives');
+  });
+
+  it('provisions the topics and schemas for a service without those rights, and a second time changes nothing', async () => {
+    const name = uniqueName('provision');
+    const env = {
+      DOMAIN_EVENTS_TOPIC: `${name}.domain-events`,
+      ALLOCATIONS_TOPIC: `${name}.allocations`,
+      IAPS_EVENTS_TOPIC: `${name}.iaps-events`,
+      DEAD_LETTER_TOPIC: `${name}.dead-letters`,
+      TOPIC_PARTITIONS: '2',
+      DEAD_LETTER_RETENTION_MS: '-1',
+    };
+    const plan = await allocationsCli(['provision', '--dry-run'], env);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(new RegExp(`${name}\\.dead-letters\\s+2\\s+1\\s+-1\\s+create`));
+    const admin = await scope.admin();
+    expect((await admin.listTopics()).filter((topic) => topic.startsWith(name))).toEqual([]);
+
+    const first = await allocationsCli(['provision'], env);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`created ${name}.domain-events`);
+    expect(first.stdout).toContain(`schemas/allocation.avsc is id`);
+    const { resources } = await admin.describeConfigs({
+      resources: [
+        {
+          type: kafkajs.ConfigResourceTypes.TOPIC,
+          name: `${name}.dead-letters`,
+          configNames: ['retention.ms'],
+        },
+      ],
+      includeSynonyms: false,
+    });
+    expect(resources[0]?.configEntries[0]?.configValue).toBe('-1');
+
+    const second = await allocationsCli(['provision'], env);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('every topic exists');
+    await admin.deleteTopics({ topics: Object.values(env).filter((value) => value.startsWith(name)) });
   });
 
   it('refuses to start the service with a bad configuration, naming the variable in one line', async () => {

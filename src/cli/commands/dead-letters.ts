@@ -8,6 +8,7 @@ import {
 import { parseArgs } from 'node:util';
 import { deadLetterHeader } from '../../kafka/dead-letters.ts';
 import { createSchemaRegistry } from '../../kafka/avro-schemas.ts';
+import { registrySecurityOptions } from '../../kafka/security.ts';
 import { required, UsageError, type CliConfig } from '../cli-config.ts';
 import { progress, table } from '../output.ts';
 import type { KafkaOperations } from '../../kafka/operations.ts';
@@ -165,7 +166,7 @@ export async function deadLettersCommand(
       const value = entry.record.value;
       const decoded: unknown =
         value && value[0] === 0
-          ? await createSchemaRegistry(config.SCHEMA_REGISTRY_URL)
+          ? await createSchemaRegistry(config.SCHEMA_REGISTRY_URL, registrySecurityOptions(config))
               .decode(value)
               .then((decodedValue: unknown) => decodedValue)
               .catch(() => value.toString('base64'))
