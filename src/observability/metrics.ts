@@ -1,8 +1,13 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** The service's metrics, in a registry of its own (never prom-client's global one). */
+/**
+ * The service's metrics, in a registry of its own (never prom-client's global one), with prom-client's default
+ * process and Node.js metrics (`process_resident_memory_bytes`, `process_cpu_seconds_total`,
+ * `nodejs_eventloop_lag_seconds`, `nodejs_heap_size_used_bytes`, GC, handles…): read when scraped, no timer.
+ */
 export function createMetrics(registry: Registry = new Registry()) {
   const registers = [registry];
+  collectDefaultMetrics({ register: registry });
   return {
     registry,
     messages: new Counter({

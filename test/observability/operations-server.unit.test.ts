@@ -29,4 +29,31 @@ describe('the operations endpoints', () => {
       await server.close();
     }
   });
+
+  it('serve the process and Node.js metrics beside the service’s own', async () => {
+    const server = await startOperationsServer({
+      port: 0,
+      host: '127.0.0.1',
+      metrics: createMetrics(),
+      checks: {},
+      liveness: {},
+      info: () => ({}),
+      logger: createLogger({ level: 'silent' }),
+    });
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+      for (const name of [
+        'process_resident_memory_bytes',
+        'process_cpu_seconds_total',
+        'nodejs_eventloop_lag_seconds',
+        'nodejs_heap_size_used_bytes',
+        'allocations_messages_total',
+      ]) {
+        expect(text).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+      }
+      expect(Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1])).toBeGreaterThan(10_000_000);
+    } finally {
+      await server.close();
+    }
+  });
 });
