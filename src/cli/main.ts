@@ -14,6 +14,17 @@ import { lag, lagHelp } from './commands/lag.ts';
 import { replay, replayHelp } from './commands/replay.ts';
 import { send, sendHelp } from './commands/send.ts';
 import { messageOf } from '../domain/errors.ts';
+import { topologyOf } from '../topology.ts';
+import { jsonOutput, textOutput } from './output.ts';
+
+/** kafkajs's error for a topic the broker does not have. */
+function isUnknownTopic(error: unknown): boolean {
+  const found = error as { type?: string; message?: string } | null;
+  return (
+    found?.type === 'UNKNOWN_TOPIC_OR_PARTITION' ||
+    /does not host this topic-partition/.test(found?.message ?? '')
+  );
+}
 
 const help = `usage: allocations <command> [options]
 
@@ -40,13 +51,19 @@ export async function runCli(
   say: (line: string) => void = (line) => console.log(line),
 ): Promise<number> {
   silenceKafkajsNegativeTimeoutWarning();
-  const [command, ...args] = argv;
+  // --json, anywhere on the line and for every command: one JSON document on stdout for scripts, and errors as
+  // one JSON line on stderr.
+  const json = argv.includes('--json');
+  const [command, ...args] = argv.filter((arg) => arg !== '--json');
+  const out = json ? jsonOutput(say) : textOutput(say);
+  const fail = (line: string) =>
+    console.error(json ? JSON.stringify({ error: line, command: command ?? null }) : line);
   if (!command || command === '--help' || command === 'help') {
     say(help);
     return command ? 0 : 2;
   }
   if (!(command in helps)) {
-    console.error(`allocations: unknown command "${command}"\n\n${help}`);
+    fail(json ? `unknown command "${command}"` : `allocations: unknown command "${command}"\n\n${help}`);
     return 2;
   }
   if (args.includes('--help')) {
@@ -57,7 +74,7 @@ export async function runCli(
   try {
     config = loadCliConfig();
   } catch (error) {
-    console.error(`allocations: ${messageOf(error)}`);
+    fail(`allocations: ${messageOf(error)}`);
     return 1;
   }
   // Connected on first use, so that a mistake in the command line is reported without waiting for Kafka.
@@ -75,13 +92,13 @@ export async function runCli(
   try {
     switch (command) {
       case 'replay':
-        await replay(args, config, kafka, say);
+        await replay(args, config, kafka, out);
         break;
       case 'lag':
-        await lag(args, config, kafka, say);
+        await lag(args, config, kafka, out);
         break;
       case 'dead-letters':
-        await deadLettersCommand(args, config, { kafka, sqs: () => createSqsClient(aws()) }, say);
+        await deadLettersCommand(args, config, { kafka, sqs: () => createSqsClient(aws()) }, out);
         break;
       case 'provision':
         await provision(
@@ -91,13 +108,14 @@ export async function runCli(
             kafka,
             registry: () => createSchemaRegistry(config.SCHEMA_REGISTRY_URL, registrySecurityOptions(config)),
           },
-          say,
+          out,
         );
         break;
       case 'send':
-        await send(args, config, () => createSnsClient(aws()), say);
+        await send(args, config, () => createSnsClient(aws()), out);
         break;
     }
+    out.end();
     return 0;
   } catch (error) {
     if (
@@ -108,12 +126,18 @@ export async function runCli(
         'ERR_PARSE_ARGS_INVALID_OPTION_VALUE',
       ].includes((error as { code?: string }).code ?? '')
     ) {
-      console.error(`allocations ${command}: ${messageOf(error)} (see \`allocations ${command} --help\`)`);
+      fail(`allocations ${command}: ${messageOf(error)} (see \`allocations ${command} --help\`)`);
       return 2;
     }
-    console.error(
-      `allocations ${command}: ${error instanceof ConfigError ? error.message : messageOf(error)}`,
-    );
+    if (isUnknownTopic(error)) {
+      // Before the service has ever run its topics do not exist, and kafkajs says so in the protocol's words.
+      fail(
+        `allocations ${command}: a topic it reads does not exist yet (${topologyOf(config).topics.join(', ')}): ` +
+          'has the service run? (or run `allocations provision`)',
+      );
+      return 1;
+    }
+    fail(`allocations ${command}: ${error instanceof ConfigError ? error.message : messageOf(error)}`);
     return 1;
   } finally {
     if (connected) await (await connected.catch(() => undefined))?.close().catch(() => undefined);

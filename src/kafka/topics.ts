@@ -9,6 +9,8 @@ export interface TopicSpec {
   readonly replicationFactor: number;
   /** How long records are kept, in ms (-1: for ever). */
   readonly retentionMs: number;
+  /** `compact`: only the latest record of each key is kept (the redrive log). Default: delete by retention. */
+  readonly cleanupPolicy?: 'compact';
 }
 
 /**
@@ -28,6 +30,7 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
         replicationFactor: spec.replicationFactor,
         configEntries: [
           { name: 'retention.ms', value: String(spec.retentionMs) },
+          ...(spec.cleanupPolicy ? [{ name: 'cleanup.policy', value: spec.cleanupPolicy }] : []),
           // With three replicas, an acknowledged record is on two of them before the producer hears so.
           ...(spec.replicationFactor >= 3 ? [{ name: 'min.insync.replicas', value: '2' }] : []),
         ],

@@ -1,5 +1,7 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   type Message,
@@ -10,22 +12,32 @@ import { deadLetterHeader } from '../../kafka/dead-letters.ts';
 import { createSchemaRegistry } from '../../kafka/avro-schemas.ts';
 import { registrySecurityOptions } from '../../kafka/security.ts';
 import { required, UsageError, type CliConfig } from '../cli-config.ts';
-import { progress, table } from '../output.ts';
+import {
+  readRedriveLog,
+  redriveEntry,
+  redriveLogSpec,
+  redriveLogTopic,
+  type RedriveEntry,
+} from '../../kafka/redrive-log.ts';
+import { progress, type Output } from '../output.ts';
 import type { KafkaOperations } from '../../kafka/operations.ts';
 import type { TopicRecord } from '../../kafka/read-topic.ts';
 
 export const deadLettersHelp = `usage: allocations dead-letters list [--stage S] [--code C] [--queue]
        allocations dead-letters show OFFSET
-       allocations dead-letters redrive (OFFSET... | --all) [--stage S] [--code C] [--dry-run]
+       allocations dead-letters redrive (OFFSET... | --all) [--stage S] [--code C] [--again] [--dry-run]
        allocations dead-letters redrive --queue (MESSAGE_ID... | --all) [--dry-run]
 
 The dead-letter topic holds what a stage could not process, with why (error code and message), where it came
 from (stage, topic, partition, offset) and when. Fix the cause (for example, add the staff member to the team
 in Delius), then redrive: each chosen record goes back, unchanged, to the topic it came from.
 
-  list      one line per dead letter; --stage/--code filter; --queue lists the SQS dead-letter queue instead
+  list      one line per dead letter and its state (pending, or redriven when and by whom); --stage/--code
+            filter; --queue lists the SQS dead-letter queue instead
   show      one dead letter in full: headers and value (Avro decoded)
-  redrive   send the chosen dead letters back to their source; --queue moves SQS dead letters back to the queue`;
+  redrive   send the chosen dead letters back to their source, once: each is recorded in the redrive log
+            (a compacted topic beside the dead-letter topic), and one already redriven is skipped unless
+            --again; --queue moves SQS dead letters back to the queue`;
 
 interface DeadLetter {
   readonly offset: string;
@@ -34,6 +46,10 @@ interface DeadLetter {
   readonly stage: string;
   readonly code: string;
   readonly message: string;
+}
+
+function stateOf(entry: RedriveEntry | undefined): string {
+  return entry ? `redriven ${entry.redrivenAt} by ${entry.by}` : 'pending';
 }
 
 async function deadLetters(
@@ -61,30 +77,63 @@ async function deadLetters(
     );
 }
 
-async function queueDeadLetters(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
-  // Received with visibility 0, so that listing hides nothing from a later redrive.
+/** How long the messages read stay hidden from others while the tool works on them. */
+const queueHoldSeconds = 120;
+
+/**
+ * Every message of the SQS dead-letter queue, to its end, with progress: each is held (invisible) while the tool
+ * works, so that a receive returns only messages not seen yet; `release` makes those it did not move visible again.
+ */
+async function queueDeadLetters(sqs: SQSClient, queueUrl: string) {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+  );
+  const total = Number(Attributes?.ApproximateNumberOfMessages ?? 0);
+  const shown = progress('reading the SQS dead-letter queue');
   const seen = new Map<string, Message>();
-  for (let round = 0; round < 10; round += 1) {
+  // Two empty long polls in a row: the queue has nothing more (one may miss messages on a busy queue).
+  for (let empty = 0; empty < 2;) {
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
         MaxNumberOfMessages: 10,
-        VisibilityTimeout: 0,
-        WaitTimeSeconds: 0,
+        VisibilityTimeout: queueHoldSeconds,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
       }),
     );
     const fresh = Messages.filter((message) => !seen.has(message.MessageId ?? ''));
     for (const message of fresh) seen.set(message.MessageId ?? '', message);
-    if (fresh.length === 0) break;
+    empty = fresh.length === 0 ? empty + 1 : 0;
+    shown.update(seen.size, Math.max(total, seen.size));
   }
-  return [...seen.values()];
+  shown.done();
+  const messages = [...seen.values()];
+  return {
+    messages,
+    /** Makes these messages visible again at once (those not moved back). */
+    async release(kept: readonly Message[]) {
+      for (let start = 0; start < kept.length; start += 10) {
+        await sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: kept.slice(start, start + 10).map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle,
+              VisibilityTimeout: 0,
+            })),
+          }),
+        );
+      }
+    },
+  };
 }
 
 export async function deadLettersCommand(
   args: string[],
   config: CliConfig,
   clients: { kafka: () => Promise<KafkaOperations>; sqs: () => SQSClient },
-  say: (line: string) => void,
+  out: Output,
 ): Promise<void> {
   const [action, ...rest] = args;
   const { values, positionals } = parseArgs({
@@ -96,64 +145,79 @@ export async function deadLettersCommand(
       queue: { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
+      again: { type: 'boolean', default: false },
     },
   });
 
   if (values.queue) {
     const queueUrl = required(config, 'ALLOCATIONS_DLQ_URL');
-    const messages = await queueDeadLetters(clients.sqs(), queueUrl);
+    if (action !== 'list' && action !== 'redrive')
+      throw new UsageError(`dead-letters ${action ?? ''} does not take --queue`);
+    if (action === 'redrive' && !values.all && positionals.length === 0)
+      throw new UsageError('name the message ids to redrive, or --all');
+    const read = await queueDeadLetters(clients.sqs(), queueUrl);
+    const { messages } = read;
     if (action === 'list') {
-      say(
-        table(
-          ['message id', 'receives', 'body'],
-          messages.map((message) => [
-            message.MessageId,
-            message.Attributes?.ApproximateReceiveCount,
-            (message.Body ?? '').slice(0, 80),
-          ]),
-        ),
+      await read.release(messages);
+      out.table(
+        'messages',
+        ['message id', 'receives', 'body'],
+        messages.map((message) => [
+          message.MessageId,
+          Number(message.Attributes?.ApproximateReceiveCount ?? 0),
+          (message.Body ?? '').slice(0, 80),
+        ]),
       );
+      out.say(`${messages.length} message(s) on the SQS dead-letter queue`);
       return;
     }
-    if (action !== 'redrive') throw new UsageError(`dead-letters ${action ?? ''} does not take --queue`);
     const chosen = values.all
       ? messages
       : messages.filter((message) => positionals.includes(message.MessageId ?? ''));
-    if (!values.all && positionals.length === 0)
-      throw new UsageError('name the message ids to redrive, or --all');
     const target = required(config, 'ALLOCATIONS_QUEUE_URL');
-    for (const message of chosen) {
-      if (values['dry-run']) {
-        say(`would move ${message.MessageId ?? ''} back to ${target}`);
-        continue;
+    try {
+      for (const message of chosen) {
+        if (values['dry-run']) {
+          out.say(`would move ${message.MessageId ?? ''} back to ${target}`);
+          continue;
+        }
+        await clients
+          .sqs()
+          .send(new SendMessageCommand({ QueueUrl: target, MessageBody: message.Body ?? '' }));
+        await clients
+          .sqs()
+          .send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+        out.say(`moved ${message.MessageId ?? ''} back to the allocations queue`);
       }
-      await clients.sqs().send(new SendMessageCommand({ QueueUrl: target, MessageBody: message.Body ?? '' }));
-      await clients
-        .sqs()
-        .send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
-      say(`moved ${message.MessageId ?? ''} back to the allocations queue`);
+    } finally {
+      const moved = values['dry-run'] ? new Set<Message>() : new Set(chosen);
+      await read.release(messages.filter((message) => !moved.has(message)));
     }
+    const missing = positionals.filter((id) => !messages.some((message) => message.MessageId === id));
+    if (missing.length) throw new Error(`no message ${missing.join(', ')} on the SQS dead-letter queue`);
     return;
   }
 
   switch (action) {
     case 'list': {
       const entries = await deadLetters(config, clients.kafka, values);
-      say(
-        table(
-          ['offset', 'failed at', 'stage', 'code', 'key', 'from', 'reason'],
-          entries.map((entry) => [
-            entry.offset,
-            entry.record.headers[deadLetterHeader.failedAt],
-            entry.stage,
-            entry.code,
-            entry.record.key,
-            `${entry.record.headers[deadLetterHeader.topic] ?? ''} ${entry.record.headers[deadLetterHeader.partition] ?? ''}:${entry.record.headers[deadLetterHeader.offset] ?? ''}`,
-            entry.message,
-          ]),
-        ),
+      const log = await readRedriveLog(await clients.kafka(), config.DEAD_LETTER_TOPIC);
+      out.table(
+        'deadLetters',
+        ['offset', 'failed at', 'stage', 'code', 'key', 'from', 'state', 'reason'],
+        entries.map((entry) => [
+          entry.offset,
+          entry.record.headers[deadLetterHeader.failedAt],
+          entry.stage,
+          entry.code,
+          entry.record.key,
+          `${entry.record.headers[deadLetterHeader.topic] ?? ''} ${entry.record.headers[deadLetterHeader.partition] ?? ''}:${entry.record.headers[deadLetterHeader.offset] ?? ''}`,
+          stateOf(log.get(entry.offset)),
+          entry.message,
+        ]),
       );
-      say(`${entries.length} dead letter(s)`);
+      const redriven = entries.filter((entry) => log.has(entry.offset)).length;
+      out.say(`${entries.length} dead letter(s): ${entries.length - redriven} pending, ${redriven} redriven`);
       return;
     }
     case 'show': {
@@ -163,6 +227,7 @@ export async function deadLettersCommand(
         (candidate) => candidate.offset === wanted,
       );
       if (!entry) throw new Error(`no dead letter at ${wanted} on ${config.DEAD_LETTER_TOPIC}`);
+      const log = await readRedriveLog(await clients.kafka(), config.DEAD_LETTER_TOPIC);
       const value = entry.record.value;
       const decoded: unknown =
         value && value[0] === 0
@@ -171,13 +236,13 @@ export async function deadLettersCommand(
               .then((decodedValue: unknown) => decodedValue)
               .catch(() => value.toString('base64'))
           : value?.toString();
-      say(
-        JSON.stringify(
-          { offset: entry.offset, key: entry.record.key, headers: entry.record.headers, value: decoded },
-          null,
-          2,
-        ),
-      );
+      out.value('deadLetter', {
+        offset: entry.offset,
+        key: entry.record.key,
+        headers: entry.record.headers,
+        state: stateOf(log.get(entry.offset)),
+        value: decoded,
+      });
       return;
     }
     case 'redrive': {
@@ -190,24 +255,52 @@ export async function deadLettersCommand(
       if (missing.length)
         throw new Error(`no dead letter at ${missing.join(', ')} on ${config.DEAD_LETTER_TOPIC}`);
       const operations = await clients.kafka();
-      for (const entry of entries) {
+      const log = await readRedriveLog(operations, config.DEAD_LETTER_TOPIC);
+      // A letter already redriven is not sent again unless asked (--again): a second `redrive --all` after a
+      // partial failure, or by a second operator, sends only what is still pending.
+      const already = entries.filter((entry) => log.has(entry.offset));
+      const chosen = values.again ? entries : entries.filter((entry) => !log.has(entry.offset));
+      if (already.length && !values.again)
+        out.say(
+          `skipping ${already.length} already redriven (${already.map((entry) => entry.offset).join(', ')}); --again sends them anyway`,
+        );
+      if (!values['dry-run'] && chosen.length) {
+        await operations.ensureTopics([
+          redriveLogSpec(
+            config.DEAD_LETTER_TOPIC,
+            config.KAFKA_REPLICATION_FACTOR,
+            config.DEAD_LETTER_RETENTION_MS,
+          ),
+        ]);
+      }
+      for (const entry of chosen) {
         const topic = entry.record.headers[deadLetterHeader.topic];
         if (!topic) throw new Error(`dead letter ${entry.offset} does not say where it came from`);
         if (values['dry-run']) {
-          say(`would send ${entry.offset} (${entry.code}) back to ${topic}`);
+          out.say(`would send ${entry.offset} (${entry.code}) back to ${topic}`);
           continue;
         }
         const headers = Object.fromEntries(
           Object.entries(entry.record.headers).filter(([name]) => !name.startsWith('dlt-')),
         );
+        const redriven = redriveEntry(topic);
         await operations.send(topic, [
           {
             key: entry.record.key,
             value: entry.record.value,
-            headers: { ...headers, 'dlt-redriven-from': entry.offset },
+            headers: {
+              ...headers,
+              'dlt-redriven-from': entry.offset,
+              'dlt-redriven-at': redriven.redrivenAt,
+            },
           },
         ]);
-        say(`sent ${entry.offset} (${entry.code}) back to ${topic}`);
+        // Logged after the send: a tool killed in between leaves the letter pending, and sending it again is
+        // harmless (an allocation already in Delius is a duplicate); the other way round could lose it.
+        await operations.send(redriveLogTopic(config.DEAD_LETTER_TOPIC), [
+          { key: entry.offset, value: Buffer.from(JSON.stringify(redriven)), headers: {} },
+        ]);
+        out.say(`sent ${entry.offset} (${entry.code}) back to ${topic}`);
       }
       return;
     }

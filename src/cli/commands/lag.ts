@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { KafkaOperations } from '../../kafka/operations.ts';
 import { stageInput, type CliConfig } from '../cli-config.ts';
-import { table } from '../output.ts';
+import type { Output } from '../output.ts';
 
 export const lagHelp = `usage: allocations lag
 
@@ -12,17 +12,17 @@ export async function lag(
   args: string[],
   config: CliConfig,
   kafka: () => Promise<KafkaOperations>,
-  say: (line: string) => void,
+  out: Output,
 ): Promise<void> {
   // It takes no options: anything given is a mistake worth saying, not ignoring.
   parseArgs({ args, options: {} });
   const operations = await kafka();
-  const rows: (string | number)[][] = [];
+  const rows: (string | number | null)[][] = [];
   for (const stage of ['processor', 'sink'] as const) {
     const { topic, groupId } = stageInput(config, stage);
     for (const entry of await operations.lag(groupId, topic)) {
-      rows.push([stage, topic, entry.partition, entry.committed ?? '-', entry.end, entry.lag]);
+      rows.push([stage, topic, entry.partition, entry.committed ?? null, entry.end, entry.lag]);
     }
   }
-  say(table(['stage', 'topic', 'partition', 'committed', 'end', 'lag'], rows));
+  out.table('partitions', ['stage', 'topic', 'partition', 'committed', 'end', 'lag'], rows);
 }

@@ -3,14 +3,16 @@ import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { registerValueSchema, valueSubject } from '../../kafka/avro-schemas.ts';
 import type { KafkaOperations } from '../../kafka/operations.ts';
 import type { TopicSpec } from '../../kafka/topics.ts';
+import { redriveLogSpec } from '../../kafka/redrive-log.ts';
 import { topologyOf } from '../../topology.ts';
 import type { CliConfig } from '../cli-config.ts';
-import { table } from '../output.ts';
+import type { Output } from '../output.ts';
 
 export const provisionHelp = `usage: allocations provision [--dry-run]
 
 Creates the service's topics that are missing (TOPIC_PARTITIONS partitions, KAFKA_REPLICATION_FACTOR replicas,
-retention KAFKA_RETENTION_MS, and DEAD_LETTER_RETENTION_MS for the dead-letter topic) and registers this
+retention KAFKA_RETENTION_MS, and DEAD_LETTER_RETENTION_MS for the dead-letter topic and its compacted redrive
+log) and registers this
 version's Avro schemas under their subjects (compatibility BACKWARD: the registry refuses an incompatible one).
 For a deployment whose service runs without those rights (KAFKA_CREATE_TOPICS and SCHEMA_REGISTER off, the
 image's defaults): run it with the platform's credentials before a version with a new schema starts. Existing
@@ -19,19 +21,28 @@ topics are left as they are; running it again changes nothing. --dry-run says wh
 /** The topics the service needs, as the settings describe them. */
 export function topicSpecs(config: CliConfig): TopicSpec[] {
   const topology = topologyOf(config);
-  return topology.topics.map((topic) => ({
-    topic,
-    partitions: config.TOPIC_PARTITIONS,
-    replicationFactor: config.KAFKA_REPLICATION_FACTOR,
-    retentionMs: topic === topology.deadLetters ? config.DEAD_LETTER_RETENTION_MS : config.KAFKA_RETENTION_MS,
-  }));
+  return [
+    ...topology.topics.map((topic) => ({
+      topic,
+      partitions: config.TOPIC_PARTITIONS,
+      replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+      retentionMs:
+        topic === topology.deadLetters ? config.DEAD_LETTER_RETENTION_MS : config.KAFKA_RETENTION_MS,
+    })),
+    // The tool's own: which dead letters were redriven (src/kafka/redrive-log.ts).
+    redriveLogSpec(
+      config.DEAD_LETTER_TOPIC,
+      config.KAFKA_REPLICATION_FACTOR,
+      config.DEAD_LETTER_RETENTION_MS,
+    ),
+  ];
 }
 
 export async function provision(
   args: string[],
   config: CliConfig,
   clients: { kafka: () => Promise<KafkaOperations>; registry: () => SchemaRegistry },
-  say: (line: string) => void,
+  out: Output,
 ): Promise<void> {
   const { values } = parseArgs({ args, options: { 'dry-run': { type: 'boolean' } } });
   const operations = await clients.kafka();
@@ -40,27 +51,36 @@ export async function provision(
   const schemas = (['connector', 'processor', 'sink'] as const).map((stage) => topology[stage].output);
   if (values['dry-run']) {
     const existing = new Set(await operations.topics());
-    say(
-      table(
-        ['topic', 'partitions', 'replicas', 'retention ms', 'action'],
-        specs.map((spec) => [
-          spec.topic,
-          spec.partitions,
-          spec.replicationFactor,
-          spec.retentionMs,
-          existing.has(spec.topic) ? 'exists, left as it is' : 'create',
-        ]),
-      ),
+    out.table(
+      'topics',
+      ['topic', 'partitions', 'replicas', 'retention ms', 'cleanup', 'action'],
+      specs.map((spec) => [
+        spec.topic,
+        spec.partitions,
+        spec.replicationFactor,
+        spec.retentionMs,
+        spec.cleanupPolicy ?? 'delete',
+        existing.has(spec.topic) ? 'exists, left as it is' : 'create',
+      ]),
     );
-    for (const { topic, contract } of schemas)
-      say(`would register schemas/${contract.avro}.avsc under ${valueSubject(topic)}`);
+    out.table(
+      'schemas',
+      ['schema', 'subject', 'action'],
+      schemas.map(({ topic, contract }) => [
+        `schemas/${contract.avro}.avsc`,
+        valueSubject(topic),
+        'register',
+      ]),
+    );
     return;
   }
   const created = await operations.ensureTopics(specs);
-  say(created.length ? `created ${created.join(', ')}` : 'every topic exists');
+  out.value('created', created, created.length ? `created ${created.join(', ')}` : 'every topic exists');
   const registry = clients.registry();
+  const registered: (string | number)[][] = [];
   for (const { topic, contract } of schemas) {
     const id = await registerValueSchema(registry, topic, contract.avro);
-    say(`schemas/${contract.avro}.avsc is id ${id} under ${valueSubject(topic)}`);
+    registered.push([`schemas/${contract.avro}.avsc`, valueSubject(topic), id]);
   }
+  out.table('schemas', ['schema', 'subject', 'id'], registered);
 }

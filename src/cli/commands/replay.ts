@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { stageNames, type StageName } from '../../config/config.ts';
 import type { KafkaOperations } from '../../kafka/operations.ts';
 import { stageInput, UsageError, type CliConfig } from '../cli-config.ts';
-import { table } from '../output.ts';
+import type { Output } from '../output.ts';
 
 export const replayHelp = `usage: allocations replay --stage processor|sink TARGET [--partitions 0,1] [--dry-run]
 
@@ -23,7 +23,7 @@ export async function replay(
   args: string[],
   config: CliConfig,
   kafka: () => Promise<KafkaOperations>,
-  say: (line: string) => void,
+  out: Output,
 ): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -96,27 +96,33 @@ export async function replay(
       );
       return { partition: entry.partition, from: entry.committed, to, records: entry.end - to };
     });
-  say(`${values['dry-run'] ? 'plan (dry run, nothing changed)' : 'replay'} of ${groupId} on ${topic}:`);
-  say(
-    table(
+  const showPlan = () =>
+    out.table(
+      'plan',
       ['partition', 'committed', 'new offset', 'records to read'],
-      plan.map((row) => [row.partition, row.from ?? '-', row.to, row.records]),
-    ),
-  );
-  if (values['dry-run']) return;
-
+      plan.map((row) => [row.partition, row.from ?? null, row.to, row.records]),
+    );
+  out.value('replay', { group: groupId, topic, dryRun: values['dry-run'] }, false);
+  if (values['dry-run']) {
+    out.say(`plan (dry run, nothing changed) of ${groupId} on ${topic}:`);
+    showPlan();
+    return;
+  }
+  // Refused before anything is printed as if it were happening.
   const members = await operations.liveMembers(groupId);
   if (members > 0) {
     throw new Error(
       `refused: ${groupId} has ${members} live member(s); stop the ${stage} processes first, then replay`,
     );
   }
+  out.say(`replay of ${groupId} on ${topic}:`);
+  showPlan();
   await operations.moveGroup(
     groupId,
     topic,
     plan.map((row) => ({ partition: row.partition, offset: row.to })),
   );
-  say(
+  out.say(
     `done: ${plan.reduce((sum, row) => sum + row.records, 0)} records will be read again when the ${stage} starts`,
   );
 }

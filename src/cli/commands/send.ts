@@ -4,6 +4,7 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { domainEventSchema, snsEnvelopeSchema } from '../../domain/domain-event.ts';
 import { allocationEventTypes } from '../../domain/event-types.ts';
 import { required, UsageError, type CliConfig } from '../cli-config.ts';
+import type { Output } from '../output.ts';
 
 export const sendHelp = `usage: allocations send --file FILE
        allocations send --event-type TYPE --crn CRN --detail-url URL [--description TEXT]
@@ -16,7 +17,7 @@ export async function send(
   args: string[],
   config: CliConfig,
   sns: () => SNSClient,
-  say: (line: string) => void,
+  out: Output,
 ): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -65,5 +66,9 @@ export async function send(
       MessageAttributes: { eventType: { DataType: 'String', StringValue: parsed.data.eventType } },
     }),
   );
-  say(`published ${parsed.data.eventType} as ${MessageId ?? '?'}`);
+  out.value(
+    'published',
+    { eventType: parsed.data.eventType, messageId: MessageId ?? null },
+    `published ${parsed.data.eventType} as ${MessageId ?? '?'}`,
+  );
 }
