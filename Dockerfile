@@ -6,10 +6,11 @@ ARG BASE_IMAGE=node:24-bookworm-slim
 
 FROM ${BASE_IMAGE} AS build
 WORKDIR /app
-# sqlite3 (the local-run dialect) builds from source when no prebuilt binary fits.
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# No install scripts: nothing the image runs needs one (oracledb's thin mode and pg are JavaScript), and the
+# local-run-only packages with native builds or downloads (sqlite3, the node binary) are devDependencies,
+# pruned below with pino-pretty and the rest.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev

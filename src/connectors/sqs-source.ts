@@ -164,6 +164,7 @@ export async function handleSqsBatch(
       sqsMessageId: item.message.MessageId,
       receiveCount: item.message.Attributes?.ApproximateReceiveCount,
       ...(item.kind === 'invalid' ? {} : { messageId: item.messageId }),
+      ...(item.kind === 'publish' && item.crn ? { crn: item.crn } : {}),
     });
     if (item.kind === 'acknowledge') {
       toDelete.push(item.message);
@@ -199,7 +200,7 @@ export async function handleSqsBatch(
       continue;
     }
     toDelete.push(item.message);
-    log.info({ crn: item.crn, eventType: item.eventType }, 'published');
+    log.info({ eventType: item.eventType }, 'published');
     outcomes.push({ status: 'applied', subject, result: { eventType: item.eventType } });
   }
   await Promise.all([deleteAll(toDelete, deps), makeVisible(toDeadLetterQueue, deps)]);

@@ -1,4 +1,5 @@
 import { Sequelize, type Options } from 'sequelize';
+import { installed } from '../installed.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';
 
@@ -85,6 +86,11 @@ export function createSequelize(settings: DatabaseSettings, logger: Logger): Seq
         ...(schema ? { dialectOptions: { options: `-c search_path="${schema}"` } } : {}),
       });
     case 'sqlite': {
+      if (!installed('sqlite3'))
+        throw new Error(
+          'DATABASE_URL is a sqlite: URL, but sqlite3 is not installed: SQLite is for local runs (`npm install`); ' +
+            'the production image carries the oracle and postgres drivers only',
+        );
       const storage = url.slice('sqlite:'.length) || ':memory:';
       // One connection: SQLite serialises writers anyway, and a shared in-memory database needs it.
       return new Sequelize({ ...common, dialect, storage, pool: { max: 1, min: 0 } });

@@ -9,6 +9,7 @@ import type { AvroSerde } from './serde.ts';
 import { settleMessage } from './settle-message.ts';
 import { publisherOf } from './publisher.ts';
 import type { IncomingMessage, RunningStage, StageDefinition, StageOutcome } from './stage.ts';
+import { withLogContext } from '../observability/log-context.ts';
 
 /** What every stage of a process shares. */
 export interface StageRuntime {
@@ -135,17 +136,33 @@ export async function startStage<In>(
   });
 
   /** Resolves to the message's final outcome, or undefined when it was abandoned by a stop. */
-  async function settle(
+  /**
+   * The message's identity goes into the log context (src/observability/log-context.ts) rather than a child
+   * logger, so that the lines its handler's own components write (the Delius module, the Workload API client)
+   * name it too.
+   */
+  function settle(
     message: IncomingMessage,
     heartbeat: () => Promise<void>,
     place?: OrderPlace,
   ): Promise<StageOutcome['status'] | undefined> {
-    const log = logger.child({
-      partition: message.partition,
-      offset: message.offset,
-      key: message.key,
-      ...(message.headers['message-id'] ? { messageId: message.headers['message-id'] } : {}),
-    });
+    return withLogContext(
+      {
+        messageId: message.headers['message-id'],
+        crn: message.key ?? undefined,
+        partition: message.partition,
+        offset: message.offset,
+      },
+      () => settleInContext(message, heartbeat, place),
+    );
+  }
+
+  async function settleInContext(
+    message: IncomingMessage,
+    heartbeat: () => Promise<void>,
+    place?: OrderPlace,
+  ): Promise<StageOutcome['status'] | undefined> {
+    const log = logger;
     const startedAt = performance.now();
     const settled = await settleMessage(message, {
       decode: (value) => serde.decode(value, definition.input.contract.schema),

@@ -1,4 +1,6 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { logContext } from './log-context.ts';
+import { installed } from '../installed.ts';
 
 export type { Logger };
 
@@ -6,10 +8,14 @@ export type { Logger };
  * The one root logger, built by the composition root. Secrets never reach it: the redact paths cover the
  * places where a token or password could appear in a logged object.
  */
-export function createLogger(options: { level?: string; pretty?: boolean; name?: string } = {}): Logger {
-  return pino({
+export function createLogger(
+  options: { level?: string; pretty?: boolean; name?: string; destination?: DestinationStream } = {},
+): Logger {
+  const settings: LoggerOptions = {
     name: options.name ?? 'workforce-allocations-to-delius',
     level: options.level ?? 'info',
+    // Every line written while a message is in hand names it (message id, CRN, topic, partition, offset).
+    mixin: logContext,
     redact: {
       paths: [
         '*.password',
@@ -21,7 +27,8 @@ export function createLogger(options: { level?: string; pretty?: boolean; name?:
       ],
       censor: '[redacted]',
     },
-    ...(options.pretty
+    // pino-pretty is for local runs (a devDependency): where it is not installed, as in the image, lines stay JSON.
+    ...(options.pretty && installed('pino-pretty')
       ? {
           transport: {
             target: 'pino-pretty',
@@ -29,5 +36,6 @@ export function createLogger(options: { level?: string; pretty?: boolean; name?:
           },
         }
       : {}),
-  });
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }

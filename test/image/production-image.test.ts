@@ -99,6 +99,13 @@ describe('the production image', () => {
       const user = await container.exec(['id', '-u']);
       expect(user.exitCode).toBe(0);
       expect(Number(user.stdout.trim())).toBeGreaterThan(0);
+      // The local-run-only packages are not in the image.
+      const local = await container.exec([
+        'node',
+        '-e',
+        "for (const name of ['sqlite3', 'pino-pretty']) { try { require.resolve(name); console.log(name) } catch {} }",
+      ]);
+      expect(local.stdout.trim()).toBe('');
       const write = await container.exec(['touch', '/app/dist/main.js']);
       expect(write.exitCode).not.toBe(0);
       expect(write.stderr).toContain('Permission denied');

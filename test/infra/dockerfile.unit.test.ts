@@ -24,4 +24,17 @@ describe('the production image', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(/^HEALTHCHECK .*$/m.exec(dockerfile)?.[0]).toContain('process.env.HTTP_PORT');
   });
+
+  it('carries none of the local-run-only packages: they are devDependencies, and the image prunes those', async () => {
+    const packageJson = JSON.parse(await readFile(path.join(rootDir, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    for (const name of ['sqlite3', 'pino-pretty', 'node']) {
+      expect(Object.keys(packageJson.dependencies)).not.toContain(name);
+      expect(Object.keys(packageJson.devDependencies)).toContain(name);
+    }
+    const dockerfile = await readFile(path.join(rootDir, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('npm prune --omit=dev');
+  });
 });
