@@ -47,7 +47,7 @@ try {
       break;
     }
     case 'fetch': {
-      const downloaded = await fetchStack();
+      const downloaded = await fetchStack(log);
       log(downloaded.length ? `downloaded ${downloaded.join(', ')}` : 'everything was already cached');
       break;
     }

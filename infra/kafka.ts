@@ -19,9 +19,11 @@ export const kafkaVersion = servers.kafka.version;
 const libDir = path.join(cacheDir, `kafka-${kafkaVersion}`);
 const kafkaRuntime = path.join(runtimeDir, 'kafka');
 
-export function fetchKafka(): Promise<boolean> {
-  return cachedDirectory(libDir, (tmp) =>
-    copyDependencies(pom, tmp, rootDir, { 'kafka.version': kafkaVersion }),
+export function fetchKafka(onFetch?: () => void): Promise<boolean> {
+  return cachedDirectory(
+    libDir,
+    (tmp) => copyDependencies(pom, tmp, rootDir, { 'kafka.version': kafkaVersion }),
+    onFetch,
   );
 }
 

@@ -18,14 +18,18 @@ const run = promisify(execFile);
 export const apicurioVersion = servers.registry.version;
 const appDir = path.join(cacheDir, `apicurio-registry-${apicurioVersion}`);
 
-export function fetchRegistry(): Promise<boolean> {
-  return cachedDirectory(appDir, async (tmp) => {
-    await copyArtifact(`io.apicurio:apicurio-registry-app:${apicurioVersion}:tar.gz:all`, tmp, rootDir);
-    const archive = readdirSync(tmp).find((name) => name.endsWith('.tar.gz'));
-    if (!archive) throw new Error(`the Apicurio archive was not downloaded into ${tmp}`);
-    await run('tar', ['-xzf', archive], { cwd: tmp });
-    await run('rm', [archive], { cwd: tmp });
-  });
+export function fetchRegistry(onFetch?: () => void): Promise<boolean> {
+  return cachedDirectory(
+    appDir,
+    async (tmp) => {
+      await copyArtifact(`io.apicurio:apicurio-registry-app:${apicurioVersion}:tar.gz:all`, tmp, rootDir);
+      const archive = readdirSync(tmp).find((name) => name.endsWith('.tar.gz'));
+      if (!archive) throw new Error(`the Apicurio archive was not downloaded into ${tmp}`);
+      await run('tar', ['-xzf', archive], { cwd: tmp });
+      await run('rm', [archive], { cwd: tmp });
+    },
+    onFetch,
+  );
 }
 
 export interface RegistryPorts {

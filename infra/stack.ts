@@ -73,12 +73,56 @@ async function writeState(state: StackState): Promise<void> {
 }
 
 /** Downloads what the stack needs into the cache (no-op when cached). Returns what was downloaded. */
-export async function fetchStack(): Promise<string[]> {
+export async function fetchStack(log: (line: string) => void = () => undefined): Promise<string[]> {
   const downloaded: string[] = [];
+  const fetching = (what: string) => {
+    let startedAt = performance.now();
+    return {
+      start: () => {
+        startedAt = performance.now();
+        log(`fetching ${what} from Maven Central into .cache/ (once; a minute or two)`);
+      },
+      done: () => log(`fetched ${what} in ${seconds(startedAt)} s`),
+    };
+  };
   // Sequential: two Maven processes filling one local repository at once can corrupt it.
-  if (await fetchKafka()) downloaded.push(`kafka ${kafkaVersion}`);
-  if (await fetchRegistry()) downloaded.push(`apicurio-registry ${apicurioVersion}`);
+  const kafka = fetching(`Kafka ${kafkaVersion}`);
+  if (await fetchKafka(kafka.start)) {
+    kafka.done();
+    downloaded.push(`kafka ${kafkaVersion}`);
+  }
+  const registry = fetching(`Apicurio Registry ${apicurioVersion}`);
+  if (await fetchRegistry(registry.start)) {
+    registry.done();
+    downloaded.push(`apicurio-registry ${apicurioVersion}`);
+  }
   return downloaded;
+}
+
+const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(1);
+
+/**
+ * Waits for the servers being started, saying when each answers and how long it took, and every 15 s which ones
+ * it is still waiting for: a first start takes a while, and silence looks like a hang.
+ */
+async function waitSaying(waits: { name: string; ready: Promise<void> }[], log: (line: string) => void) {
+  const startedAt = performance.now();
+  const pending = new Set(waits.map((wait) => wait.name));
+  const ticker = setInterval(() => {
+    if (pending.size) log(`still waiting for ${[...pending].join(', ')} (${seconds(startedAt)} s)`);
+  }, 15_000);
+  ticker.unref();
+  try {
+    await Promise.all(
+      waits.map(async ({ name, ready }) => {
+        await ready;
+        pending.delete(name);
+        log(`${name} ready in ${seconds(startedAt)} s`);
+      }),
+    );
+  } finally {
+    clearInterval(ticker);
+  }
 }
 
 /** Starts every server that is not already running and answering, provisions SNS/SQS, writes the env file. */
@@ -90,8 +134,7 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
     log('reusing the running containers stack');
     return { env: containers, started: [], downloaded: [] };
   }
-  const downloaded = await fetchStack();
-  for (const item of downloaded) log(`downloaded ${item}`);
+  const downloaded = await fetchStack(log);
 
   const state = await readState();
   const started: string[] = [];
@@ -103,15 +146,17 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
     state.registry && isAlive(state.registry.pid) && (await registryReady(state.registry.port));
   const sqsRunning = state.sqs && isAlive(state.sqs.pid) && (await sqsReady(state.sqs.port));
 
-  const waits: Promise<void>[] = [];
+  const waits: { name: string; ready: Promise<void> }[] = [];
   if (!kafkaRunning) {
     if (state.kafka) await stopProcessGroup(state.kafka.pid);
     const port = await choosePort(preferredPorts.kafka, taken);
     const controllerPort = await choosePort(preferredPorts.kafkaController, taken);
     const pid = await startKafka({ port, controllerPort });
     state.kafka = { pid, port, controllerPort, version: kafkaVersion };
-    waits.push(
-      waitForServer({
+    log(`starting Kafka on 127.0.0.1:${port}`);
+    waits.push({
+      name: 'Kafka',
+      ready: waitForServer({
         name: 'Kafka',
         pid,
         port,
@@ -119,7 +164,7 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
         logFile: path.join(runtimeDir, 'kafka.log'),
         timeoutMs: 90_000,
       }),
-    );
+    });
     started.push('kafka');
   }
   if (!registryRunning) {
@@ -128,8 +173,10 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
     const managementPort = await choosePort(preferredPorts.registryManagement, taken);
     const pid = startRegistry({ port, managementPort });
     state.registry = { pid, port, managementPort, version: apicurioVersion };
-    waits.push(
-      waitForServer({
+    log(`starting the schema registry on 127.0.0.1:${port}`);
+    waits.push({
+      name: 'the schema registry',
+      ready: waitForServer({
         name: 'the schema registry',
         pid,
         port,
@@ -137,7 +184,7 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
         logFile: path.join(runtimeDir, 'registry.log'),
         timeoutMs: 120_000,
       }),
-    );
+    });
     started.push('registry');
   }
   if (!sqsRunning) {
@@ -145,8 +192,10 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
     const port = await choosePort(preferredPorts.sqs, taken);
     const pid = startSqs(port, awsRegion);
     state.sqs = { pid, port };
-    waits.push(
-      waitForServer({
+    log(`starting fauxqs on 127.0.0.1:${port}`);
+    waits.push({
+      name: 'fauxqs',
+      ready: waitForServer({
         name: 'fauxqs',
         pid,
         port,
@@ -154,19 +203,22 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
         logFile: path.join(runtimeDir, 'sqs.log'),
         timeoutMs: 30_000,
       }),
-    );
+    });
     started.push('sqs');
   }
   // Record the pids before waiting, so that `infra:down` can stop a server whose start-up failed.
   await writeState(state);
   const startedPostgres = await ensurePostgres();
-  if (startedPostgres) started.push('postgres');
+  if (startedPostgres) {
+    log(`started PostgreSQL on 127.0.0.1:${postgresPort}`);
+    started.push('postgres');
+  }
   state.postgres = {
     port: postgresPort,
     startedByStack: startedPostgres || (state.postgres?.startedByStack ?? false),
   };
   await writeState(state);
-  await Promise.all(waits);
+  await waitSaying(waits, log);
 
   const { kafka, registry, sqs } = state as Required<StackState>;
   const env = await completeStack({

@@ -100,10 +100,13 @@ export async function lookupValueSchema(
   }
 }
 
-/** The registry's "not found" answers: subject (40401) or schema (40403) not found. */
+/**
+ * The registry's "not found" answers: subject (40401) or schema (40403) not found, or, as the client words a
+ * subject that holds other schemas only, "does not match any schema under the subject".
+ */
 function isNotFound(error: unknown): boolean {
   const status = (error as { status?: number } | null)?.status;
-  return status === 404 || /not found/i.test(messageOf(error));
+  return status === 404 || /not found|does not match any schema/i.test(messageOf(error));
 }
 
 const registrationTimeoutMs = 30_000;

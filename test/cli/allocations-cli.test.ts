@@ -272,14 +272,19 @@ describe('the allocations command-line tool', () => {
 
     const plan = await allocationsCli(['provision', '--dry-run'], env);
     expect(plan.code).toBe(0);
-    expect(plan.stdout).toMatch(new RegExp(`${name}\\.dead-letters\\s+2\\s+1\\s+-1\\s+create`));
+    expect(plan.stdout).toMatch(new RegExp(`${name}\\.dead-letters\\s+2\\s+1\\s+-1\\s+delete\\s+create`));
+    expect(plan.stdout).toMatch(
+      new RegExp(`${name}\\.dead-letters\\.redrives\\s+1\\s+1\\s+-1\\s+compact\\s+create`),
+    );
     const admin = await scope.admin();
     expect((await admin.listTopics()).filter((topic) => topic.startsWith(name))).toEqual([]);
 
     const first = await allocationsCli(['provision'], env);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`created ${name}.domain-events`);
-    expect(first.stdout).toContain(`schemas/allocation.avsc is id`);
+    expect(first.stdout).toMatch(
+      new RegExp(`schemas/allocation\\.avsc\\s+${name}\\.allocations-value\\s+\\d+`),
+    );
     const { resources } = await admin.describeConfigs({
       resources: [
         {
@@ -294,10 +299,14 @@ describe('the allocations command-line tool', () => {
 
     const second = await allocationsCli(['provision', '--json'], env);
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stdout)).toMatchObject({
-      created: [],
-      schemas: [{ subject: `${name}.domain-events-value` }],
-    });
+    const secondJson = JSON.parse(second.stdout) as {
+      created: string[];
+      schemas: { subject: string; id: number }[];
+    };
+    expect(secondJson.created).toEqual([]);
+    expect(secondJson.schemas.map((schema) => schema.subject)).toEqual(
+      ['domain-events', 'allocations', 'iaps-events'].map((topic) => `${name}.${topic}-value`),
+    );
 
     const lagged = await allocationsCli(['lag', '--json'], { ...env, CONSUMER_GROUP_PREFIX: name });
     expect(lagged.code).toBe(0);
@@ -310,7 +319,12 @@ describe('the allocations command-line tool', () => {
       ),
       messages: [],
     });
-    await admin.deleteTopics({ topics: Object.values(env).filter((value) => value.startsWith(name)) });
+    await admin.deleteTopics({
+      topics: [
+        ...Object.values(env).filter((value) => value.startsWith(name)),
+        `${name}.dead-letters.redrives`,
+      ],
+    });
   });
 
   it('refuses to start the service with a bad configuration, naming the variable in one line', async () => {
