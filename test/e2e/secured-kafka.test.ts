@@ -1,16 +1,23 @@
-// The service on a Kafka cluster that requires TLS and SASL/SCRAM, as MSK or Confluent Cloud do: its security
-// settings, proven against a real broker whose certificate keytool made at its start.
+// The service on a secured estate: a Kafka cluster that requires TLS and SASL/SCRAM, as MSK or Confluent Cloud
+// do, and a schema registry behind TLS and basic auth. Its security settings, proven against a real broker and
+// the real registry, with certificates keytool made at their start.
 import kafkajs from 'kafkajs';
 import { startSecuredKafka, type SecuredKafka } from '../../infra/secured-kafka.ts';
 import { choosePort, waitUntil } from '../../infra/processes.ts';
 import { createKafka } from '../../src/kafka/client.ts';
-import { kafkaSecurityOptions } from '../../src/kafka/security.ts';
+import { kafkaSecurityOptions, registrySecurityOptions } from '../../src/kafka/security.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { examplePairs } from '../support/delius.ts';
 import { eventually } from '../support/eventually.ts';
 import { testLogger, testScope } from '../support/isolation.ts';
 import { ceiling } from '../support/patience.ts';
 import { testPipeline, type TestPipeline } from '../support/pipeline.ts';
+import { securedRegistry } from '../support/secured-registry.ts';
+import { requireEnv, stackEnv } from '../support/stack.ts';
+import { createSchemaRegistry } from '../../src/kafka/avro-schemas.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 /** Whether a client with these settings can read the cluster's metadata. */
 async function canConnect(brokers: string, env: Record<string, string>): Promise<true | string> {
@@ -43,9 +50,11 @@ async function canConnect(brokers: string, env: Record<string, string>): Promise
   }
 }
 
-describe('a Kafka cluster that requires TLS and SASL/SCRAM', () => {
+describe('a Kafka cluster that requires TLS and SASL/SCRAM, and a registry that requires TLS and basic auth', () => {
   const scope = testScope('e2e-secured');
   let broker: SecuredKafka;
+  let registry: Awaited<ReturnType<typeof securedRegistry>>;
+  let registryDir: string;
   let secured: Record<string, string>;
   let pipeline: TestPipeline | undefined;
 
@@ -61,6 +70,8 @@ describe('a Kafka cluster that requires TLS and SASL/SCRAM', () => {
       KAFKA_SASL_USERNAME: broker.client.username,
       KAFKA_SASL_PASSWORD: broker.client.password,
     };
+    registryDir = await mkdtemp(path.join(tmpdir(), 'secured-registry-'));
+    registry = await securedRegistry(requireEnv(await stackEnv(), 'SCHEMA_REGISTRY_URL'), registryDir);
     await waitUntil(async () => (await canConnect(broker.brokers, secured)) === true, {
       timeoutMs: ceiling(60_000),
       what: `the secured broker (log: ${broker.dir}/kafka.log)`,
@@ -71,6 +82,8 @@ describe('a Kafka cluster that requires TLS and SASL/SCRAM', () => {
     await pipeline?.close();
     await scope.close();
     await broker.stop();
+    await registry.close();
+    await rm(registryDir, { recursive: true, force: true });
   });
 
   it('refuses a client without TLS, without credentials or with a wrong password', async () => {
@@ -83,8 +96,35 @@ describe('a Kafka cluster that requires TLS and SASL/SCRAM', () => {
     );
   });
 
+  it('refuses a registry client without the credentials, and trusts the registry only with its CA', async () => {
+    const withoutCredentials = createSchemaRegistry(
+      registry.url,
+      registrySecurityOptions({ SCHEMA_REGISTRY_CA_FILE: registry.caFile }),
+    );
+    await expect(withoutCredentials.getLatestSchemaId('anything-value')).rejects.toThrow();
+    expect(registry.refused.length).toBeGreaterThan(0);
+    const withoutCa = createSchemaRegistry(
+      registry.url,
+      registrySecurityOptions({
+        SCHEMA_REGISTRY_USERNAME: registry.credentials.username,
+        SCHEMA_REGISTRY_PASSWORD: registry.credentials.password,
+      }),
+    );
+    await expect(withoutCa.getLatestSchemaId('anything-value')).rejects.toThrow(/self[- ]signed certificate/);
+  });
+
   it('carries every example through the pipeline to Delius with the service’s security settings', async () => {
-    pipeline = await testPipeline(scope, { env: { KAFKA_BROKERS: broker.brokers, ...secured } });
+    const refusedBefore = registry.refused.length;
+    pipeline = await testPipeline(scope, {
+      env: {
+        KAFKA_BROKERS: broker.brokers,
+        ...secured,
+        SCHEMA_REGISTRY_URL: registry.url,
+        SCHEMA_REGISTRY_CA_FILE: registry.caFile,
+        SCHEMA_REGISTRY_USERNAME: registry.credentials.username,
+        SCHEMA_REGISTRY_PASSWORD: registry.credentials.password,
+      },
+    });
     const statuses: string[] = [];
     for (const [message] of examplePairs) {
       const messageId = await pipeline.publishExample(message);
@@ -94,5 +134,7 @@ describe('a Kafka cluster that requires TLS and SASL/SCRAM', () => {
     // As on the plaintext stack (test/e2e/examples.test.ts): 12 apply, 3 are duplicates of earlier ones.
     expect(statuses.filter((status) => status === 'applied')).toHaveLength(12);
     expect(statuses.filter((status) => status === 'duplicate')).toHaveLength(3);
+    // Every registry request of the service carried its credentials.
+    expect(registry.refused.length).toBe(refusedBefore);
   });
 });
