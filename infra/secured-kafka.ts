@@ -7,6 +7,9 @@ import { findJava } from './java.ts';
 import { startKafka, type BrokerSecurity, type KafkaPorts } from './kafka.ts';
 import { runtimeDir } from './paths.ts';
 import { stopProcessGroup } from './processes.ts';
+import { docker } from './containers/docker.ts';
+import type { DockerEngine } from './containers/engine.ts';
+import { keytoolInContainer, removeContainer, startSecuredKafkaContainer } from './containers/stack.ts';
 
 const run = promisify(execFile);
 
@@ -26,16 +29,23 @@ export interface SecuredKafka {
   stop(): Promise<void>;
 }
 
-/** The certificates of a broker for 127.0.0.1: keystore, truststore and the PEM clients trust. */
-export async function makeBrokerCertificates(dir: string) {
+/** Runs the JDK's keytool with these arguments. */
+export type Keytool = (args: readonly string[]) => Promise<void>;
+
+/** The keytool of the JDK the process stack would use. */
+export const hostKeytool: Keytool = async (args) => {
   const java = findJava(17, 'keytool');
-  const keytool = path.join(path.dirname(java.bin), 'keytool');
+  await run(path.join(path.dirname(java.bin), 'keytool'), [...args]);
+};
+
+/** The certificates of a broker for 127.0.0.1: keystore, truststore and the PEM clients trust. */
+export async function makeBrokerCertificates(dir: string, keytool: Keytool = hostKeytool) {
   const storePassword = randomBytes(12).toString('hex');
   const keystore = path.join(dir, 'broker.p12');
   const truststore = path.join(dir, 'truststore.p12');
   const caFile = path.join(dir, 'ca.pem');
   const common = ['-storetype', 'PKCS12', '-storepass', storePassword];
-  await run(keytool, [
+  await keytool([
     '-genkeypair',
     '-alias',
     'broker',
@@ -55,7 +65,7 @@ export async function makeBrokerCertificates(dir: string) {
     storePassword,
     ...common,
   ]);
-  await run(keytool, [
+  await keytool([
     '-exportcert',
     '-rfc',
     '-alias',
@@ -66,7 +76,7 @@ export async function makeBrokerCertificates(dir: string) {
     caFile,
     ...common,
   ]);
-  await run(keytool, [
+  await keytool([
     '-importcert',
     '-noprompt',
     '-alias',
@@ -80,10 +90,20 @@ export async function makeBrokerCertificates(dir: string) {
   return { keystore, truststore, caFile, storePassword };
 }
 
-export async function startSecuredKafka(ports: KafkaPorts): Promise<SecuredKafka> {
+/**
+ * Starts the broker as a process (Java on this machine), or as a container of the containers stack's Kafka image
+ * (`containers`), its certificates then made by the keytool of that image's JDK.
+ */
+export async function startSecuredKafka(
+  ports: KafkaPorts,
+  { containers }: { containers?: { engine: DockerEngine; image: string; local: boolean } } = {},
+): Promise<SecuredKafka> {
   await mkdir(runtimeDir, { recursive: true });
   const dir = await mkdtemp(path.join(runtimeDir, 'secured-kafka-'));
-  const { keystore, truststore, caFile, storePassword } = await makeBrokerCertificates(dir);
+  const { keystore, truststore, caFile, storePassword } = await makeBrokerCertificates(
+    dir,
+    containers ? keytoolInContainer(containers.engine, containers.image, dir) : hostKeytool,
+  );
   const client = { username: 'allocations', password: randomBytes(12).toString('hex') };
   const security: BrokerSecurity = {
     keystore,
@@ -95,6 +115,38 @@ export async function startSecuredKafka(ports: KafkaPorts): Promise<SecuredKafka
       { name: client.username, password: client.password },
     ],
   };
+  if (containers) {
+    const id = await startSecuredKafkaContainer(containers.engine, containers.image, {
+      ports,
+      local: containers.local,
+      dir,
+      security,
+    });
+    return {
+      brokers: `127.0.0.1:${ports.port}`,
+      caFile,
+      mechanism: security.mechanism,
+      client,
+      dir,
+      async stop() {
+        await removeContainer(containers.engine.host, id);
+        // What the container wrote as root in the mounted folder: removed by a container too.
+        await docker(containers.engine.host, [
+          'run',
+          '--rm',
+          '--user',
+          '0',
+          '-v',
+          `${dir}:${dir}`,
+          containers.image,
+          'rm',
+          '-rf',
+          `${dir}/`,
+        ]).catch(() => undefined);
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  }
   const pid = await startKafka(ports, {
     place: { dir, logFile: path.join(dir, 'kafka.log') },
     security,

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { kafkaReady, serverProperties } from '../kafka.ts';
+import { kafkaReady, serverProperties, type BrokerSecurity, type KafkaPorts } from '../kafka.ts';
 import { envFile, runtimeDir } from '../paths.ts';
 import { testDatabase } from '../postgres.ts';
 import { canConnect, choosePort, waitUntil } from '../processes.ts';
@@ -113,6 +113,64 @@ export async function stackImages(engine: DockerEngine, log: (line: string) => v
 async function loadTestcontainers(engine: DockerEngine) {
   Object.assign(process.env, testcontainersEnv(engine));
   return import('testcontainers');
+}
+
+/**
+ * A broker that requires TLS and SASL/SCRAM (infra/secured-kafka.ts), in a container on the host network: its
+ * keystores in `dir`, mounted at the same path, and its SCRAM users written when its storage is formatted. Runs
+ * the broker's own scripts or classes, so that it works with the public image and the local one alike.
+ */
+export async function startSecuredKafkaContainer(
+  engine: DockerEngine,
+  image: string,
+  {
+    ports,
+    local,
+    dir,
+    security,
+  }: { ports: KafkaPorts; local: boolean; dir: string; security: BrokerSecurity },
+): Promise<string> {
+  const { GenericContainer } = await loadTestcontainers(engine);
+  const properties = `${dir}/server.properties`;
+  const scram = security.users
+    .map(({ name, password }) => `--add-scram '${security.mechanism}=[name=${name},password=${password}]'`)
+    .join(' ');
+  const classpath = "-cp '/opt/kafka/libs/*' -Dlog4j2.configurationFile=/opt/kafka/log4j2.properties";
+  const [storage, server] = local
+    ? [`java ${classpath} kafka.tools.StorageTool`, `java -Xmx512m ${classpath} kafka.Kafka`]
+    : ['/opt/kafka/bin/kafka-storage.sh', '/opt/kafka/bin/kafka-server-start.sh'];
+  const container = await new GenericContainer(image)
+    .withNetworkMode('host')
+    .withUser('0')
+    .withBindMounts([{ source: dir, target: dir }])
+    .withCopyContentToContainer([
+      { content: serverProperties(ports, '/tmp/kafka-data', security), target: properties },
+    ])
+    .withCommand([
+      'sh',
+      '-c',
+      `${storage} format -t ${clusterIdFor(ports.port)} -c ${properties} ${scram} && exec ${server} ${properties}`,
+    ])
+    .start();
+  return container.getId();
+}
+
+/** The JDK's keytool, run in the Kafka image (which has a JDK), with `dir` mounted at the same path. */
+export function keytoolInContainer(engine: DockerEngine, image: string, dir: string) {
+  return (args: readonly string[]) =>
+    docker(engine.host, [
+      'run',
+      '--rm',
+      '--user',
+      '0',
+      '--network',
+      'host',
+      '-v',
+      `${dir}:${dir}`,
+      image,
+      'keytool',
+      ...args,
+    ]).then(() => undefined);
 }
 
 /** A KRaft broker+controller in a container; on the host network it listens on `port` and `port + 1`. */

@@ -2,7 +2,7 @@
 // do, and a schema registry behind TLS and basic auth. Its security settings, proven against a real broker and
 // the real registry, with certificates keytool made at their start.
 import kafkajs from 'kafkajs';
-import { startSecuredKafka, type SecuredKafka } from '../../infra/secured-kafka.ts';
+import { hostKeytool, startSecuredKafka, type SecuredKafka } from '../../infra/secured-kafka.ts';
 import { choosePort, waitUntil } from '../../infra/processes.ts';
 import { createKafka } from '../../src/kafka/client.ts';
 import { kafkaSecurityOptions, registrySecurityOptions } from '../../src/kafka/security.ts';
@@ -13,6 +13,7 @@ import { testLogger, testScope } from '../support/isolation.ts';
 import { ceiling } from '../support/patience.ts';
 import { testPipeline, type TestPipeline } from '../support/pipeline.ts';
 import { securedRegistry } from '../support/secured-registry.ts';
+import { containersStackInfo, keytoolInContainer } from '../../infra/containers/stack.ts';
 import { requireEnv, stackEnv } from '../support/stack.ts';
 import { createSchemaRegistry } from '../../src/kafka/avro-schemas.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -59,10 +60,19 @@ describe('a Kafka cluster that requires TLS and SASL/SCRAM, and a registry that 
   let pipeline: TestPipeline | undefined;
 
   beforeAll(async () => {
-    broker = await startSecuredKafka({
-      port: await choosePort(39192),
-      controllerPort: await choosePort(39193),
-    });
+    // Of the same kind as the stack: a container on the containers stack, a process on the process stack.
+    const containers =
+      (await stackEnv())['STACK'] === 'containers'
+        ? await containersStackInfo().then(({ engine, kafkaImage, local }) => ({
+            engine,
+            image: kafkaImage,
+            local,
+          }))
+        : undefined;
+    broker = await startSecuredKafka(
+      { port: await choosePort(39192), controllerPort: await choosePort(39193) },
+      containers ? { containers } : {},
+    );
     secured = {
       KAFKA_SSL: 'true',
       KAFKA_SSL_CA_FILE: broker.caFile,
@@ -71,7 +81,11 @@ describe('a Kafka cluster that requires TLS and SASL/SCRAM, and a registry that 
       KAFKA_SASL_PASSWORD: broker.client.password,
     };
     registryDir = await mkdtemp(path.join(tmpdir(), 'secured-registry-'));
-    registry = await securedRegistry(requireEnv(await stackEnv(), 'SCHEMA_REGISTRY_URL'), registryDir);
+    registry = await securedRegistry(
+      requireEnv(await stackEnv(), 'SCHEMA_REGISTRY_URL'),
+      registryDir,
+      containers ? keytoolInContainer(containers.engine, containers.image, registryDir) : hostKeytool,
+    );
     await waitUntil(async () => (await canConnect(broker.brokers, secured)) === true, {
       timeoutMs: ceiling(60_000),
       what: `the secured broker (log: ${broker.dir}/kafka.log)`,

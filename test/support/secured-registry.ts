@@ -3,15 +3,15 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { makeBrokerCertificates } from '../../infra/secured-kafka.ts';
+import { makeBrokerCertificates, type Keytool } from '../../infra/secured-kafka.ts';
 
 /**
  * The stack's schema registry behind TLS and HTTP basic auth, as Confluent Cloud's or a platform's registry is: a
  * real HTTPS server (certificate made by keytool) that refuses a request without the credentials (401) and
  * passes the others, unchanged, to the real registry.
  */
-export async function securedRegistry(registryUrl: string, dir: string) {
-  const { keystore, storePassword, caFile } = await makeBrokerCertificates(dir);
+export async function securedRegistry(registryUrl: string, dir: string, keytool: Keytool) {
+  const { keystore, storePassword, caFile } = await makeBrokerCertificates(dir, keytool);
   const credentials = { username: 'allocations', password: randomBytes(12).toString('hex') };
   const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
   const target = new URL(registryUrl);
