@@ -241,6 +241,9 @@ describe('the allocations command-line tool', () => {
     const option = await allocationsCli(['lag', '--bogus'], {});
     expect(option.code).toBe(2);
     expect(option.stderr).toContain("Unknown option '--bogus'");
+    const badValue = await allocationsCli(['dead-letters', 'list', '--stage', 'bogus'], {});
+    expect(badValue.code).toBe(2);
+    expect(badValue.stderr).toContain('--stage must be processor or sink');
     const eventType = await allocationsCli(
       ['send', '--event-type', 'bogus', '--crn', 'X123456', '--detail-url', 'http://127.0.0.1:1/x'],
       {},

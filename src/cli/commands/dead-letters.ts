@@ -148,6 +148,11 @@ export async function deadLettersCommand(
       again: { type: 'boolean', default: false },
     },
   });
+  // The stages that dead-letter to the topic: a filter naming another would silently find nothing.
+  if (values.stage !== undefined && values.stage !== 'processor' && values.stage !== 'sink')
+    throw new UsageError(
+      `--stage must be processor or sink (the stages that dead-letter), not ${values.stage}`,
+    );
 
   if (values.queue) {
     const queueUrl = required(config, 'ALLOCATIONS_DLQ_URL');
