@@ -4,8 +4,10 @@ import { envFile } from './paths.ts';
 import { silenceKafkajsNegativeTimeoutWarning } from '../src/observability/known-warnings.ts';
 import { ensureEngine } from './containers/engine.ts';
 import { buildLocalImages } from './containers/local-images.ts';
-import { containersDown, containersStatus, containersUp } from './containers/stack.ts';
+import { containersDown, containersStackInfo, containersStatus, containersUp } from './containers/stack.ts';
 import { fetchStack, stackDown, stackStatus, stackUp } from './stack.ts';
+import { choosePort, waitUntil } from './processes.ts';
+import { securedKafkaEnv, securedKafkaReady, startSecuredKafka } from './secured-kafka.ts';
 
 silenceKafkajsNegativeTimeoutWarning();
 
@@ -62,9 +64,41 @@ try {
       log(`images ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
       break;
     }
+    case 'secured-kafka': {
+      // A broker that requires TLS with SASL/SCRAM, beside the stack, until Ctrl-C: for trying the service's
+      // security settings (docs/runbook.md) by hand. On STACK=containers, a container of the stack's image.
+      const containers =
+        stack === 'containers'
+          ? await containersStackInfo().then(({ engine, kafkaImage, local }) => ({
+              engine,
+              image: kafkaImage,
+              local,
+            }))
+          : undefined;
+      const taken = new Set<number>();
+      const ports = { port: await choosePort(29092, taken), controllerPort: await choosePort(29093, taken) };
+      const broker = await startSecuredKafka(ports, containers ? { containers } : {});
+      try {
+        log(`starting a broker that requires TLS and SASL/SCRAM-SHA-512 on ${broker.brokers}`);
+        await waitUntil(() => securedKafkaReady(broker), { timeoutMs: 120_000, what: 'the secured broker' });
+        log('ready; the settings that use it (Ctrl-C stops it):');
+        for (const [name, value] of Object.entries(securedKafkaEnv(broker))) log(`${name}=${value}`);
+        // Signal listeners alone do not keep a process alive: a timer does, until the signal.
+        const keepAlive = setInterval(() => undefined, 60_000);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', () => resolve());
+          process.once('SIGTERM', () => resolve());
+        });
+        clearInterval(keepAlive);
+      } finally {
+        log('stopping the secured broker');
+        await broker.stop();
+      }
+      break;
+    }
     default:
       console.error(
-        'usage: [STACK=processes|containers] node infra/cli.ts up | down | status | fetch | images',
+        'usage: [STACK=processes|containers] node infra/cli.ts up | down | status | fetch | images | secured-kafka',
       );
       process.exitCode = 2;
   }

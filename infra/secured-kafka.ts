@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import kafkajs from 'kafkajs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { findJava } from './java.ts';
@@ -162,4 +163,37 @@ export async function startSecuredKafka(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The settings that make the service (or the `allocations` tool) use this broker. */
+export function securedKafkaEnv(broker: SecuredKafka): Record<string, string> {
+  return {
+    KAFKA_BROKERS: broker.brokers,
+    KAFKA_SSL: 'true',
+    KAFKA_SSL_CA_FILE: broker.caFile,
+    KAFKA_SASL_MECHANISM: broker.mechanism.toLowerCase(),
+    KAFKA_SASL_USERNAME: broker.client.username,
+    KAFKA_SASL_PASSWORD: broker.client.password,
+  };
+}
+
+/** Ready when a client with TLS and the client's SCRAM credentials can read the cluster's metadata. */
+export async function securedKafkaReady(broker: SecuredKafka): Promise<boolean> {
+  const admin = new kafkajs.Kafka({
+    brokers: [broker.brokers],
+    clientId: 'infra-probe',
+    logLevel: kafkajs.logLevel.NOTHING,
+    retry: { retries: 0 },
+    connectionTimeout: 2_000,
+    ssl: { ca: [await readFile(broker.caFile, 'utf8')] },
+    sasl: { mechanism: 'scram-sha-512', username: broker.client.username, password: broker.client.password },
+  }).admin();
+  try {
+    await admin.connect();
+    return (await admin.describeCluster()).brokers.length > 0;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
 import path from 'node:path';
 import { rootDir } from '../../infra/paths.ts';
 import { kafkaVersion } from '../../infra/kafka.ts';
@@ -51,5 +52,17 @@ describe('docker-compose.yml and the fauxqs init file', () => {
     expect(JSON.parse(init.subscriptions[0]?.attributes['FilterPolicy'] ?? '{}')).toEqual(
       allocationsFilterPolicy,
     );
+  });
+
+  it('run the image on the one-broker stack with topic creation, schema registration and one replica, and reach the host on Linux', async () => {
+    const compose = parse(await readFile(path.join(rootDir, 'docker-compose.yml'), 'utf8')) as {
+      services: { app: { environment: Record<string, string>; extra_hosts: string[] } };
+    };
+    expect(compose.services.app.environment).toMatchObject({
+      KAFKA_CREATE_TOPICS: 'true',
+      SCHEMA_REGISTER: 'true',
+      KAFKA_REPLICATION_FACTOR: '1',
+    });
+    expect(compose.services.app.extra_hosts).toContain('host.docker.internal:host-gateway');
   });
 });
