@@ -116,42 +116,9 @@ export async function startSecuredKafka(
       { name: client.username, password: client.password },
     ],
   };
-  if (containers) {
-    const id = await startSecuredKafkaContainer(containers.engine, containers.image, {
-      ports,
-      local: containers.local,
-      dir,
-      security,
-    });
-    return {
-      brokers: `127.0.0.1:${ports.port}`,
-      caFile,
-      mechanism: security.mechanism,
-      client,
-      dir,
-      async stop() {
-        await removeContainer(containers.engine.host, id);
-        // What the container wrote as root in the mounted folder: removed by a container too.
-        await docker(containers.engine.host, [
-          'run',
-          '--rm',
-          '--user',
-          '0',
-          '-v',
-          `${dir}:${dir}`,
-          containers.image,
-          'rm',
-          '-rf',
-          `${dir}/`,
-        ]).catch(() => undefined);
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const pid = await startKafka(ports, {
-    place: { dir, logFile: path.join(dir, 'kafka.log') },
-    security,
-  });
+  const stop = containers
+    ? await startInContainer(containers, { ports, dir, security })
+    : await startAsProcess({ ports, dir, security });
   return {
     brokers: `127.0.0.1:${ports.port}`,
     caFile,
@@ -159,9 +126,46 @@ export async function startSecuredKafka(
     client,
     dir,
     async stop() {
-      await stopProcessGroup(pid);
+      await stop();
       await rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+interface BrokerPlace {
+  readonly ports: KafkaPorts;
+  readonly dir: string;
+  readonly security: BrokerSecurity;
+}
+
+/** Starts the broker as a process; returns how to stop it. */
+async function startAsProcess({ ports, dir, security }: BrokerPlace): Promise<() => Promise<void>> {
+  const pid = await startKafka(ports, { place: { dir, logFile: path.join(dir, 'kafka.log') }, security });
+  return () => stopProcessGroup(pid);
+}
+
+/** Starts the broker as a container; returns how to stop it. */
+async function startInContainer(
+  containers: { engine: DockerEngine; image: string; local: boolean },
+  { ports, dir, security }: BrokerPlace,
+): Promise<() => Promise<void>> {
+  const { engine, image, local } = containers;
+  const id = await startSecuredKafkaContainer(engine, image, { ports, local, dir, security });
+  return async () => {
+    await removeContainer(engine.host, id);
+    // What the container wrote as root in the mounted folder: removed by a container too.
+    await docker(engine.host, [
+      'run',
+      '--rm',
+      '--user',
+      '0',
+      '-v',
+      `${dir}:${dir}`,
+      image,
+      'rm',
+      '-rf',
+      `${dir}/`,
+    ]).catch(() => undefined);
   };
 }
 

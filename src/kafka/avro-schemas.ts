@@ -24,6 +24,14 @@ export function valueSubject(topic: string): string {
 }
 
 /** A registry client; `security` (basic auth, a CA to trust) from registrySecurityOptions in security.ts. */
+/** A schema of `schemas/` as the registry takes it, and the subject it belongs under for a topic. */
+function valueSchemaOf(topic: string, name: AvroSchemaName) {
+  return {
+    schema: { type: SchemaType.AVRO, schema: readAvroSchema(name) } as const,
+    subject: valueSubject(topic),
+  };
+}
+
 export function createSchemaRegistry(
   url: string,
   security: Pick<SchemaRegistryAPIClientArgs, 'auth' | 'agent'> = {},
@@ -45,8 +53,7 @@ export async function registerValueSchema(
   topic: string,
   name: AvroSchemaName,
 ): Promise<number> {
-  const schema = { type: SchemaType.AVRO, schema: readAvroSchema(name) } as const;
-  const subject = valueSubject(topic);
+  const { schema, subject } = valueSchemaOf(topic, name);
   // The registry client sets no time limit on a request: one that is never answered would hold start-up for
   // good. So each try has a limit, and a try that runs out is made again.
   for (let attempt = 1; ; attempt += 1) {
@@ -78,8 +85,7 @@ export async function lookupValueSchema(
   topic: string,
   name: AvroSchemaName,
 ): Promise<number> {
-  const schema = { type: SchemaType.AVRO, schema: readAvroSchema(name) } as const;
-  const subject = valueSubject(topic);
+  const { schema, subject } = valueSchemaOf(topic, name);
   try {
     return await withinTime(registrationTimeoutMs, `looking up the schema of ${subject}`, () =>
       registry.getRegistryIdBySchema(subject, schema),
