@@ -18,7 +18,7 @@ import type { Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { processorStage } from './processors/processor-stage.ts';
 import { sinkStage } from './sinks/sink-stage.ts';
-import { topologyOf, type ConsumerStageName } from './topology.ts';
+import { topicSpecsOf, topologyOf, type ConsumerStageName } from './topology.ts';
 import { kafkaSecurityOptions, registrySecurityOptions } from './kafka/security.ts';
 import { valueSubject } from './kafka/avro-schemas.ts';
 
@@ -94,14 +94,8 @@ export async function startService(
   logger.info('connecting to Kafka');
   const registry = createSchemaRegistry(config.SCHEMA_REGISTRY_URL, registrySecurityOptions(config));
   const serde = avroSerde(registry, { register: config.SCHEMA_REGISTER });
-  try {
-    await provision();
-  } catch (error) {
-    // Topics or schemas that are not there end start-up: nothing it opened may keep the process alive.
-    await admin.disconnect().catch(() => undefined);
-    throw error;
-  }
-  async function provision() {
+  /** Topics and schemas: created and registered, or (least privilege) checked and looked up. */
+  const provisionTopicsAndSchemas = async () => {
     const created = await watchStep(
       logger,
       config.KAFKA_CREATE_TOPICS
@@ -110,13 +104,7 @@ export async function startService(
       () =>
         waitForDependency(waitFor('Kafka', 'kafka-unavailable'), async () => {
           await admin.connect();
-          const specs = topology.topics.map((topic) => ({
-            topic,
-            partitions: config.TOPIC_PARTITIONS,
-            replicationFactor: config.KAFKA_REPLICATION_FACTOR,
-            retentionMs:
-              topic === topology.deadLetters ? config.DEAD_LETTER_RETENTION_MS : config.KAFKA_RETENTION_MS,
-          }));
+          const specs = topicSpecsOf(config);
           if (config.KAFKA_CREATE_TOPICS) return ensureTopics(admin, specs);
           await checkTopics(admin, specs);
           return [];
@@ -132,6 +120,13 @@ export async function startService(
         }
       }),
     );
+  };
+  try {
+    await provisionTopicsAndSchemas();
+  } catch (error) {
+    // Topics or schemas that are not there end start-up: nothing it opened may keep the process alive.
+    await admin.disconnect().catch(() => undefined);
+    throw error;
   }
   const producer = createProducer(kafka);
   await watchStep(logger, 'connecting the producer', () =>

@@ -8,6 +8,7 @@ import {
   type IapsEventRecord,
 } from './domain/topic-records.ts';
 import type { TopicContract } from './kafka/stage.ts';
+import type { TopicSpec } from './kafka/topics.ts';
 
 /** The message of each topic: its Avro wire contract and its zod schema. */
 export const contracts = {
@@ -66,3 +67,22 @@ export function topologyOf(settings: TopologySettings) {
 }
 
 export type Topology = ReturnType<typeof topologyOf>;
+
+/** The settings the service's topics are created with. */
+export type TopicSettings = TopologySettings &
+  Pick<
+    Config,
+    'TOPIC_PARTITIONS' | 'KAFKA_REPLICATION_FACTOR' | 'KAFKA_RETENTION_MS' | 'DEAD_LETTER_RETENTION_MS'
+  >;
+
+/** The service's topics as they must be: partitions, replicas, and retention (long for the dead letters). */
+export function topicSpecsOf(settings: TopicSettings): TopicSpec[] {
+  const topology = topologyOf(settings);
+  return topology.topics.map((topic) => ({
+    topic,
+    partitions: settings.TOPIC_PARTITIONS,
+    replicationFactor: settings.KAFKA_REPLICATION_FACTOR,
+    retentionMs:
+      topic === topology.deadLetters ? settings.DEAD_LETTER_RETENTION_MS : settings.KAFKA_RETENTION_MS,
+  }));
+}

@@ -11,9 +11,7 @@ import { eventually } from '../support/eventually.ts';
 import { testScope, uniqueName } from '../support/isolation.ts';
 import { ceiling } from '../support/patience.ts';
 import { testPipeline, type TestPipeline } from '../support/pipeline.ts';
-import { createSchemaRegistry, registerValueSchema } from '../../src/kafka/avro-schemas.ts';
-import { ensureTopics } from '../../src/kafka/topics.ts';
-import { topologyOf } from '../../src/topology.ts';
+import { allocationsCli } from '../support/processes.ts';
 
 describe('the production image', () => {
   const scope = testScope('image');
@@ -51,22 +49,9 @@ describe('the production image', () => {
     // The grace Kubernetes must give the service: SQS_WAIT_TIME_SECONDS + 10 s (README "Stopping").
     const graceSeconds = Number(pipeline.env['SQS_WAIT_TIME_SECONDS']) + 10;
     // The image runs with production's defaults, creating no topic and registering no schema: they are
-    // provisioned beforehand, as docs/runbook.md says a platform team does.
-    const topology = topologyOf(pipeline.config);
-    await ensureTopics(
-      await scope.admin(),
-      topology.topics.map((topic) => ({
-        topic,
-        partitions: 3,
-        replicationFactor: 1,
-        retentionMs: 3_600_000,
-      })),
-    );
-    const registry = createSchemaRegistry(pipeline.config.SCHEMA_REGISTRY_URL);
-    for (const stage of ['connector', 'processor', 'sink'] as const) {
-      const { topic, contract } = topology[stage].output;
-      await registerValueSchema(registry, topic, contract.avro);
-    }
+    // provisioned beforehand with the tool, as docs/runbook.md says a platform team does.
+    const provisioned = await allocationsCli(['provision'], pipeline.env);
+    expect(provisioned.code).toBe(0);
     const { GenericContainer } = await info.testcontainers();
     // The host's network: the stack's servers and the Workload API listen on its loopback.
     const container = await new GenericContainer(tag)

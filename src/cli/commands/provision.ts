@@ -4,7 +4,7 @@ import { registerValueSchema, valueSubject } from '../../kafka/avro-schemas.ts';
 import type { KafkaOperations } from '../../kafka/operations.ts';
 import type { TopicSpec } from '../../kafka/topics.ts';
 import { redriveLogSpec } from '../../kafka/redrive-log.ts';
-import { topologyOf } from '../../topology.ts';
+import { topicSpecsOf, topologyOf } from '../../topology.ts';
 import type { CliConfig } from '../cli-config.ts';
 import type { Output } from '../output.ts';
 
@@ -20,15 +20,8 @@ topics are left as they are; running it again changes nothing. --dry-run says wh
 
 /** The topics the service needs, as the settings describe them. */
 export function topicSpecs(config: CliConfig): TopicSpec[] {
-  const topology = topologyOf(config);
   return [
-    ...topology.topics.map((topic) => ({
-      topic,
-      partitions: config.TOPIC_PARTITIONS,
-      replicationFactor: config.KAFKA_REPLICATION_FACTOR,
-      retentionMs:
-        topic === topology.deadLetters ? config.DEAD_LETTER_RETENTION_MS : config.KAFKA_RETENTION_MS,
-    })),
+    ...topicSpecsOf(config),
     // The tool's own: which dead letters were redriven (src/kafka/redrive-log.ts).
     redriveLogSpec(
       config.DEAD_LETTER_TOPIC,
