@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,6 +22,7 @@ export interface DockerEngine {
   readonly startedNow?: boolean;
 }
 
+const run = promisify(execFile);
 const ownDir = path.join(runtimeDir, 'docker');
 const ownSocket = `unix://${path.join(ownDir, 'docker.sock')}`;
 const ownDataRoot = path.join(cacheDir, 'docker-data');
@@ -121,8 +123,25 @@ export async function stopOwnEngine(log: (line: string) => void): Promise<void> 
   if (own) {
     log(`stopping the Docker engine (pid ${own.pid})`);
     await stopProcessGroup(own.pid, 30_000);
+    await unmountLeftovers();
   }
   await rm(ownStateFile, { force: true });
+}
+
+/**
+ * The daemon leaves its network-namespace mount (`exec/netns/default`) behind when it stops; unmounted here, so
+ * that `.infra/` can be removed like any folder.
+ */
+async function unmountLeftovers(): Promise<void> {
+  if (!existsSync('/proc/mounts')) return;
+  const mounts = (await readFile('/proc/mounts', 'utf8'))
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((mountPoint) => mountPoint.startsWith(`${ownDir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const mountPoint of mounts) {
+    await run('umount', [mountPoint]).catch(() => undefined);
+  }
 }
 
 /**
