@@ -67,14 +67,7 @@ try {
     case 'secured-kafka': {
       // A broker that requires TLS with SASL/SCRAM, beside the stack, until Ctrl-C: for trying the service's
       // security settings (docs/runbook.md) by hand. On STACK=containers, a container of the stack's image.
-      const containers =
-        stack === 'containers'
-          ? await containersStackInfo().then(({ engine, kafkaImage, local }) => ({
-              engine,
-              image: kafkaImage,
-              local,
-            }))
-          : undefined;
+      const containers = stack === 'containers' ? (await containersStackInfo()).kafka : undefined;
       const taken = new Set<number>();
       const ports = { port: await choosePort(29092, taken), controllerPort: await choosePort(29093, taken) };
       const broker = await startSecuredKafka(ports, containers ? { containers } : {});

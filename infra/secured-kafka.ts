@@ -9,8 +9,12 @@ import { startKafka, type BrokerSecurity, type KafkaPorts } from './kafka.ts';
 import { runtimeDir } from './paths.ts';
 import { stopProcessGroup } from './processes.ts';
 import { docker } from './containers/docker.ts';
-import type { DockerEngine } from './containers/engine.ts';
-import { keytoolInContainer, removeContainer, startSecuredKafkaContainer } from './containers/stack.ts';
+import {
+  keytoolInContainer,
+  removeContainer,
+  startSecuredKafkaContainer,
+  type KafkaImage,
+} from './containers/stack.ts';
 
 const run = promisify(execFile);
 
@@ -97,7 +101,7 @@ export async function makeBrokerCertificates(dir: string, keytool: Keytool = hos
  */
 export async function startSecuredKafka(
   ports: KafkaPorts,
-  { containers }: { containers?: { engine: DockerEngine; image: string; local: boolean } } = {},
+  { containers }: { containers?: KafkaImage } = {},
 ): Promise<SecuredKafka> {
   await mkdir(runtimeDir, { recursive: true });
   const dir = await mkdtemp(path.join(runtimeDir, 'secured-kafka-'));
@@ -146,7 +150,7 @@ async function startAsProcess({ ports, dir, security }: BrokerPlace): Promise<()
 
 /** Starts the broker as a container; returns how to stop it. */
 async function startInContainer(
-  containers: { engine: DockerEngine; image: string; local: boolean },
+  containers: KafkaImage,
   { ports, dir, security }: BrokerPlace,
 ): Promise<() => Promise<void>> {
   const { engine, image, local } = containers;

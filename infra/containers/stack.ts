@@ -435,17 +435,25 @@ export async function containersStatus(): Promise<{ name: string; running: boole
   );
 }
 
+/** The stack's Kafka image, on its engine: local (built here, host network) or public. */
+export interface KafkaImage {
+  readonly engine: DockerEngine;
+  readonly image: string;
+  readonly local: boolean;
+}
+
 /** What a test needs to run containers of its own beside the stack's: the engine and the images it uses. */
 export async function containersStackInfo() {
   const state = await readState();
   if (!state) throw new Error('no containers stack is running');
   const engine: DockerEngine = { host: state.host, bridge: state.bridge };
+  const kafka: KafkaImage = { engine, image: state.kafkaImage, local: state.images === 'local' };
   return {
     engine,
-    kafkaImage: state.kafkaImage,
+    /** For a broker of a test's own beside the stack's. */
+    kafka,
     /** The production image's base: `node:24-bookworm-slim` or its local stand-in. */
     nodeImage: state.nodeImage,
-    local: state.images === 'local',
     /** testcontainers, with its settings for this engine. */
     testcontainers: () => loadTestcontainers(engine),
   };

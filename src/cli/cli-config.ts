@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { configSchema, ConfigError, environmentDefaults, type StageName } from '../config/config.ts';
+import { configSchema, ConfigError, settingsFrom, type StageName } from '../config/config.ts';
 import { withLocalStackEnv } from '../config/local-env.ts';
-import { kafkaSecurityShape, registrySecurityShape, securityProblems } from '../kafka/security.ts';
+import { kafkaSecurityShape, registrySecurityShape } from '../kafka/security.ts';
 import { topologyOf } from '../topology.ts';
 
 /** The settings the operator's tool needs: a subset of the service's, plus where SNS and the SQS DLQ are. */
@@ -35,15 +35,7 @@ export type CliConfig = z.infer<typeof cliConfigSchema>;
 
 /** The environment, over the local stack's endpoints when there is a local stack. */
 export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
-  const parsed = cliConfigSchema.safeParse({ ...environmentDefaults(env), ...withLocalStackEnv(env) });
-  if (parsed.success) {
-    const problems = securityProblems(parsed.data);
-    if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-    return parsed.data;
-  }
-  throw new ConfigError(
-    `invalid configuration: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
-  );
+  return settingsFrom(cliConfigSchema, withLocalStackEnv(env));
 }
 
 export function required<K extends keyof CliConfig>(config: CliConfig, name: K): NonNullable<CliConfig[K]> {

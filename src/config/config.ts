@@ -4,6 +4,8 @@ import {
   registrySecurityShape,
   securityProblems,
   securitySecrets,
+  type KafkaSecuritySettings,
+  type RegistrySecuritySettings,
 } from '../kafka/security.ts';
 
 const list = z.string().transform((value) =>
@@ -159,7 +161,7 @@ export class ConfigError extends Error {
  * Defaults that differ in production (NODE_ENV=production, as the image sets): least privilege there, so that
  * the service needs no right to create topics or register schemas, and replicated topics.
  */
-export function environmentDefaults(env: NodeJS.ProcessEnv): Record<string, string> {
+function environmentDefaults(env: NodeJS.ProcessEnv): Record<string, string> {
   return env['NODE_ENV'] === 'production'
     ? { KAFKA_CREATE_TOPICS: 'false', SCHEMA_REGISTER: 'false', KAFKA_REPLICATION_FACTOR: '3' }
     : {};
@@ -167,19 +169,29 @@ export function environmentDefaults(env: NodeJS.ProcessEnv): Record<string, stri
 
 /** Reads and validates the configuration, failing with one line that names each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse({ ...environmentDefaults(env), ...env });
-  if (parsed.success) {
-    const problems = securityProblems(parsed.data);
-    if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-    return parsed.data;
-  }
-  const problems = parsed.error.issues.map((issue) => {
-    const name = issue.path.join('.');
-    return issue.code === 'invalid_type' && env[name] === undefined
-      ? `${name} is required`
-      : `${name}: ${issue.message}`;
-  });
-  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  return settingsFrom(configSchema, env);
+}
+
+/**
+ * Settings of a schema (the service's, or the tool's subset), from the environment over the production defaults,
+ * with the security settings checked together: one line naming each bad variable.
+ */
+export function settingsFrom<S extends z.ZodType<KafkaSecuritySettings & RegistrySecuritySettings>>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+): z.infer<S> {
+  const parsed = schema.safeParse({ ...environmentDefaults(env), ...env });
+  const problems = parsed.success
+    ? securityProblems(parsed.data)
+    : parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        return issue.code === 'invalid_type' && env[name] === undefined
+          ? `${name} is required`
+          : `${name}: ${issue.message}`;
+      });
+  if (problems.length || !parsed.success)
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  return parsed.data;
 }
 
 /** What may be shown (for example by /info): every setting but the secrets. */

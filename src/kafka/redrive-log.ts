@@ -23,16 +23,16 @@ export function redriveLogTopic(deadLetterTopic: string): string {
 }
 
 /** The redrive log's topic: compacted, one partition (it is small and read whole), kept with the letters. */
-export function redriveLogSpec(
-  deadLetterTopic: string,
-  replicationFactor: number,
-  retentionMs: number,
-): TopicSpec {
+export function redriveLogSpec(settings: {
+  readonly DEAD_LETTER_TOPIC: string;
+  readonly KAFKA_REPLICATION_FACTOR: number;
+  readonly DEAD_LETTER_RETENTION_MS: number;
+}): TopicSpec {
   return {
-    topic: redriveLogTopic(deadLetterTopic),
+    topic: redriveLogTopic(settings.DEAD_LETTER_TOPIC),
     partitions: 1,
-    replicationFactor,
-    retentionMs,
+    replicationFactor: settings.KAFKA_REPLICATION_FACTOR,
+    retentionMs: settings.DEAD_LETTER_RETENTION_MS,
     cleanupPolicy: 'compact',
   };
 }

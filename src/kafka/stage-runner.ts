@@ -135,11 +135,10 @@ export async function startStage<In>(
     );
   });
 
-  /** Resolves to the message's final outcome, or undefined when it was abandoned by a stop. */
   /**
-   * The message's identity goes into the log context (src/observability/log-context.ts) rather than a child
-   * logger, so that the lines its handler's own components write (the Delius module, the Workload API client)
-   * name it too.
+   * Resolves to the message's final outcome, or undefined when it was abandoned by a stop. The message's
+   * identity goes into the log context (src/observability/log-context.ts) rather than a child logger, so that the
+   * lines its handler's own components write (the Delius module, the Workload API client) name it too.
    */
   function settle(
     message: IncomingMessage,
@@ -162,7 +161,6 @@ export async function startStage<In>(
     heartbeat: () => Promise<void>,
     place?: OrderPlace,
   ): Promise<StageOutcome['status'] | undefined> {
-    const log = logger;
     const startedAt = performance.now();
     const settled = await settleMessage(message, {
       decode: (value) => serde.decode(value, definition.input.contract.schema),
@@ -174,7 +172,7 @@ export async function startStage<In>(
       policy: definition.policy,
       signal: controller.signal,
       heartbeat,
-      logger: log,
+      logger,
       onRetry: (error) => metrics.retries.inc({ stage, code: error.code }),
     });
     if (!settled) return undefined;
@@ -188,7 +186,7 @@ export async function startStage<In>(
       attempts,
     };
     if (outcome.status === 'dead-letter') {
-      log.error(
+      logger.error(
         {
           ...summary,
           code: outcome.error.code,
@@ -198,15 +196,15 @@ export async function startStage<In>(
         'dead-lettered',
       );
     } else if (outcome.status === 'ignored') {
-      log.info({ ...summary, reason: outcome.reason, properties: outcome.properties }, 'ignored');
+      logger.info({ ...summary, reason: outcome.reason, properties: outcome.properties }, 'ignored');
     } else {
-      log.info(summary, outcome.status);
+      logger.info(summary, outcome.status);
     }
     if (place) {
       metrics.heldOrderSeconds.observe({ stage }, Math.max(0, Date.now() - Number(message.timestamp)) / 1000);
       if (latestSettled.settle(place)) {
         metrics.outOfOrder.inc({ stage });
-        log.warn(
+        logger.warn(
           { crn: outcome.subject.crn, madeAt: new Date(place.time).toISOString() },
           'settled after a later-made record of the same person: it came later than the order window',
         );

@@ -62,13 +62,7 @@ describe('a Kafka cluster that requires TLS and SASL/SCRAM, and a registry that 
   beforeAll(async () => {
     // Of the same kind as the stack: a container on the containers stack, a process on the process stack.
     const containers =
-      (await stackEnv())['STACK'] === 'containers'
-        ? await containersStackInfo().then(({ engine, kafkaImage, local }) => ({
-            engine,
-            image: kafkaImage,
-            local,
-          }))
-        : undefined;
+      (await stackEnv())['STACK'] === 'containers' ? (await containersStackInfo()).kafka : undefined;
     broker = await startSecuredKafka(
       { port: await choosePort(39192), controllerPort: await choosePort(39193) },
       containers ? { containers } : {},

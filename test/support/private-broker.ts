@@ -32,8 +32,8 @@ export async function privateBroker(): Promise<PrivateBroker> {
   const brokers = `127.0.0.1:${ports.port}`;
 
   if ((await stackEnv())['STACK'] === 'containers') {
-    const { engine, kafkaImage, local } = await containersStackInfo();
-    const id = await startKafkaContainer(engine, kafkaImage, { ...ports, local });
+    const { engine, image, local } = (await containersStackInfo()).kafka;
+    const id = await startKafkaContainer(engine, image, { ...ports, local });
     const where = `container ${id.slice(0, 12)}`;
     await ready(where);
     return {

@@ -160,7 +160,8 @@ export async function deadLettersCommand(
       throw new UsageError(`dead-letters ${action ?? ''} does not take --queue`);
     if (action === 'redrive' && !values.all && positionals.length === 0)
       throw new UsageError('name the message ids to redrive, or --all');
-    const read = await queueDeadLetters(clients.sqs(), queueUrl);
+    const sqs = clients.sqs();
+    const read = await queueDeadLetters(sqs, queueUrl);
     const { messages } = read;
     if (action === 'list') {
       await read.release(messages);
@@ -186,12 +187,10 @@ export async function deadLettersCommand(
           out.say(`would move ${message.MessageId ?? ''} back to ${target}`);
           continue;
         }
-        await clients
-          .sqs()
-          .send(new SendMessageCommand({ QueueUrl: target, MessageBody: message.Body ?? '' }));
-        await clients
-          .sqs()
-          .send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+        await sqs.send(new SendMessageCommand({ QueueUrl: target, MessageBody: message.Body ?? '' }));
+        await sqs.send(
+          new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
+        );
         out.say(`moved ${message.MessageId ?? ''} back to the allocations queue`);
       }
     } finally {
@@ -270,13 +269,7 @@ export async function deadLettersCommand(
           `skipping ${already.length} already redriven (${already.map((entry) => entry.offset).join(', ')}); --again sends them anyway`,
         );
       if (!values['dry-run'] && chosen.length) {
-        await operations.ensureTopics([
-          redriveLogSpec(
-            config.DEAD_LETTER_TOPIC,
-            config.KAFKA_REPLICATION_FACTOR,
-            config.DEAD_LETTER_RETENTION_MS,
-          ),
-        ]);
+        await operations.ensureTopics([redriveLogSpec(config)]);
       }
       for (const entry of chosen) {
         const topic = entry.record.headers[deadLetterHeader.topic];

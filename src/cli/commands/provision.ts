@@ -23,11 +23,7 @@ export function topicSpecs(config: CliConfig): TopicSpec[] {
   return [
     ...topicSpecsOf(config),
     // The tool's own: which dead letters were redriven (src/kafka/redrive-log.ts).
-    redriveLogSpec(
-      config.DEAD_LETTER_TOPIC,
-      config.KAFKA_REPLICATION_FACTOR,
-      config.DEAD_LETTER_RETENTION_MS,
-    ),
+    redriveLogSpec(config),
   ];
 }
 
