@@ -22,11 +22,19 @@ export { examplePairs, examplesDir } from '../../infra/examples.ts';
  */
 export const oracleTestUrl = process.env['DELIUS_TEST_ORACLE_URL'];
 
+/**
+ * The jest project `oracle-double` sets this: the Delius tests that would use PostgreSQL then run through
+ * Sequelize's Oracle dialect and a real node-oracledb connection whose network layer is the Oracle double
+ * (test/support/oracle-double/), over a PostgreSQL schema of their own.
+ */
+export const oracleDoubleBackend = process.env['DELIUS_TEST_BACKEND'] === 'oracle-double';
+
 export async function testDelius(
   scope: TestScope,
   options: { dialect?: 'postgres' | 'sqlite'; clock?: Clock } = {},
 ): Promise<DeliusDb> {
   if (options.dialect !== 'sqlite' && oracleTestUrl) return oracleDelius(scope, oracleTestUrl, options.clock);
+  if (options.dialect !== 'sqlite' && oracleDoubleBackend) return oracleDoubleDelius(scope, options.clock);
   const sequelize: Sequelize = options.dialect === 'sqlite' ? await scope.sqlite() : await scope.postgres();
   return deliusIn(sequelize, options.clock);
 }
@@ -43,6 +51,17 @@ async function oracleDelius(scope: TestScope, url: string, clock?: Clock): Promi
     await builder.close();
   }
   const sequelize = await scope.track(createSequelize({ url, clientIdentifier: auditUserName }, testLogger));
+  return openDeliusDb({ sequelize, auditUserName, logger: testLogger, ...(clock ? { clock } : {}) });
+}
+
+/** The schema built and seeded on PostgreSQL; then the service's Oracle connections, through the double, over it. */
+async function oracleDoubleDelius(scope: TestScope, clock?: Clock): Promise<DeliusDb> {
+  const { sequelize: builder, schema, url: postgresUrl } = await scope.postgresSchema();
+  await seedReferenceData(await buildDeliusSchema(builder));
+  const double = await scope.oracleDouble({ postgresUrl, schema });
+  const sequelize = await scope.track(
+    createSequelize({ url: double.url, clientIdentifier: auditUserName, poolIdleMs: 1_000 }, testLogger),
+  );
   return openDeliusDb({ sequelize, auditUserName, logger: testLogger, ...(clock ? { clock } : {}) });
 }
 

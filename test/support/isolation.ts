@@ -15,6 +15,8 @@ import { createKafka } from '../../src/kafka/client.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { silenceKafkajsNegativeTimeoutWarning } from '../../src/observability/known-warnings.ts';
 import { awsClients, requireEnv, stackEnv } from './stack.ts';
+import type { registerOracleDouble } from './oracle-double/install.ts';
+import type { DoubleSettings } from './oracle-double/session.ts';
 
 silenceKafkajsNegativeTimeoutWarning();
 
@@ -39,6 +41,13 @@ export interface TestScope {
   /** A schema of its own in the test database, with its name and the database URL. */
   postgresSchema(): Promise<{ sequelize: Sequelize; schema: string; url: string }>;
   sqlite(): Promise<Sequelize>;
+  /** The Oracle double answering for a PostgreSQL schema, unregistered with the scope. */
+  oracleDouble(settings: {
+    postgresUrl: string;
+    schema: string;
+    dbTimeZone?: string;
+    faultFor?: DoubleSettings['faultFor'];
+  }): Promise<ReturnType<typeof registerOracleDouble>>;
   /** Closes a database connection pool with the scope. */
   track(sequelize: Sequelize): Promise<Sequelize>;
   close(): Promise<void>;
@@ -134,6 +143,15 @@ export function testScope(name: string): TestScope {
         await rm(dir, { recursive: true, force: true });
       });
       return sequelize;
+    },
+    async oracleDouble({ dbTimeZone = '+00:00', ...settings }) {
+      const { registerOracleDouble } = await import('./oracle-double/install.ts');
+      const double = registerOracleDouble(uniqueName(name).replaceAll('-', '_'), { ...settings, dbTimeZone });
+      cleanups.push(async () => {
+        double.unregister();
+        await Promise.all([...double.sessions].map((session) => session.close()));
+      });
+      return double;
     },
     async close() {
       // Last created, first cleaned: a topic is deleted before the admin that created it disconnects.
