@@ -10,6 +10,8 @@ import { chooseStack } from './infra/containers/choose-stack.ts';
 const stack = chooseStack();
 process.env.STACK = stack;
 const needsDocker = stack === 'containers' ? [] : ['/test/image/'];
+/** The suites that run on the Oracle double as they run on PostgreSQL. */
+const oracleDoubleSuites = ['db/oracle-double'];
 const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
@@ -31,6 +33,16 @@ export default {
       displayName: 'integration',
       testMatch: ['**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '\\.unit\\.test\\.ts$', ...needsDocker],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    // The Delius suites through Sequelize's Oracle dialect and a real node-oracledb connection whose network layer is
+    // the Oracle double (test/support/oracle-double/): production's dialect and driver, over PostgreSQL.
+    {
+      ...shared,
+      displayName: 'oracle-double',
+      testMatch: oracleDoubleSuites.map((suite) => `<rootDir>/test/${suite}.test.ts`),
+      setupFiles: ['<rootDir>/test/support/oracle-double/backend.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

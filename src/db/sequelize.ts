@@ -110,6 +110,7 @@ export function createSequelize(settings: DatabaseSettings, logger: Logger): Seq
           Object.entries(settings.oracle ?? {}).filter(([, value]) => value !== undefined),
         ),
       });
+      keepReturnedValues(sequelize);
       const oracledb = (sequelize.connectionManager as unknown as { lib: OracleDriver }).lib;
       oracledb.fetchTypeHandler = oracleFetchTypeHandler(oracledb);
       sequelize.addHook('afterConnect', (connection) => prepareOracleSession(connection, clientIdentifier));
@@ -118,26 +119,52 @@ export function createSequelize(settings: DatabaseSettings, logger: Logger): Seq
   }
 }
 
+interface OracleQueryClass {
+  new (...args: unknown[]): {
+    readonly instance?: { setDataValue(name: string, value: unknown): void };
+    readonly model?: { readonly rawAttributes: Record<string, { readonly field?: string }> };
+    handleInsertQuery(results: unknown, metaData?: unknown): void;
+  };
+}
+
+/**
+ * Sequelize's Oracle dialect reads the out-binds of `INSERT … RETURNING … INTO` by column name and gives them to
+ * the model's auto-increment attribute only; Delius's ids come from sequences inside the INSERT (`idForInsert`),
+ * so the instance kept the `SEQ.NEXTVAL` literal and its id read back as NaN. Here every returned column is
+ * written to the attribute it belongs to, as PostgreSQL's RETURNING is.
+ */
+function keepReturnedValues(sequelize: Sequelize): void {
+  const dialect = (sequelize as unknown as { dialect: { Query: OracleQueryClass } }).dialect;
+  const Base = dialect.Query;
+  dialect.Query = class extends Base {
+    override handleInsertQuery(results: unknown, metaData?: unknown): void {
+      super.handleInsertQuery(results, metaData);
+      const returned = Array.isArray(results)
+        ? (results[0] as Record<string, unknown> | undefined)
+        : undefined;
+      if (!this.instance || !this.model || !returned) return;
+      for (const [name, attribute] of Object.entries(this.model.rawAttributes)) {
+        const field = attribute.field ?? name;
+        if (field in returned) this.instance.setDataValue(name, returned[field]);
+      }
+    }
+  };
+}
+
 /** The part of the oracledb module this file uses. */
 export interface OracleDriver {
   readonly DB_TYPE_DATE: unknown;
   readonly DB_TYPE_TIMESTAMP: unknown;
-  readonly DB_TYPE_VARCHAR: unknown;
   fetchTypeHandler?: (metaData: {
     dbType?: unknown;
   }) => { type: unknown; converter: (value: unknown) => unknown } | undefined;
 }
-
-/** The text format of DATE and TIMESTAMP values that every session is given, read back by `wallClockFromOracleText`. */
-const oracleDateFormat = 'YYYY-MM-DD HH24:MI:SS';
-const oracleTimestampFormat = 'YYYY-MM-DD HH24:MI:SS.FF3';
 
 /**
  * Every Oracle connection, when it opens:
  * - its session is put at UTC. Sequelize binds a JS Date as TIMESTAMP WITH LOCAL TIME ZONE and writes date
  *   literals at +00:00; Delius DATE columns hold London wall-clock times, which this service carries as Dates
  *   whose UTC fields are that wall clock (src/delius/time.ts): at UTC they are written and compared unchanged.
- * - its dates are formatted as fixed text, which `oracleFetchTypeHandler` reads back (see there).
  * - it is identified to Delius as the service's user (C15), once for its whole life: the pool is the service's
  *   own, every statement on it is the service's (allocation, audit, caseload rebuild, on every path, failed or
  *   not), so there is no one to clear the identifier for before the next use.
@@ -147,42 +174,40 @@ export async function prepareOracleSession(
   clientIdentifier: string | undefined,
 ): Promise<void> {
   const session = connection as { execute(sql: string, binds?: object): Promise<unknown> };
-  await session.execute(
-    `ALTER SESSION SET TIME_ZONE = '+00:00' NLS_DATE_FORMAT = '${oracleDateFormat}' NLS_TIMESTAMP_FORMAT = '${oracleTimestampFormat}'`,
-  );
+  await session.execute(`ALTER SESSION SET TIME_ZONE = '+00:00'`);
   if (clientIdentifier)
     await session.execute('BEGIN PKG_VPD_CTX.SET_CLIENT_IDENTIFIER(:user); END;', { user: clientIdentifier });
 }
 
 /**
- * Reading: node-oracledb (thin mode) builds a JS Date from a DATE or TIMESTAMP in the *process's* local time
- * zone, so the same stored wall clock would read back differently on machines in different zones (and not at
- * all, in a daylight-saving gap). DATE and TIMESTAMP columns are therefore fetched as the session's fixed text
- * and turned into a wall-clock Date here, with no time zone involved.
+ * Reading: node-oracledb's thin mode decodes a DATE into a JS Date from the *process's* local fields (and turns
+ * it into text on the client, with Date's toString(), if asked for a string: the session's NLS formats play no
+ * part). The local fields are Delius's wall clock, so each DATE is read as a DATE and its local fields become
+ * the wall-clock Date's UTC fields, whatever the process's zone. (A wall clock inside the process zone's own
+ * spring-forward gap cannot be represented by the driver; the production image runs at UTC, which has none.)
  */
 export function oracleFetchTypeHandler(
   oracledb: OracleDriver,
 ): NonNullable<OracleDriver['fetchTypeHandler']> {
   return ({ dbType }) =>
     dbType === oracledb.DB_TYPE_DATE || dbType === oracledb.DB_TYPE_TIMESTAMP
-      ? { type: oracledb.DB_TYPE_VARCHAR, converter: wallClockFromOracleText }
+      ? { type: dbType, converter: wallClockFromLocalFields }
       : undefined;
 }
 
-/** `2022-07-28 10:30:54` (or with `.023`) → a Date whose UTC fields are those, whatever the process's zone. */
-export function wallClockFromOracleText(value: unknown): Date | null {
+/** A Date as the driver builds it from DATE fields in the process's zone → a Date whose UTC fields are those. */
+export function wallClockFromLocalFields(value: unknown): Date | null {
   if (value === null || value === undefined) return null;
-  if (typeof value !== 'string') throw new Error(`unexpected Oracle date value of type ${typeof value}`);
-  const match = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/.exec(value);
-  if (!match) throw new Error(`unexpected Oracle date text: ${value}`);
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const millis = Number((match[7] ?? '0').padEnd(3, '0').slice(0, 3));
-  return new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis));
+  if (!(value instanceof Date)) throw new Error(`unexpected Oracle date value of type ${typeof value}`);
+  return new Date(
+    Date.UTC(
+      value.getFullYear(),
+      value.getMonth(),
+      value.getDate(),
+      value.getHours(),
+      value.getMinutes(),
+      value.getSeconds(),
+      value.getMilliseconds(),
+    ),
+  );
 }

@@ -8,7 +8,7 @@ import {
   databaseSettingsOf,
   oracleFetchTypeHandler,
   prepareOracleSession,
-  wallClockFromOracleText,
+  wallClockFromLocalFields,
   type OracleDriver,
 } from '../../src/db/sequelize.ts';
 import { deliusDialect } from '../../src/delius/dialect.ts';
@@ -214,17 +214,14 @@ describe('the statements the Delius module sends to Oracle', () => {
     expect(bind).toEqual([1, notes]);
   });
 
-  it('prepares every connection: at UTC, dates as fixed text, identified to Delius as the service (C15)', async () => {
+  it('prepares every connection: at UTC, with the default date formats, identified to Delius as the service (C15)', async () => {
     const statements: [string, object | undefined][] = [];
     const connection = {
       execute: (sql: string, binds?: object) => Promise.resolve(statements.push([sql, binds])),
     };
     await prepareOracleSession(connection, 'HMPPSAllocations');
     expect(statements).toEqual([
-      [
-        "ALTER SESSION SET TIME_ZONE = '+00:00' NLS_DATE_FORMAT = 'YYYY-MM-DD HH24:MI:SS' NLS_TIMESTAMP_FORMAT = 'YYYY-MM-DD HH24:MI:SS.FF3'",
-        undefined,
-      ],
+      ["ALTER SESSION SET TIME_ZONE = '+00:00'", undefined],
       ['BEGIN PKG_VPD_CTX.SET_CLIENT_IDENTIFIER(:user); END;', { user: 'HMPPSAllocations' }],
     ]);
     expect(sequelize.hasHook('afterConnect')).toBe(true);
@@ -276,22 +273,23 @@ describe('the statements the Delius module sends to Oracle', () => {
     expect(statements[1]).toBe('BEGIN PKG_VPD_CTX.SET_CLIENT_IDENTIFIER(:user); END;');
   });
 
-  it('reads DATE and TIMESTAMP columns as text and turns them into wall-clock dates, whatever the process zone', () => {
-    const driver: OracleDriver = {
-      DB_TYPE_DATE: 'date',
-      DB_TYPE_TIMESTAMP: 'ts',
-      DB_TYPE_VARCHAR: 'varchar',
-    };
+  it('reads DATE and TIMESTAMP columns as dates and takes their local fields as the wall clock, whatever the process zone', () => {
+    const driver: OracleDriver = { DB_TYPE_DATE: 'date', DB_TYPE_TIMESTAMP: 'ts' };
     const handler = oracleFetchTypeHandler(driver);
-    expect(handler({ dbType: 'date' })).toEqual({ type: 'varchar', converter: wallClockFromOracleText });
-    expect(handler({ dbType: 'ts' })?.type).toBe('varchar');
+    // Thin mode turns a DATE fetched as a string into Date.toString() on the client: the type stays DATE.
+    expect(handler({ dbType: 'date' })).toEqual({ type: 'date', converter: wallClockFromLocalFields });
+    expect(handler({ dbType: 'ts' })?.type).toBe('ts');
     expect(handler({ dbType: 'number' })).toBeUndefined();
-    // The local-time Date the driver would otherwise build shifts with TZ; the text does not.
-    expect(wallClockFromOracleText('2022-07-28 10:30:54')?.toISOString()).toBe('2022-07-28T10:30:54.000Z');
-    expect(wallClockFromOracleText('2023-03-26 01:30:00')?.toISOString()).toBe('2023-03-26T01:30:00.000Z');
-    expect(wallClockFromOracleText('2022-10-30 01:30:00.5')?.toISOString()).toBe('2022-10-30T01:30:00.500Z');
-    expect(wallClockFromOracleText(null)).toBeNull();
-    expect(() => wallClockFromOracleText('28-JUL-22')).toThrow('unexpected Oracle date text: 28-JUL-22');
+    // What the driver builds from the fields 2022-07-28 10:30:54 in the process's zone.
+    const fromDriver = new Date(2022, 6, 28, 10, 30, 54);
+    expect(wallClockFromLocalFields(fromDriver)?.toISOString()).toBe('2022-07-28T10:30:54.000Z');
+    expect(wallClockFromLocalFields(new Date(2022, 9, 30, 1, 30, 0, 500))?.toISOString()).toBe(
+      '2022-10-30T01:30:00.500Z',
+    );
+    expect(wallClockFromLocalFields(null)).toBeNull();
+    expect(() => wallClockFromLocalFields('28-JUL-22')).toThrow(
+      'unexpected Oracle date value of type string',
+    );
   });
 
   it('asks Delius for the caseload rebuild and sequence values with the Oracle statements (C16)', async () => {

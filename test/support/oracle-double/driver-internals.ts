@@ -47,7 +47,11 @@ export interface ThinStatement {
 export interface ThinMessage {
   readonly functionCode: number;
   readonly statement?: ThinStatement;
-  readonly options?: { readonly autoCommit?: boolean; readonly prefetchRows?: number; readonly fetchArraySize?: number };
+  readonly options?: {
+    readonly autoCommit?: boolean;
+    readonly prefetchRows?: number;
+    readonly fetchArraySize?: number;
+  };
   readonly numExecs?: number;
   readonly offset?: number;
 }
@@ -80,9 +84,11 @@ export const ProtocolClass = load('thin/protocol/protocol.js') as new (connectio
   _encodeMessage(message: ThinMessage): Promise<void>;
 };
 export const StatementCacheClass = load('thin/statementCache.js') as new (size: number) => unknown;
-export const GrowableBufferClass = (load('impl/datahandlers/buffer.js') as {
-  GrowableBuffer: new (initializer: undefined, caps: unknown) => WireWriter;
-}).GrowableBuffer;
+export const GrowableBufferClass = (
+  load('impl/datahandlers/buffer.js') as {
+    GrowableBuffer: new (initializer: undefined, caps: unknown) => WireWriter;
+  }
+).GrowableBuffer;
 export const oracleErrors = load('errors.js') as OracleErrors;
 export const wire = load('thin/protocol/constants.js') as Record<string, number>;
 

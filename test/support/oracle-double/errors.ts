@@ -16,22 +16,32 @@ const isOracleError = (error: unknown): error is OracleError =>
 
 export function oracleErrorOf(error: unknown): OracleError {
   if (isOracleError(error)) return error;
-  if (error instanceof UntranslatableSql) return { num: 900, message: `ORA-00900: invalid SQL statement (${error.message})` };
+  if (error instanceof UntranslatableSql)
+    return { num: 900, message: `ORA-00900: invalid SQL statement (${error.message})` };
   const pgError = (typeof error === 'object' && error !== null ? error : {}) as PostgresError;
   const constraint = `DELIUS.${pgError.constraint ?? 'UNKNOWN'}`;
   switch (pgError.code) {
     case '23505':
       return { num: 1, message: `ORA-00001: unique constraint (${constraint}) violated` };
     case '23503':
-      return { num: 2291, message: `ORA-02291: integrity constraint (${constraint}) violated - parent key not found` };
+      return {
+        num: 2291,
+        message: `ORA-02291: integrity constraint (${constraint}) violated - parent key not found`,
+      };
     case '23502':
-      return { num: 1400, message: `ORA-01400: cannot insert NULL into ("DELIUS"."${pgError.table}"."${pgError.column}")` };
+      return {
+        num: 1400,
+        message: `ORA-01400: cannot insert NULL into ("DELIUS"."${pgError.table}"."${pgError.column}")`,
+      };
     case '23514':
       return { num: 2290, message: `ORA-02290: check constraint (${constraint}) violated` };
     case '40P01':
       return { num: 60, message: 'ORA-00060: deadlock detected while waiting for resource' };
     case '55P03':
-      return { num: 54, message: 'ORA-00054: resource busy and acquire with NOWAIT specified or timeout expired' };
+      return {
+        num: 54,
+        message: 'ORA-00054: resource busy and acquire with NOWAIT specified or timeout expired',
+      };
     case '40001':
       return { num: 8177, message: "ORA-08177: can't serialize access for this transaction" };
     case '22P02':

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/unbound-method -- the double passes on driver values of any kind as text, raises ORA- answers as plain records, and wraps the driver's own methods */
 // Puts the Oracle double under node-oracledb's thin driver in this test's module registry: a connection whose
 // connect string names the double's host gets a DoubleNetworkSession instead of a socket, and a session state
 // as after a login to an Oracle 19c server. Everything above the network layer is the real driver: statement
@@ -118,7 +119,10 @@ if (!(installed in prototype)) {
           AUTH_DBNAME: 'DNDA',
         },
       });
-      Object.assign(this, { statementCache: new StatementCacheClass(this.statementCacheSize), _partialDbObjectTypes: [] });
+      Object.assign(this, {
+        statementCache: new StatementCacheClass(this.statementCacheSize),
+        _partialDbObjectTypes: [],
+      });
       if (this._requiresDbTimeZoneInitialization()) await this._initializeDbTimeZone();
       protocol['connInProgress'] = false;
     },

@@ -1,12 +1,8 @@
+/* eslint-disable @typescript-eslint/no-base-to-string -- the double passes on driver values of any kind as text, raises ORA- answers as plain records, and wraps the driver's own methods */
 // The Oracle server's answers, written in the TTC wire format that node-oracledb's thin driver decodes (the
 // field order of its messages/base.js, withData.js and execute.js). Each answer is the byte stream of one
 // response; `packetOf` wraps it as the data packet the driver's network session hands to its reader.
-import {
-  GrowableBufferClass,
-  wireConstant,
-  type DbType,
-  type WireWriter,
-} from './driver-internals.ts';
+import { GrowableBufferClass, wireConstant, type DbType, type WireWriter } from './driver-internals.ts';
 
 export type ColumnType = 'NUMBER' | 'VARCHAR2' | 'DATE' | 'CLOB';
 
@@ -30,7 +26,13 @@ const oraTypeNumber: Record<ColumnType, number> = {
 
 export class ResponseWriter {
   readonly out: WireWriter;
-  constructor(caps: unknown) {
+  /**
+   * @param ltzShiftMinutes what turns a DATE's wall clock into the fields of the same moment in DBTIMEZONE, as
+   * Oracle sends a TIMESTAMP WITH LOCAL TIME ZONE: DBTIMEZONE's offset less the session time zone's.
+   */
+  private readonly ltzShiftMinutes: number;
+  constructor(caps: unknown, ltzShiftMinutes = 0) {
+    this.ltzShiftMinutes = ltzShiftMinutes;
     this.out = new GrowableBufferClass(undefined, caps);
   }
 
@@ -52,7 +54,9 @@ export class ResponseWriter {
       out.writeUInt8(0); // flags
       out.writeUInt8(0); // precision
       out.writeUInt8(0); // scale
-      out.writeUB4(column.type === 'VARCHAR2' ? 4000 : column.type === 'DATE' ? 7 : column.type === 'NUMBER' ? 22 : 0);
+      out.writeUB4(
+        column.type === 'VARCHAR2' ? 4000 : column.type === 'DATE' ? 7 : column.type === 'NUMBER' ? 22 : 0,
+      );
       out.writeUB4(0); // max array elements
       out.writeUB8(0); // cont flags
       out.writeUB4(0); // OID
@@ -167,20 +171,24 @@ export class ResponseWriter {
       case wireConstant('TNS_DATA_TYPE_CHAR'):
         out.writeBytesWithLength(Buffer.from(value instanceof Date ? value.toISOString() : String(value)));
         return;
-      case oraTypeNumber.DATE: {
+      case oraTypeNumber.DATE:
+      case wireConstant('TNS_DATA_TYPE_TIMESTAMP_LTZ'): {
         // Oracle DATE: century and year (excess 100), month, day, and hour, minute, second (excess 1). The
         // database's values are wall-clock times held as UTC fields.
-        if (!(value instanceof Date)) throw new Error(`the Oracle double cannot send ${typeof value} as a DATE`);
-        const year = value.getUTCFullYear();
+        if (!(value instanceof Date))
+          throw new Error(`the Oracle double cannot send ${typeof value} as a DATE`);
+        if (type._oraTypeNum !== oraTypeNumber.DATE)
+          value = new Date(value.getTime() + this.ltzShiftMinutes * 60_000);
+        const year = (value as Date).getUTCFullYear();
         out.writeUInt8(7);
         for (const byte of [
           Math.trunc(year / 100) + 100,
           (year % 100) + 100,
-          value.getUTCMonth() + 1,
-          value.getUTCDate(),
-          value.getUTCHours() + 1,
-          value.getUTCMinutes() + 1,
-          value.getUTCSeconds() + 1,
+          (value as Date).getUTCMonth() + 1,
+          (value as Date).getUTCDate(),
+          (value as Date).getUTCHours() + 1,
+          (value as Date).getUTCMinutes() + 1,
+          (value as Date).getUTCSeconds() + 1,
         ])
           out.writeUInt8(byte);
         return;
@@ -199,5 +207,9 @@ export function packetOf(payload: Buffer): { buf: Buffer; num: number; type: num
   header.writeUInt32BE(payload.length + 10, 0);
   header.writeUInt8(wireConstant('TNS_PACKET_TYPE_DATA'), 4);
   header.writeUInt16BE(wireConstant('TNS_DATA_FLAGS_END_OF_RESPONSE'), 8);
-  return { buf: Buffer.concat([header, payload]), num: packetNumber++, type: wireConstant('TNS_PACKET_TYPE_DATA') };
+  return {
+    buf: Buffer.concat([header, payload]),
+    num: packetNumber++,
+    type: wireConstant('TNS_PACKET_TYPE_DATA'),
+  };
 }

@@ -1,9 +1,16 @@
+/* eslint-disable @typescript-eslint/no-base-to-string, @typescript-eslint/only-throw-error -- the double passes on driver values of any kind as text, raises ORA- answers as plain records, and wraps the driver's own methods */
 // One Oracle session of the double: what a dedicated server process would hold for one connection. Its
 // statements run on a PostgreSQL connection of its own, with Oracle's transaction rules (a transaction starts
 // with the first write and ends with a commit or rollback; a failed statement undoes only itself) and Oracle's
 // session state (time zone, NLS date format, client identifier).
 import pg from 'pg';
-import { wireConstant, type BindInfo, type DbType, type ThinMessage, type ThinStatement } from './driver-internals.ts';
+import {
+  wireConstant,
+  type BindInfo,
+  type DbType,
+  type ThinMessage,
+  type ThinStatement,
+} from './driver-internals.ts';
 import { ResponseWriter, type Column, type ColumnType, type OracleError } from './responses.ts';
 import { translate, UntranslatableSql, type Translation } from './translate.ts';
 import { oracleErrorOf } from './errors.ts';
@@ -51,17 +58,18 @@ export class OracleDoubleSession {
   timeZone: string;
   readonly nls = new Map<string, string>([['NLS_DATE_FORMAT', 'DD-MON-RR']]);
   private readonly client: pg.Client;
-  private connected: Promise<void>;
+  private readonly connected: Promise<unknown>;
+  private readonly settings: DoubleSettings;
+  private readonly caps: unknown;
   private inTransaction = false;
   private writes = false;
   private isolation: string | undefined;
   private nextCursorId = 1;
   private readonly cursors = new Map<number, Cursor>();
 
-  constructor(
-    private readonly settings: DoubleSettings,
-    private readonly caps: unknown,
-  ) {
+  constructor(settings: DoubleSettings, caps: unknown) {
+    this.settings = settings;
+    this.caps = caps;
     this.timeZone = loginTimeZone();
     this.client = new pg.Client({
       connectionString: settings.postgresUrl,
@@ -79,12 +87,12 @@ export class OracleDoubleSession {
 
   /** The response to one request, as the bytes of its TTC messages. */
   async answer(message: ThinMessage): Promise<Buffer> {
-    const writer = new ResponseWriter(this.caps);
+    const writer = new ResponseWriter(this.caps, this.ltzShift());
     try {
       await this.connected;
       await this.handle(message, writer);
     } catch (error) {
-      const failed = new ResponseWriter(this.caps);
+      const failed = new ResponseWriter(this.caps, this.ltzShift());
       failed.endOfCall({
         cursorId: message.statement?.cursorId ?? 0,
         rowCount: 0,
@@ -96,9 +104,14 @@ export class OracleDoubleSession {
     return writer.bytes();
   }
 
+  /** DBTIMEZONE's offset less the session's, in minutes (a region counts as +00:00: thin mode refuses LTZ then). */
+  private ltzShift(): number {
+    return offsetMinutes(this.settings.dbTimeZone) - offsetMinutes(this.timeZone);
+  }
+
   /** The answer to a break: the call in progress was cancelled. */
   cancelled(): Buffer {
-    const writer = new ResponseWriter(this.caps);
+    const writer = new ResponseWriter(this.caps, this.ltzShift());
     writer.endOfCall({
       cursorId: 0,
       rowCount: 0,
@@ -110,7 +123,12 @@ export class OracleDoubleSession {
 
   private async handle(message: ThinMessage, writer: ResponseWriter): Promise<void> {
     const end = (cursorId = 0, rowCount = 0, error?: OracleError) =>
-      writer.endOfCall({ cursorId, rowCount, transactionInProgress: this.writes, ...(error ? { error } : {}) });
+      writer.endOfCall({
+        cursorId,
+        rowCount,
+        transactionInProgress: this.writes,
+        ...(error ? { error } : {}),
+      });
     switch (message.functionCode) {
       case wireConstant('TNS_FUNC_EXECUTE'):
       case wireConstant('TNS_FUNC_REEXECUTE'):
@@ -160,10 +178,21 @@ export class OracleDoubleSession {
         this.clientIdentifier = String(bindValue(translation.bind));
         return writer.endOfCall({ cursorId, rowCount: 0, transactionInProgress: this.writes });
       case 'dbtimezone': {
-        const cursor = { columns: [{ name: 'DBTIMEZONE', type: 'VARCHAR2' as const }], rows: [[this.settings.dbTimeZone]], position: 0 };
+        const cursor = {
+          columns: [{ name: 'DBTIMEZONE', type: 'VARCHAR2' as const }],
+          rows: [[this.settings.dbTimeZone]],
+          position: 0,
+        };
         this.cursors.set(cursorId, cursor);
         writer.describe(cursor.columns);
-        return this.rows(statement, cursor, writer, cursorId, message.options?.prefetchRows ?? 2, cursor.columns);
+        return this.rows(
+          statement,
+          cursor,
+          writer,
+          cursorId,
+          message.options?.prefetchRows ?? 2,
+          cursor.columns,
+        );
       }
       case 'sql':
         return this.run(statement, translation, bindValue, message, writer, cursorId);
@@ -198,10 +227,16 @@ export class OracleDoubleSession {
       return this.rows(statement, cursor, writer, cursorId, message.options?.prefetchRows ?? 2, columns);
     }
     if (translation.returnBinds.length > 0) {
-      const returned = translation.returnBinds.map((_, column) => result.rows.map((row) => (row as unknown[])[column]));
-      const bindTypes = translation.returnBinds.map((bind) => statement.bindInfoList[bind]?.bindVar.type as DbType);
+      const returned = translation.returnBinds.map((_, column) =>
+        result.rows.map((row) => (row as unknown[])[column]),
+      );
+      const bindTypes = translation.returnBinds.map(
+        (bind) => statement.bindInfoList[bind]?.bindVar.type as DbType,
+      );
       writer.returning(
-        returned.map((values, column) => values.map((value) => fromPostgres(value, bindTypes[column] as DbType))),
+        returned.map((values, column) =>
+          values.map((value) => fromPostgres(value, bindTypes[column] as DbType)),
+        ),
         bindTypes,
       );
     }
@@ -340,6 +375,11 @@ function fromPostgres(value: unknown, type: DbType): unknown {
   return value;
 }
 
+function offsetMinutes(zone: string): number {
+  const offset = /^([+-])(\d{2}):(\d{2})$/.exec(zone);
+  return offset ? (Number(offset[2]) * 60 + Number(offset[3])) * (offset[1] === '-' ? -1 : 1) : 0;
+}
+
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 function localFieldsText(date: Date): string {
@@ -366,7 +406,15 @@ function wallClockText(date: Date, zone: string): string {
     }).formatToParts(date);
     const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
     shifted = new Date(
-      Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'), date.getMilliseconds()),
+      Date.UTC(
+        part('year'),
+        part('month') - 1,
+        part('day'),
+        part('hour'),
+        part('minute'),
+        part('second'),
+        date.getMilliseconds(),
+      ),
     );
   }
   return `${shifted.toISOString().replace('T', ' ').replace('Z', '')}+00`;

@@ -115,8 +115,7 @@ function alterSession(text: string, sql: string): Translation {
     settings.set((match[1] ?? '').toUpperCase(), value.startsWith("'") ? value.slice(1, -1) : value);
     consumed = setting.lastIndex;
   }
-  if (text.slice(consumed).trim() !== '')
-    throw new UntranslatableSql('this ALTER SESSION setting', sql);
+  if (text.slice(consumed).trim() !== '') throw new UntranslatableSql('this ALTER SESSION setting', sql);
   return { kind: 'alter-session', settings };
 }
 
@@ -172,10 +171,15 @@ function statement(source: string, original: string): Extract<Translation, { kin
     if (word === 'TO_DATE' || word === 'TO_TIMESTAMP_TZ') {
       const call = functionCall(tokens, next(index), original);
       const [value, mask] = call.arguments;
-      const maskText = mask?.length === 1 && mask[0]?.type === 'string' ? mask[0].text.slice(1, -1) : undefined;
+      const maskText =
+        mask?.length === 1 && mask[0]?.type === 'string' ? mask[0].text.slice(1, -1) : undefined;
       if (word === 'TO_DATE' && maskText === dateMask && value) {
         out.push(`to_timestamp(${inner(value)}, '${dateMask}')`);
-      } else if (word === 'TO_TIMESTAMP_TZ' && maskText === timestampTzMask && value?.[0]?.type === 'string') {
+      } else if (
+        word === 'TO_TIMESTAMP_TZ' &&
+        maskText === timestampTzMask &&
+        value?.[0]?.type === 'string'
+      ) {
         out.push(`${value[0].text}::timestamptz`);
       } else throw new UntranslatableSql(`${word} with this mask`, original);
       index = call.end;
@@ -211,7 +215,8 @@ function statement(source: string, original: string): Extract<Translation, { kin
           parameters.push(bindIndex++);
           return `$${parameters.length}`;
         }
-        if (token.type === 'word') throw new UntranslatableSql(`"${token.text}" inside a date conversion`, original);
+        if (token.type === 'word')
+          throw new UntranslatableSql(`"${token.text}" inside a date conversion`, original);
         return token.text;
       })
       .join('');
