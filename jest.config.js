@@ -11,7 +11,7 @@ const stack = chooseStack();
 process.env.STACK = stack;
 const needsDocker = stack === 'containers' ? [] : ['/test/image/'];
 /** The suites that run on the Oracle double as they run on PostgreSQL. */
-const oracleDoubleSuites = ['db/oracle-double'];
+const oracleDoubleSuites = ['db/oracle-double', 'delius/rules'];
 const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],

@@ -122,7 +122,9 @@ export function createSequelize(settings: DatabaseSettings, logger: Logger): Seq
 interface OracleQueryClass {
   new (...args: unknown[]): {
     readonly instance?: { setDataValue(name: string, value: unknown): void };
-    readonly model?: { readonly rawAttributes: Record<string, { readonly field?: string }> };
+    readonly model?: {
+      readonly rawAttributes: Record<string, { readonly field?: string; readonly primaryKey?: boolean }>;
+    };
     handleInsertQuery(results: unknown, metaData?: unknown): void;
   };
 }
@@ -130,8 +132,9 @@ interface OracleQueryClass {
 /**
  * Sequelize's Oracle dialect reads the out-binds of `INSERT … RETURNING … INTO` by column name and gives them to
  * the model's auto-increment attribute only; Delius's ids come from sequences inside the INSERT (`idForInsert`),
- * so the instance kept the `SEQ.NEXTVAL` literal and its id read back as NaN. Here every returned column is
- * written to the attribute it belongs to, as PostgreSQL's RETURNING is.
+ * so the instance kept the `SEQ.NEXTVAL` literal and its id read back as NaN. Here the returned key columns are
+ * written to the attributes they belong to. Only the keys: the rest of the row is what was written, and the
+ * driver returns a CLOB as a LOB object and a DATE (bound out as TIMESTAMP WITH LOCAL TIME ZONE) as an instant.
  */
 function keepReturnedValues(sequelize: Sequelize): void {
   const dialect = (sequelize as unknown as { dialect: { Query: OracleQueryClass } }).dialect;
@@ -145,7 +148,7 @@ function keepReturnedValues(sequelize: Sequelize): void {
       if (!this.instance || !this.model || !returned) return;
       for (const [name, attribute] of Object.entries(this.model.rawAttributes)) {
         const field = attribute.field ?? name;
-        if (field in returned) this.instance.setDataValue(name, returned[field]);
+        if (attribute.primaryKey && field in returned) this.instance.setDataValue(name, returned[field]);
       }
     }
   };

@@ -8,23 +8,31 @@ export type WallClock = Date & { readonly __wallClock: true };
 export type Clock = () => Date;
 export const systemClock: Clock = () => new Date();
 
-const londonParts = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
+const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function formattedWallClock(instant: Date): number {
+/** The wall clock in a time zone (a tz database name) at an instant, as the time whose UTC fields are it. */
+export function wallClockMsIn(timeZone: string, instant: Date): number {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, formatter);
+  }
   const parts: Record<string, number> = {};
-  for (const { type, value } of londonParts.formatToParts(instant)) parts[type] = Number(value);
+  for (const { type, value } of formatter.formatToParts(instant)) parts[type] = Number(value);
   const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
   return Date.UTC(year, month - 1, day, hour, minute, second, instant.getUTCMilliseconds());
 }
+
+const formattedWallClock = (instant: Date) => wallClockMsIn('Europe/London', instant);
 
 const hourMs = 3_600_000;
 /**

@@ -115,7 +115,8 @@ export async function auditRows(db: DeliusDb) {
       return {
         interaction: interaction?.get({ plain: true }).code,
         outcome: row.outcome,
-        parameters: row.parameters,
+        // Oracle holds no parameters as NULL, PostgreSQL and SQLite as the empty string the service writes.
+        parameters: row.parameters ?? '',
         userId: row.userId,
       };
     }),

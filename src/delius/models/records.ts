@@ -8,6 +8,7 @@ import {
   optionalKey,
   rowAuditColumns,
   table,
+  optionalText,
   text,
   yesNo,
 } from './columns.ts';
@@ -39,7 +40,8 @@ export const auditedInteractionColumns = {
   businessInteractionId: key('BUSINESS_INTERACTION_ID', true),
   userId: key('USER_ID', true),
   outcome: text('OUTCOME', 1),
-  parameters: text('INTERACTION_PARAMETERS', 500),
+  // Nullable, as in Delius: none is written as the empty string, which Oracle stores as NULL.
+  parameters: optionalText('INTERACTION_PARAMETERS', 500),
 };
 const iapsColumns = (keyField: string) => ({ id: id(keyField), iapsFlag: flag('IAPS_FLAG', 1) });
 

@@ -105,6 +105,34 @@ export class ResponseWriter {
     });
   }
 
+  /**
+   * The out binds of a PL/SQL block: each bind's direction (TNS_MSG_TYPE_IO_VECTOR), then the values of those
+   * that are out (one row of data).
+   */
+  plsqlOutBinds(
+    directions: readonly number[],
+    values: readonly unknown[],
+    types: readonly DbType[],
+    perRow: boolean,
+  ): void {
+    const out = this.out;
+    out.writeUInt8(wireConstant('TNS_MSG_TYPE_IO_VECTOR'));
+    out.writeUInt8(0); // flag
+    out.writeUB2(directions.length % 256); // number of requests
+    out.writeUB4(Math.trunc(directions.length / 256)); // iteration number
+    out.writeUB4(0); // iterations this time
+    out.writeUB2(0); // uac buffer length
+    out.writeUB2(0); // bit vector
+    out.writeUB2(0); // rowid
+    for (const direction of directions) out.writeUInt8(direction);
+    out.writeUInt8(wireConstant('TNS_MSG_TYPE_ROW_DATA'));
+    values.forEach((value, index) => {
+      if (perRow) out.writeUB4(1);
+      this.value(value, types[index] as DbType);
+      out.writeSB4(0);
+    });
+  }
+
   /** The end of a call (TNS_MSG_TYPE_ERROR): status, cursor, rows affected, and the error if there was one. */
   endOfCall(options: {
     readonly cursorId: number;
@@ -193,6 +221,11 @@ export class ResponseWriter {
           out.writeUInt8(byte);
         return;
       }
+      case oraTypeNumber.CLOB:
+        // A CLOB out-bind of RETURNING … INTO: Oracle sends a LOB locator, which the double has no LOB to stand
+        // behind; it sends "no LOB" (the service reads back only the keys it inserted: src/db/sequelize.ts).
+        out.writeUB4(0);
+        return;
       default:
         throw new Error(`the Oracle double cannot send a value as ${type.name}`);
     }

@@ -14,6 +14,7 @@ import {
 import { ResponseWriter, type Column, type ColumnType, type OracleError } from './responses.ts';
 import { translate, UntranslatableSql, type Translation } from './translate.ts';
 import { oracleErrorOf } from './errors.ts';
+import { wallClockMsIn } from '../../../src/delius/time.ts';
 
 export interface DoubleSettings {
   /** The PostgreSQL database and schema that hold the double's tables. */
@@ -196,6 +197,8 @@ export class OracleDoubleSession {
       }
       case 'sql':
         return this.run(statement, translation, bindValue, message, writer, cursorId);
+      case 'upsert':
+        return this.upsert(statement, translation, bindValue, message, writer, cursorId);
     }
   }
 
@@ -241,6 +244,40 @@ export class OracleDoubleSession {
       );
     }
     writer.endOfCall({ cursorId, rowCount: result.rowCount ?? 0, transactionInProgress: this.writes });
+  }
+
+  private async upsert(
+    statement: ThinStatement,
+    translation: Extract<Translation, { kind: 'upsert' }>,
+    bindValue: (index: number) => unknown,
+    message: ThinMessage,
+    writer: ResponseWriter,
+    cursorId: number,
+  ): Promise<void> {
+    const query = (part: Extract<Translation, { kind: 'sql' }>) =>
+      this.inStatement(true, () =>
+        this.client.query({ text: part.text, values: part.parameters.map(bindValue), rowMode: 'array' }),
+      );
+    const updated = await query(translation.update);
+    const inserted = updated.rowCount === 0 ? await query(translation.insert) : undefined;
+    if (message.options?.autoCommit) await this.finish('COMMIT');
+    const outBinds = [...translation.insert.returnBinds, translation.isUpdateBind];
+    const returned = (inserted?.rows[0] as unknown[] | undefined) ?? [];
+    const values = [
+      ...translation.insert.returnBinds.map((_, column) => returned[column] ?? null),
+      inserted ? 0 : 1,
+    ];
+    const directions = statement.bindInfoList.map((_, index) =>
+      outBinds.includes(index) ? wireConstant('TNS_BIND_DIR_OUTPUT') : wireConstant('TNS_BIND_DIR_INPUT'),
+    );
+    const bindTypes = outBinds.map((bind) => statement.bindInfoList[bind]?.bindVar.type as DbType);
+    writer.plsqlOutBinds(
+      directions,
+      values.map((value, index) => fromPostgres(value, bindTypes[index] as DbType)),
+      bindTypes,
+      statement.isReturning,
+    );
+    writer.endOfCall({ cursorId, rowCount: 0, transactionInProgress: this.writes });
   }
 
   private fetch(message: ThinMessage, writer: ResponseWriter, count: number): void {
@@ -388,35 +425,9 @@ function localFieldsText(date: Date): string {
 
 /** The wall clock at `zone` (an offset such as `+01:00` or a region name) of an instant, as UTC-field text. */
 function wallClockText(date: Date, zone: string): string {
-  const offset = /^([+-])(\d{2}):(\d{2})$/.exec(zone);
-  let shifted: Date;
-  if (offset) {
-    const minutes = (Number(offset[2]) * 60 + Number(offset[3])) * (offset[1] === '-' ? -1 : 1);
-    shifted = new Date(date.getTime() + minutes * 60_000);
-  } else {
-    const parts = new Intl.DateTimeFormat('en-GB', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    }).formatToParts(date);
-    const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-    shifted = new Date(
-      Date.UTC(
-        part('year'),
-        part('month') - 1,
-        part('day'),
-        part('hour'),
-        part('minute'),
-        part('second'),
-        date.getMilliseconds(),
-      ),
-    );
-  }
+  const shifted = /^[+-]\d{2}:\d{2}$/.test(zone)
+    ? new Date(date.getTime() + offsetMinutes(zone) * 60_000)
+    : new Date(wallClockMsIn(zone, date));
   return `${shifted.toISOString().replace('T', ' ').replace('Z', '')}+00`;
 }
 

@@ -20,6 +20,13 @@ export type Translation =
       /** Takes a row lock or writes: the session then has a transaction in progress. */
       readonly writes: boolean;
     }
+  | {
+      /** Sequelize's Oracle upsert: the UPDATE, and the INSERT when it touched no row; `:isUpdate` says which. */
+      readonly kind: 'upsert';
+      readonly update: Extract<Translation, { kind: 'sql' }>;
+      readonly insert: Extract<Translation, { kind: 'sql' }>;
+      readonly isUpdateBind: number;
+    }
   | { readonly kind: 'alter-session'; readonly settings: ReadonlyMap<string, string> }
   | { readonly kind: 'set-transaction'; readonly isolation: string }
   | { readonly kind: 'set-client-identifier'; readonly bind: number }
@@ -99,6 +106,25 @@ export function translate(sql: string): Translation {
     return { kind: 'set-client-identifier', bind: 0 };
   if ((match = /^BEGIN PKG_TRIGGERSUPPORT\.PROCREBUILDOPTTABLES\((.+)\); END;$/i.exec(compact)))
     return { ...statement(`SELECT "PROCREBUILDOPTTABLES"(${match[1] ?? ''})`, sql), writes: true };
+  if (
+    (match =
+      /^DECLARE BEGIN (UPDATE .+?); IF \( SQL%ROWCOUNT = 0 \) THEN (INSERT .+?); :isUpdate := 0; ELSE :isUpdate := 1; END IF; END;$/i.exec(
+        compact,
+      ))
+  ) {
+    const update = statement(match[1] ?? '', sql);
+    const insert = statement(match[2] ?? '', sql, update.parameters.length + update.returnBinds.length);
+    return {
+      kind: 'upsert',
+      update,
+      insert,
+      isUpdateBind:
+        update.parameters.length +
+        update.returnBinds.length +
+        insert.parameters.length +
+        insert.returnBinds.length,
+    };
+  }
   if (/^(BEGIN|DECLARE)\b/i.test(compact)) throw new UntranslatableSql('this PL/SQL block', sql);
   if (!/^(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i.test(compact))
     throw new UntranslatableSql('this kind of statement', sql);
@@ -119,12 +145,13 @@ function alterSession(text: string, sql: string): Translation {
   return { kind: 'alter-session', settings };
 }
 
-function statement(source: string, original: string): Extract<Translation, { kind: 'sql' }> {
+/** A SELECT, INSERT, UPDATE or DELETE; its binds are the driver's from `firstBind` on, in order. */
+function statement(source: string, original: string, firstBind = 0): Extract<Translation, { kind: 'sql' }> {
   const tokens = tokenize(source);
   const out: string[] = [];
   const parameters: number[] = [];
   const returnBinds: number[] = [];
-  let bindIndex = 0;
+  let bindIndex = firstBind;
   let returningInto = false;
   const next = (from: number) => {
     let index = from + 1;
@@ -205,10 +232,6 @@ function statement(source: string, original: string): Extract<Translation, { kin
 
   // The text of a call's argument, translated on its own (binds inside it keep their order).
   function inner(argument: readonly Token[]): string {
-    const part = statementOf(argument);
-    return part;
-  }
-  function statementOf(argument: readonly Token[]): string {
     return argument
       .map((token) => {
         if (token.type === 'bind') {
