@@ -11,7 +11,18 @@ const stack = chooseStack();
 process.env.STACK = stack;
 const needsDocker = stack === 'containers' ? [] : ['/test/image/'];
 /** The suites that run on the Oracle double as they run on PostgreSQL. */
-const oracleDoubleSuites = ['db/oracle-double', 'delius/rules'];
+const oracleDoubleSuites = [
+  'db/oracle-double',
+  'delius/rules',
+  'delius/examples',
+  'delius/history',
+  'delius/idempotency',
+  'delius/edges',
+  'delius/statement-budget',
+  'delius/transaction',
+  'delius/concurrency',
+  'delius/delius-db',
+];
 const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],

@@ -111,12 +111,41 @@ export function createSequelize(settings: DatabaseSettings, logger: Logger): Seq
         ),
       });
       keepReturnedValues(sequelize);
+      bindDatesAsWallClockText(sequelize);
       const oracledb = (sequelize.connectionManager as unknown as { lib: OracleDriver }).lib;
       oracledb.fetchTypeHandler = oracleFetchTypeHandler(oracledb);
       sequelize.addHook('afterConnect', (connection) => prepareOracleSession(connection, clientIdentifier));
       return sequelize;
     }
   }
+}
+
+type BindFormat = (
+  value: unknown,
+  field: unknown,
+  options: unknown,
+  bindParam: (value: unknown) => string,
+) => string;
+
+/** Delius's DATE columns are bound with this mask, as text: no time zone or NLS setting is involved. */
+const oracleDateMask = 'YYYY-MM-DD HH24:MI:SS';
+
+/**
+ * Writing: node-oracledb binds a JS Date as a TIMESTAMP built from the Date's *local* fields, so the same
+ * wall clock would be written an hour out wherever the process's zone is not UTC (London in summer). Each
+ * value of a DATE attribute is bound instead as its wall-clock text, `TO_DATE(:n, 'YYYY-MM-DD HH24:MI:SS')`,
+ * where the query generator renders every bind of an INSERT or UPDATE: the type and format are explicit, and
+ * a DATE column takes the value as it is. Delius's DATEs hold whole seconds.
+ */
+function bindDatesAsWallClockText(sequelize: Sequelize): void {
+  const generator = sequelize.getQueryInterface().queryGenerator as { format: BindFormat };
+  const format = generator.format.bind(generator);
+  generator.format = (value, field, options, bindParam) => {
+    const type = (field as { type?: { key?: string } } | undefined)?.type;
+    if (type?.key !== 'DATE' || !(value instanceof Date)) return format(value, field, options, bindParam);
+    const text = value.toISOString().slice(0, 19).replace('T', ' ');
+    return `TO_DATE(${bindParam(text)}, '${oracleDateMask}')`;
+  };
 }
 
 interface OracleQueryClass {

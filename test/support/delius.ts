@@ -55,7 +55,7 @@ async function oracleDelius(scope: TestScope, url: string, clock?: Clock): Promi
 }
 
 /** The schema built and seeded on PostgreSQL; then the service's Oracle connections, through the double, over it. */
-async function oracleDoubleDelius(scope: TestScope, clock?: Clock): Promise<DeliusDb> {
+export async function oracleDoubleDelius(scope: TestScope, clock?: Clock): Promise<DeliusDb> {
   const { sequelize: builder, schema, url: postgresUrl } = await scope.postgresSchema();
   await seedReferenceData(await buildDeliusSchema(builder));
   const double = await scope.oracleDouble({ postgresUrl, schema });
