@@ -210,13 +210,7 @@ export class OracleDoubleSession {
     writer: ResponseWriter,
     cursorId: number,
   ): Promise<void> {
-    const result = await this.inStatement(translation.writes, () =>
-      this.client.query({
-        text: translation.text,
-        values: translation.parameters.map(bindValue),
-        rowMode: 'array',
-      }),
-    );
+    const result = await this.query(translation, bindValue);
     if (message.options?.autoCommit) await this.finish('COMMIT');
     if (statement.isQuery) {
       const columns = result.fields.map((field) => ({ name: field.name, type: columnTypeOf(field) }));
@@ -246,6 +240,13 @@ export class OracleDoubleSession {
     writer.endOfCall({ cursorId, rowCount: result.rowCount ?? 0, transactionInProgress: this.writes });
   }
 
+  /** One translated statement on PostgreSQL, as a statement of the session's transaction. */
+  private query(part: Extract<Translation, { kind: 'sql' }>, bindValue: (index: number) => unknown) {
+    return this.inStatement(part.writes, () =>
+      this.client.query({ text: part.text, values: part.parameters.map(bindValue), rowMode: 'array' }),
+    );
+  }
+
   private async upsert(
     statement: ThinStatement,
     translation: Extract<Translation, { kind: 'upsert' }>,
@@ -254,12 +255,8 @@ export class OracleDoubleSession {
     writer: ResponseWriter,
     cursorId: number,
   ): Promise<void> {
-    const query = (part: Extract<Translation, { kind: 'sql' }>) =>
-      this.inStatement(true, () =>
-        this.client.query({ text: part.text, values: part.parameters.map(bindValue), rowMode: 'array' }),
-      );
-    const updated = await query(translation.update);
-    const inserted = updated.rowCount === 0 ? await query(translation.insert) : undefined;
+    const updated = await this.query(translation.update, bindValue);
+    const inserted = updated.rowCount === 0 ? await this.query(translation.insert, bindValue) : undefined;
     if (message.options?.autoCommit) await this.finish('COMMIT');
     const outBinds = [...translation.insert.returnBinds, translation.isUpdateBind];
     const returned = (inserted?.rows[0] as unknown[] | undefined) ?? [];
