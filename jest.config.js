@@ -13,6 +13,7 @@ const needsDocker = stack === 'containers' ? [] : ['/test/image/'];
 /** The suites that run on the Oracle double as they run on PostgreSQL. */
 const oracleDoubleSuites = [
   'db/oracle-double',
+  'db/oracle-errors',
   'delius/rules',
   'delius/examples',
   'delius/history',

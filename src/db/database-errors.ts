@@ -11,6 +11,10 @@ interface DriverError {
 
 const connectionErrors = new Set([
   'SequelizeConnectionError',
+  // A login refused (Oracle's ORA-01017 wrong password, ORA-28000 locked account, ORA-28040, NJS-506): like
+  // PostgreSQL's refused login, which Sequelize reports as a ConnectionError, nothing a message does will fix
+  // it, and an operator will (a rotated password put back): waited out, never a dead letter.
+  'SequelizeAccessDeniedError',
   'SequelizeConnectionRefusedError',
   'SequelizeHostNotFoundError',
   'SequelizeHostNotReachableError',
@@ -21,8 +25,21 @@ const connectionErrors = new Set([
 
 /** PostgreSQL SQLSTATEs worth another try: serialisation failure, deadlock, lock not available, cancelled statement. */
 const postgresTransient = new Set(['40001', '40P01', '55P03', '57014']);
-/** Oracle: deadlock (60), resource busy (54), cannot serialise (8177), lost or refused connections. */
-const oracleTransient = new Set([54, 60, 8177, 3113, 3114, 3135, 12170, 12514, 12528, 12537, 12541]);
+/**
+ * Oracle, worth another try (PostgreSQL's 40P01, 55P03, 40001, 57014 and the like): resource busy (54), deadlock
+ * (60), a lock wait past its timeout (30006), cannot serialise (8177), package state discarded by a recompile
+ * (4068, 4061, 4065: the next call runs the new code), a call that cannot be replayed (25408), a statement
+ * cancelled by its time limit (1013).
+ */
+const oracleTransient = new Set([54, 60, 30006, 8177, 4068, 4061, 4065, 25408, 1013]);
+/**
+ * Oracle, down or unreachable (PostgreSQL's ECONNRESET, 57P01–57P03): the connection lost mid-statement (3113,
+ * 3114, 3135), shutdown or start-up in progress (1089, 1033, 1034, 1092), the listener without the service or
+ * refusing it (12514, 12528, 12537, 12541, 12170).
+ */
+const oracleUnavailable = new Set([
+  3113, 3114, 3135, 1089, 1033, 1034, 1092, 12514, 12528, 12537, 12541, 12170,
+]);
 
 /** Socket errors, and PostgreSQL's admin shutdown, crash shutdown and cannot-connect-now (57P01–57P03). */
 const lostConnectionCodes = new Set([
@@ -72,6 +89,8 @@ export const resolveDatabaseError: ErrorResolver = (error) => {
   if (typeof code === 'string' && (postgresTransient.has(code) || code.startsWith('08')))
     return retry('database-busy', { sqlState: code });
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return retry('database-busy');
+  if (cause?.errorNum !== undefined && oracleUnavailable.has(cause.errorNum))
+    return retry('database-unavailable', { oraCode: cause.errorNum });
   if (cause?.errorNum !== undefined && oracleTransient.has(cause.errorNum))
     return retry('database-busy', { oraCode: cause.errorNum });
   if (typeof code === 'string' && code.startsWith('NJS-5')) return retry('database-unavailable');

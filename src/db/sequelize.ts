@@ -126,26 +126,61 @@ type BindFormat = (
   options: unknown,
   bindParam: (value: unknown) => string,
 ) => string;
+type Escape = (value: unknown, field?: unknown, options?: unknown) => string;
+interface BindType {
+  readonly key?: string;
+  _getBindDef(oracledb: OracleDriver): object;
+}
+type PopulateReturnBinds = (
+  attributes: unknown,
+  returnTypes: readonly BindType[],
+  ...rest: unknown[]
+) => void;
 
-/** Delius's DATE columns are bound with this mask, as text: no time zone or NLS setting is involved. */
+/** Delius's DATE columns are written and compared with this mask, as text: no time zone or NLS setting is involved. */
 const oracleDateMask = 'YYYY-MM-DD HH24:MI:SS';
+/** A wall-clock Date (src/delius/time.ts) as the text of a DATE: its UTC fields, whole seconds. */
+const oracleDateText = (value: Date) => value.toISOString().slice(0, 19).replace('T', ' ');
 
 /**
- * Writing: node-oracledb binds a JS Date as a TIMESTAMP built from the Date's *local* fields, so the same
- * wall clock would be written an hour out wherever the process's zone is not UTC (London in summer). Each
- * value of a DATE attribute is bound instead as its wall-clock text, `TO_DATE(:n, 'YYYY-MM-DD HH24:MI:SS')`,
- * where the query generator renders every bind of an INSERT or UPDATE: the type and format are explicit, and
- * a DATE column takes the value as it is. Delius's DATEs hold whole seconds.
+ * Every Date goes to Oracle as a DATE made from its wall-clock text with an explicit mask, never as a timestamp
+ * with a time zone:
+ * - Written (each bind of an INSERT or UPDATE, rendered by the query generator's `format`): node-oracledb
+ *   binds a JS Date as TIMESTAMP WITH LOCAL TIME ZONE, which Oracle turns into a DATE at the session's zone
+ *   (and which thin mode refuses outright where DBTIMEZONE is a region name, NJS-201), so the same wall clock
+ *   would be written an hour out wherever that zone is not UTC. `TO_DATE(:n, 'YYYY-MM-DD HH24:MI:SS')` takes it
+ *   as it is.
+ * - Compared (a value in a WHERE, rendered by `escape`): Sequelize writes `TO_TIMESTAMP_TZ('… +00:00', …)`, and
+ *   Oracle compares a DATE column with that by converting the column, row by row, at the session's zone: the
+ *   result would depend on the session, and no index on the column could be range-scanned.
+ * So the session is left at whatever zone and formats Delius gives it (its own PL/SQL runs in it).
  */
 function bindDatesAsWallClockText(sequelize: Sequelize): void {
-  const generator = sequelize.getQueryInterface().queryGenerator as { format: BindFormat };
+  const generator = sequelize.getQueryInterface().queryGenerator as { format: BindFormat; escape: Escape };
   const format = generator.format.bind(generator);
   generator.format = (value, field, options, bindParam) => {
     const type = (field as { type?: { key?: string } } | undefined)?.type;
     if (type?.key !== 'DATE' || !(value instanceof Date)) return format(value, field, options, bindParam);
-    const text = value.toISOString().slice(0, 19).replace('T', ' ');
-    return `TO_DATE(${bindParam(text)}, '${oracleDateMask}')`;
+    return `TO_DATE(${bindParam(oracleDateText(value))}, '${oracleDateMask}')`;
   };
+  // Read back (a DATE column in `INSERT … RETURNING … INTO`): as a DATE, not as TIMESTAMP WITH LOCAL TIME ZONE.
+  const returning = generator as unknown as { populateInsertQueryReturnIntoBinds: PopulateReturnBinds };
+  const populate = returning.populateInsertQueryReturnIntoBinds.bind(generator);
+  returning.populateInsertQueryReturnIntoBinds = (attributes, returnTypes, ...rest) =>
+    populate(
+      attributes,
+      returnTypes.map((type) =>
+        type.key === 'DATE'
+          ? { _getBindDef: (oracledb: OracleDriver) => ({ type: oracledb.DB_TYPE_DATE }) }
+          : type,
+      ),
+      ...rest,
+    );
+  const escape = generator.escape.bind(generator);
+  generator.escape = (value, field, options) =>
+    value instanceof Date && !Number.isNaN(value.getTime())
+      ? `TO_DATE('${oracleDateText(value)}','${oracleDateMask}')`
+      : escape(value, field, options);
 }
 
 interface OracleQueryClass {
@@ -193,20 +228,18 @@ export interface OracleDriver {
 }
 
 /**
- * Every Oracle connection, when it opens:
- * - its session is put at UTC. Sequelize binds a JS Date as TIMESTAMP WITH LOCAL TIME ZONE and writes date
- *   literals at +00:00; Delius DATE columns hold London wall-clock times, which this service carries as Dates
- *   whose UTC fields are that wall clock (src/delius/time.ts): at UTC they are written and compared unchanged.
- * - it is identified to Delius as the service's user (C15), once for its whole life: the pool is the service's
- *   own, every statement on it is the service's (allocation, audit, caseload rebuild, on every path, failed or
- *   not), so there is no one to clear the identifier for before the next use.
+ * Every Oracle connection, when it opens, is identified to Delius as the service's user (C15), once for its whole
+ * life: the pool is the service's own, every statement on it is the service's (allocation, audit, caseload
+ * rebuild, on every path, failed or not), so there is no one to clear the identifier for before the next use.
+ * Nothing else about the session is changed: Delius's triggers and packages run in it, and they read
+ * `CURRENT_DATE`, `LOCALTIMESTAMP` and the default date format as Delius set them (dates go to and from Oracle
+ * with explicit types and masks instead: `bindDatesAsWallClockText`, `oracleFetchTypeHandler`).
  */
 export async function prepareOracleSession(
   connection: unknown,
   clientIdentifier: string | undefined,
 ): Promise<void> {
   const session = connection as { execute(sql: string, binds?: object): Promise<unknown> };
-  await session.execute(`ALTER SESSION SET TIME_ZONE = '+00:00'`);
   if (clientIdentifier)
     await session.execute('BEGIN PKG_VPD_CTX.SET_CLIENT_IDENTIFIER(:user); END;', { user: clientIdentifier });
 }

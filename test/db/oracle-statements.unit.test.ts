@@ -84,9 +84,12 @@ describe('the statements the Delius module sends to Oracle', () => {
     );
     expect(sql).toContain('FROM "OFFENDER_MANAGER"');
     expect(sql).toContain('"ALLOCATION_STAFF_ID" AS "staffId"');
+    // A DATE compared with a DATE: no time zone is involved, and the column's index can be range-scanned (a
+    // TIMESTAMP WITH TIME ZONE literal would make Oracle convert every row's column at the session's zone).
     expect(sql).toContain(
-      `"OFFENDER_MANAGER"."ALLOCATION_DATE" <= TO_TIMESTAMP_TZ('2022-07-28 10:30:54.023 +00:00'`,
+      `"OFFENDER_MANAGER"."ALLOCATION_DATE" <= TO_DATE('2022-07-28 10:30:54','YYYY-MM-DD HH24:MI:SS')`,
     );
+    expect(sql).not.toContain('TO_TIMESTAMP');
     expect(sql).toContain('FETCH NEXT 2 ROWS ONLY');
   });
 
@@ -215,14 +218,13 @@ describe('the statements the Delius module sends to Oracle', () => {
     expect(bind).toEqual([1, notes]);
   });
 
-  it('prepares every connection: at UTC, with the default date formats, identified to Delius as the service (C15)', async () => {
+  it("prepares every connection by identifying it to Delius as the service (C15), and changes none of the session's zone or formats", async () => {
     const statements: [string, object | undefined][] = [];
     const connection = {
       execute: (sql: string, binds?: object) => Promise.resolve(statements.push([sql, binds])),
     };
     await prepareOracleSession(connection, 'HMPPSAllocations');
     expect(statements).toEqual([
-      ["ALTER SESSION SET TIME_ZONE = '+00:00'", undefined],
       ['BEGIN PKG_VPD_CTX.SET_CLIENT_IDENTIFIER(:user); END;', { user: 'HMPPSAllocations' }],
     ]);
     expect(sequelize.hasHook('afterConnect')).toBe(true);
@@ -270,8 +272,7 @@ describe('the statements the Delius module sends to Oracle', () => {
       {},
     );
     await identified.close();
-    expect(statements).toHaveLength(2);
-    expect(statements[1]).toBe('BEGIN PKG_VPD_CTX.SET_CLIENT_IDENTIFIER(:user); END;');
+    expect(statements).toEqual(['BEGIN PKG_VPD_CTX.SET_CLIENT_IDENTIFIER(:user); END;']);
   });
 
   it('reads DATE and TIMESTAMP columns as dates and takes their local fields as the wall clock, whatever the process zone', () => {

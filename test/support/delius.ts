@@ -12,6 +12,7 @@ import { seedExampleData } from '../../src/delius/schema/example-data.ts';
 import { auditUserName, seedReferenceData } from '../../src/delius/schema/reference-data.ts';
 import type { Clock } from '../../src/delius/time.ts';
 import { testLogger, type TestScope } from './isolation.ts';
+import type { DoubleSettings } from './oracle-double/session.ts';
 
 export { examplePairs, examplesDir } from '../../infra/examples.ts';
 
@@ -56,13 +57,32 @@ async function oracleDelius(scope: TestScope, url: string, clock?: Clock): Promi
 
 /** The schema built and seeded on PostgreSQL; then the service's Oracle connections, through the double, over it. */
 export async function oracleDoubleDelius(scope: TestScope, clock?: Clock): Promise<DeliusDb> {
+  return (await oracleDoubleDeliusWith(scope, clock ? { clock } : {})).db;
+}
+
+/** As `oracleDoubleDelius`, with the double itself (its sessions and what they were sent) and its settings. */
+export async function oracleDoubleDeliusWith(
+  scope: TestScope,
+  options: { clock?: Clock; dbTimeZone?: string; faultFor?: DoubleSettings['faultFor'] } = {},
+) {
   const { sequelize: builder, schema, url: postgresUrl } = await scope.postgresSchema();
   await seedReferenceData(await buildDeliusSchema(builder));
-  const double = await scope.oracleDouble({ postgresUrl, schema });
+  const double = await scope.oracleDouble({
+    postgresUrl,
+    schema,
+    ...(options.dbTimeZone ? { dbTimeZone: options.dbTimeZone } : {}),
+    ...(options.faultFor ? { faultFor: options.faultFor } : {}),
+  });
   const sequelize = await scope.track(
     createSequelize({ url: double.url, clientIdentifier: auditUserName, poolIdleMs: 1_000 }, testLogger),
   );
-  return openDeliusDb({ sequelize, auditUserName, logger: testLogger, ...(clock ? { clock } : {}) });
+  const db = await openDeliusDb({
+    sequelize,
+    auditUserName,
+    logger: testLogger,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  return { db, double };
 }
 
 async function deliusIn(sequelize: Sequelize, clock?: Clock): Promise<DeliusDb> {

@@ -91,9 +91,12 @@ const oracleOnly = new Set([
   'DECODE',
   'MINUS',
   'DUAL',
+  // Compared with a DATE column, Oracle converts the column to a TIMESTAMP WITH TIME ZONE at the *session's*
+  // zone, row by row. The service compares DATEs with DATEs (TO_DATE); the double does not model the other.
+  'TO_TIMESTAMP_TZ',
+  'TO_TIMESTAMP',
 ]);
 const dateMask = 'YYYY-MM-DD HH24:MI:SS';
-const timestampTzMask = 'YYYY-MM-DD HH24:MI:SS.FFTZH:TZM';
 
 export function translate(sql: string): Translation {
   const compact = sql.trim().replace(/\s+/g, ' ');
@@ -195,20 +198,13 @@ function statement(source: string, original: string, firstBind = 0): Extract<Tra
       continue;
     }
     if (word === 'FOR' && upper(tokens[next(index)]) === 'UPDATE') writes = true;
-    if (word === 'TO_DATE' || word === 'TO_TIMESTAMP_TZ') {
+    if (word === 'TO_DATE') {
       const call = functionCall(tokens, next(index), original);
       const [value, mask] = call.arguments;
       const maskText =
         mask?.length === 1 && mask[0]?.type === 'string' ? mask[0].text.slice(1, -1) : undefined;
-      if (word === 'TO_DATE' && maskText === dateMask && value) {
-        out.push(`to_timestamp(${inner(value)}, '${dateMask}')`);
-      } else if (
-        word === 'TO_TIMESTAMP_TZ' &&
-        maskText === timestampTzMask &&
-        value?.[0]?.type === 'string'
-      ) {
-        out.push(`${value[0].text}::timestamptz`);
-      } else throw new UntranslatableSql(`${word} with this mask`, original);
+      if (maskText !== dateMask || !value) throw new UntranslatableSql(`${word} with this mask`, original);
+      out.push(`to_timestamp(${inner(value)}, '${dateMask}')::timestamp`);
       index = call.end;
       continue;
     }
