@@ -100,9 +100,13 @@ export async function findBusinessInteraction(db: DeliusDb, code: string, now: D
     : null;
 }
 
-/** Forename, middle name if any and surname, single-space separated (C12). */
+/**
+ * Forename, middle name if any and surname, single-space separated (C12), as the original joins them: a middle
+ * name Delius holds is kept as it is, even one of spaces only ("Gil" " " "Gray" → "Gil   Gray"). An empty one is
+ * none, as on Oracle, where the empty string is NULL.
+ */
 export function displayName(staff: { forename: string; middleName: string | null; surname: string }): string {
   return [staff.forename, staff.middleName, staff.surname]
-    .filter((part) => part && part.trim() !== '')
+    .filter((part): part is string => part !== null && part !== '')
     .join(' ');
 }

@@ -3,8 +3,7 @@ import type { AllocationDetail, AllocationKind } from '../domain/allocation-deta
 import { AppError, conflict, IgnorableAllocation, notFound } from '../domain/errors.ts';
 import { writeOptions, type AllocationContext } from './allocation-context.ts';
 import type { StaffRow, TeamRow } from './directory.ts';
-import { findReferenceData } from './lookups.ts';
-import { countOf } from './subqueries.ts';
+import { countOf, selectOf } from './subqueries.ts';
 import type { ManagerModel, ManagerRow } from './models/managers.ts';
 import type { TransferModel } from './models/transfers.ts';
 import { toSeconds } from './time.ts';
@@ -23,30 +22,29 @@ export interface ManagerTable {
   readonly label: string;
 }
 
-/** C1, C2: the non-deleted row whose period [allocation_date, end_date) contains `at`, and C11's pending count. */
+/**
+ * C1, C2: the non-deleted row whose period [allocation_date, end_date) contains `at`; and C11's count of the
+ * owner's live transfers whose status is coded PN. By code, as the original counts them, whichever dataset the
+ * status row sits in: where Delius has no status coded PN, no transfer is pending.
+ */
 async function currentManager(
   context: AllocationContext,
   request: ReallocationRequest,
-  pendingStatusId: number | undefined,
 ): Promise<{ current: ManagerRow; pendingTransfers: number }> {
   const { at, transaction } = context;
   const { table, ownerId, ownerLabel, transfers } = request;
   // C11's count rides on this read (one round trip fewer); it is only looked at once C3 and C4 have passed.
-  const pending =
-    pendingStatusId === undefined
-      ? []
-      : [
-          [
-            countOf(transfers, {
-              ownerId: { outer: table.model, attribute: 'ownerId' },
-              transferStatusId: pendingStatusId,
-              softDeleted: 0,
-            }),
-            'pendingTransfers',
-          ] as const,
-        ];
+  const pendingStatuses = selectOf(context.db.models.ReferenceData, 'id', { code: 'PN' });
+  const pending = [
+    countOf(transfers, {
+      ownerId: { outer: table.model, attribute: 'ownerId' },
+      transferStatusId: { anyOf: pendingStatuses },
+      softDeleted: 0,
+    }),
+    'pendingTransfers',
+  ] as const;
   const rows = await table.model.findAll({
-    attributes: { include: [...pending] },
+    attributes: { include: [pending] },
     where: {
       ownerId,
       softDeleted: 0,
@@ -155,8 +153,7 @@ export async function prepareReallocation(
 ): Promise<Reallocation> {
   const { at } = context;
   const { detail } = request;
-  const pendingStatus = await findReferenceData(context, 'TRANSFER STATUS', 'PN');
-  const { current, pendingTransfers } = await currentManager(context, request, pendingStatus?.id);
+  const { current, pendingTransfers } = await currentManager(context, request);
   const candidates = await readCandidates(
     context,
     current,
@@ -172,14 +169,16 @@ export async function prepareReallocation(
   if (toSeconds(at).getTime() === toSeconds(current.allocationDate).getTime()) {
     throw conflict('Allocation date conflicts with the current active manager', { managerId: current.id });
   }
-  // C11 fails closed: without the pending status to compare with, the check cannot be made.
-  if (!pendingStatus)
-    throw notFound('TRANSFER STATUS with code of PN not found', { dataset: 'TRANSFER STATUS', code: 'PN' });
-  if (pendingTransfers > 0)
+  if (pendingTransfers > 0) {
+    // P5: the newest original raises a conflict for a person (the message is dead-lettered, to be redriven once
+    // the transfer is settled) and ignores the other kinds (E6, R9, L9).
+    if (request.kind === 'PERSON' && 'crn' in detail)
+      throw conflict(`Pending transfer exists for this person: ${detail.crn}`, { ownerId: current.ownerId });
     throw new IgnorableAllocation(
       'Pending transfer exists in Delius',
       (await request.pendingTransferProperties?.()) ?? {},
     );
+  }
   const target = await validateTarget(context, {
     kind: request.kind,
     detail,

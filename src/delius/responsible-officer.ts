@@ -68,13 +68,13 @@ export async function replaceResponsibleOfficer(
   return { previous, created: created.get({ plain: true }) };
 }
 
-/** The lines naming a manager of an RO: its type, and who with their team and provider (P9). */
+/** The two lines naming a manager of an RO: its type, and who with their team and provider (P9). */
 async function managerLines(
   context: AllocationContext,
   type: 'Offender Manager' | 'Prison Offender Manager',
   manager: { staffId: number; teamId: number; providerId: number } | undefined,
   officerId: number,
-): Promise<string[]> {
+): Promise<string> {
   if (!manager)
     throw notFound(`${type} of responsible officer ${officerId} not found`, {
       responsibleOfficerId: officerId,
@@ -85,13 +85,15 @@ async function managerLines(
   return [
     `Responsible Officer Type: ${type}`,
     `Responsible Officer: ${staff ? displayName(staff) : ''}(${team?.description ?? ''},${provider?.description ?? ''})`,
-  ];
+  ].join('\n');
 }
 
 /**
- * An RO block of the ROC notes (P9): a type-and-name pair for each manager it points at (community first,
- * then prison; none when it points at neither), then its dates. The managers this allocation has just ended
- * and created are not read again.
+ * An RO block of the ROC notes (P9), as the original writes it: the type-and-name lines of each manager it points
+ * at (community, then prison), then its dates. The original builds the block by concatenation, so the two
+ * managers' lines run together with no line break between them (S12), and an RO that points at neither manager
+ * leaves an empty line before its dates. The managers this allocation has just ended and created are not read
+ * again.
  */
 async function describe(
   context: AllocationContext,
@@ -100,28 +102,24 @@ async function describe(
 ): Promise<string[]> {
   const { db, transaction } = context;
   const { PersonManager, PrisonManager } = db.models;
-  const lines: string[] = [];
+  let managers = '';
   const { personManagerId, prisonManagerId } = officer;
   if (personManagerId)
-    lines.push(
-      ...(await managerLines(
-        context,
-        'Offender Manager',
-        known.find((manager) => manager.id === personManagerId) ??
-          (await PersonManager.findByPk(personManagerId, { transaction }))?.get({ plain: true }),
-        officer.id,
-      )),
+    managers += await managerLines(
+      context,
+      'Offender Manager',
+      known.find((manager) => manager.id === personManagerId) ??
+        (await PersonManager.findByPk(personManagerId, { transaction }))?.get({ plain: true }),
+      officer.id,
     );
   if (prisonManagerId)
-    lines.push(
-      ...(await managerLines(
-        context,
-        'Prison Offender Manager',
-        (await PrisonManager.findByPk(prisonManagerId, { transaction }))?.get({ plain: true }),
-        officer.id,
-      )),
+    managers += await managerLines(
+      context,
+      'Prison Offender Manager',
+      (await PrisonManager.findByPk(prisonManagerId, { transaction }))?.get({ plain: true }),
+      officer.id,
     );
-  lines.push(`Start Date: ${formatDateTime(officer.startDate)}`);
+  const lines = [managers, `Start Date: ${formatDateTime(officer.startDate)}`];
   if (officer.endDate) lines.push(`End Date: ${formatDateTime(officer.endDate)}`);
   return lines;
 }

@@ -28,10 +28,17 @@ function tableOf(model: AnyModel): string {
   return quote(model, tableName(model));
 }
 
-/** A value of a subquery: a whole number, a string, or the column of the outer read's row. */
-export type SubqueryValue = number | string | { readonly outer: AnyModel; readonly attribute: string };
+/**
+ * A value of a subquery: a whole number, a string, the column of the outer read's row, or any of the values
+ * another subquery (`selectOf`) reads.
+ */
+export type SubqueryValue =
+  | number
+  | string
+  | { readonly outer: AnyModel; readonly attribute: string }
+  | { readonly anyOf: ReturnType<typeof selectOf> };
 
-function value(model: AnyModel, given: SubqueryValue): string {
+function value(model: AnyModel, given: Exclude<SubqueryValue, { anyOf: unknown }>): string {
   if (typeof given === 'number') {
     if (!Number.isSafeInteger(given)) throw new Error(`not a whole number: ${given}`);
     return String(given);
@@ -41,8 +48,10 @@ function value(model: AnyModel, given: SubqueryValue): string {
 }
 
 function whereOf(model: AnyModel, where: Record<string, SubqueryValue>): string {
-  const terms = Object.entries(where).map(
-    ([attribute, given]) => `${column(model, attribute)} = ${value(model, given)}`,
+  const terms = Object.entries(where).map(([attribute, given]) =>
+    typeof given === 'object' && 'anyOf' in given
+      ? `${column(model, attribute)} IN ${String(given.anyOf.val)}`
+      : `${column(model, attribute)} = ${value(model, given)}`,
   );
   return terms.length === 0 ? '1 = 1' : terms.join(' AND ');
 }

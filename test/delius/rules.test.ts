@@ -18,6 +18,8 @@ async function failure(attempt: Promise<unknown>) {
   }
 }
 const fatal = (code: string, message: string) => ({ code, retryable: false, message });
+/** A person with a pending transfer: a conflict in the newest original (P5), unlike the other kinds. */
+const personPending = fatal('conflict', 'Pending transfer exists for this person: X123456');
 const ignored = (reason: string, properties: Record<string, string> = {}): unknown =>
   expect.objectContaining({ status: 'ignored', reason, properties });
 
@@ -71,11 +73,9 @@ describe('allocation rules (docs/delius-rules.md §15)', () => {
       expect((await auditRows(db)).map((row) => row.outcome)).toEqual(['P']);
     });
 
-    it('is ignored while a transfer is pending, but not for a transfer in another status', async () => {
+    it('is a conflict while a transfer is pending, as in the newest original, but not for a transfer in another status', async () => {
       await data.fixtures.transfer('PERSON', data.people.X123456.id);
-      expect(await applyAllocation(db, allocationRequest('PERSON'))).toEqual(
-        ignored('Pending transfer exists in Delius'),
-      );
+      expect(await failure(applyAllocation(db, allocationRequest('PERSON')))).toEqual(personPending);
       await expectNothingWritten();
 
       await data.fixtures.transfer('PERSON', data.people.T123456.id, 'AC');
@@ -89,23 +89,35 @@ describe('allocation rules (docs/delius-rules.md §15)', () => {
       expect(await applyAllocation(db, allocationRequest('PERSON'))).toMatchObject({ status: 'applied' });
     });
 
-    it.each([
-      ['the transfer status dataset', { name: 'TRANSFER STATUS (RENAMED)' }],
-      ['the pending code', null],
-    ])(
-      'stops, rather than skipping the pending-transfer check, when %s is missing (C11)',
-      async (_case, datasetChange) => {
-        await data.fixtures.transfer('PERSON', data.people.X123456.id);
-        if (datasetChange)
-          await db.models.Dataset.update(datasetChange, { where: { name: 'TRANSFER STATUS' } });
-        else await db.models.ReferenceData.update({ code: 'PN-OLD' }, { where: { code: 'PN' } });
-        const before2 = await writtenRowCounts(db);
-        expect(await failure(applyAllocation(db, allocationRequest('PERSON')))).toEqual(
-          fatal('not-found', 'TRANSFER STATUS with code of PN not found'),
-        );
-        expect(await writtenRowCounts(db)).toEqual(before2);
-      },
-    );
+    it('counts a transfer as pending by its status code, in whichever dataset that code sits (C11, as the original)', async () => {
+      const elsewhere = await db.models.Dataset.create({ id: 990_001, name: 'TRANSFER STATUS (LEGACY)' });
+      const legacyPending = await db.models.ReferenceData.create({
+        id: 990_002,
+        code: 'PN',
+        description: 'Pending (legacy)',
+        datasetId: elsewhere.get('id') as number,
+      });
+      await data.fixtures.transfer('PERSON', data.people.X123456.id, 'PN', {
+        statusId: legacyPending.get('id') as number,
+      });
+      expect(await failure(applyAllocation(db, allocationRequest('PERSON')))).toEqual(personPending);
+      await expectNothingWritten();
+    });
+
+    it('still finds a pending transfer when the transfer status dataset is renamed (C11)', async () => {
+      await data.fixtures.transfer('PERSON', data.people.X123456.id);
+      await db.models.Dataset.update(
+        { name: 'TRANSFER STATUS (RENAMED)' },
+        { where: { name: 'TRANSFER STATUS' } },
+      );
+      expect(await failure(applyAllocation(db, allocationRequest('PERSON')))).toEqual(personPending);
+    });
+
+    it('is applied when no status is coded PN: no transfer can be pending (C11, as the original)', async () => {
+      await data.fixtures.transfer('PERSON', data.people.X123456.id);
+      await db.models.ReferenceData.update({ code: 'PN-OLD' }, { where: { code: 'PN' } });
+      expect(await applyAllocation(db, allocationRequest('PERSON'))).toMatchObject({ status: 'applied' });
+    });
 
     it('replaces a prison offender manager as responsible officer and says so in the ROC notes, before the ETOM contact', async () => {
       await data.fixtures.person({
@@ -155,17 +167,17 @@ describe('allocation rules (docs/delius-rules.md §15)', () => {
       expect(await writtenRowCounts(db)).toEqual(counts);
     });
 
-    it('describes a previous responsible officer with no manager by its dates alone (P9)', async () => {
+    it('describes a previous responsible officer with no manager by an empty line and its dates, as the original (P9)', async () => {
       await data.fixtures.person({ crn: 'U123456', managers: onePeriod, responsibleOfficer: 'unmanaged' });
       const outcome = await applyAllocation(db, allocationRequest('PERSON', { crn: 'U123456' }));
       expect(outcome.status).toBe('applied');
       const roc = (await contactsOf(db, outcome.subject.personId ?? 0))[0];
       expect(roc?.notes).toContain(
-        'Previous Details:\nStart Date: 01/07/2022 10:30:00\nEnd Date: 28/07/2022 10:30:54\nAllocation Reason:',
+        'Previous Details:\n\nStart Date: 01/07/2022 10:30:00\nEnd Date: 28/07/2022 10:30:54\nAllocation Reason:',
       );
     });
 
-    it('describes both managers of a previous responsible officer that had a community and a prison one (P9)', async () => {
+    it('describes both managers of a previous responsible officer, joined as the original joins them (P9, S12)', async () => {
       await data.fixtures.person({ crn: 'B123456', managers: onePeriod, responsibleOfficer: 'both' });
       const outcome = await applyAllocation(db, allocationRequest('PERSON', { crn: 'B123456' }));
       const roc = (await contactsOf(db, outcome.subject.personId ?? 0))[0];
@@ -173,12 +185,35 @@ describe('allocation rules (docs/delius-rules.md §15)', () => {
         [
           'Previous Details:',
           'Responsible Officer Type: Offender Manager',
-          'Responsible Officer: Unallocated Staff(Unallocated Team(N02),NPS North East)',
-          'Responsible Officer Type: Prison Offender Manager',
+          // No line break between the two: the original's blocks are concatenated as they are (S12).
+          'Responsible Officer: Unallocated Staff(Unallocated Team(N02),NPS North East)Responsible Officer Type: Prison Offender Manager',
           'Responsible Officer: Unallocated Staff(Unallocated Team(N02),NPS North East)',
           'Start Date: 01/07/2022 10:30:00',
           'End Date: 28/07/2022 10:30:54',
         ].join('\n'),
+      );
+    });
+
+    it('names a practitioner whose middle name is only spaces as the original does, middle name kept (C12)', async () => {
+      await data.fixtures.staff({
+        code: 'N02GILG',
+        forename: 'Gil',
+        middleName: ' ',
+        surname: 'Gray',
+        teams: ['N02UAT'],
+      });
+      await data.fixtures.person({
+        crn: 'G123456',
+        managers: [{ staff: 'N02GILG', team: 'N02UAT', start: new Date(Date.UTC(2022, 6, 1, 10, 30)) }],
+      });
+      const outcome = await applyAllocation(db, allocationRequest('PERSON', { crn: 'G123456' }));
+      expect(outcome.status).toBe('applied');
+      const notes = (await contactsOf(db, outcome.subject.personId ?? 0)).map((contact) => contact.notes);
+      expect(notes.find((text) => text?.startsWith('Transfer Reason'))).toContain(
+        'From Officer: Gil   Gray\n',
+      );
+      expect(notes.find((text) => text?.startsWith('New Details'))).toContain(
+        'Responsible Officer: Gil   Gray(',
       );
     });
 

@@ -282,12 +282,12 @@ export function deliusFixtures(models: DeliusModels) {
       );
       return { id: conditionId, managerIds };
     },
-    /** A transfer in the given status (PN: pending) for the owner of a kind. */
+    /** A transfer in the given status (PN: pending; or the status row `statusId`) for the owner of a kind. */
     async transfer(
       kind: AllocationKind,
       ownerId: number,
       status = 'PN',
-      options: { softDeleted?: boolean } = {},
+      options: { softDeleted?: boolean; statusId?: number } = {},
     ) {
       const table: Record<AllocationKind, TransferModel> = {
         PERSON: models.PersonTransfer,
@@ -295,7 +295,8 @@ export function deliusFixtures(models: DeliusModels) {
         REQUIREMENT: models.RequirementTransfer,
         LICENCE_CONDITION: models.LicenceConditionTransfer,
       };
-      const transferStatusId = present(await referenceDataId(status), `transfer status ${status}`);
+      const transferStatusId =
+        options.statusId ?? present(await referenceDataId(status), `transfer status ${status}`);
       await table[kind].create({
         id: id(),
         ownerId,
