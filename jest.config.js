@@ -23,6 +23,7 @@ const oracleDoubleSuites = [
   'delius/transaction',
   'delius/concurrency',
   'delius/delius-db',
+  'delius/oracle-prerequisites',
 ];
 const shared = {
   testEnvironment: 'node',
@@ -44,7 +45,14 @@ export default {
       ...shared,
       displayName: 'integration',
       testMatch: ['**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '\\.unit\\.test\\.ts$', ...needsDocker],
+      // The suites about the Oracle double itself run in its own project only.
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '\\.unit\\.test\\.ts$',
+        '/test/db/oracle-(double|errors)\\.test\\.ts$',
+        '/test/delius/oracle-prerequisites\\.test\\.ts$',
+        ...needsDocker,
+      ],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

@@ -129,6 +129,7 @@ type BindFormat = (
 type Escape = (value: unknown, field?: unknown, options?: unknown) => string;
 interface BindType {
   readonly key?: string;
+  readonly _length?: unknown;
   _getBindDef(oracledb: OracleDriver): object;
 }
 type PopulateReturnBinds = (
@@ -137,10 +138,21 @@ type PopulateReturnBinds = (
   ...rest: unknown[]
 ) => void;
 
-/** Delius's DATE columns are written and compared with this mask, as text: no time zone or NLS setting is involved. */
-const oracleDateMask = 'YYYY-MM-DD HH24:MI:SS';
-/** A wall-clock Date (src/delius/time.ts) as the text of a DATE: its UTC fields, whole seconds. */
-const oracleDateText = (value: Date) => value.toISOString().slice(0, 19).replace('T', ' ');
+/**
+ * A wall-clock Date (src/delius/time.ts) as Oracle takes it, from its UTC fields and an explicit mask, so that no
+ * time zone or NLS setting is involved: a DATE (whole seconds), or for an attribute declared with a fractional
+ * precision (`DataTypes.DATE(3)`: AUDITED_INTERACTION's DATE_TIME) a TIMESTAMP with its milliseconds.
+ */
+function oracleDateOf(
+  value: Date,
+  field: unknown,
+): { text: string; convert: 'TO_DATE' | 'TO_TIMESTAMP'; mask: string } {
+  const precise = Boolean((field as { type?: { _length?: unknown } } | undefined)?.type?._length);
+  const iso = value.toISOString().replace('T', ' ');
+  return precise
+    ? { text: iso.slice(0, 23), convert: 'TO_TIMESTAMP', mask: 'YYYY-MM-DD HH24:MI:SS.FF3' }
+    : { text: iso.slice(0, 19), convert: 'TO_DATE', mask: 'YYYY-MM-DD HH24:MI:SS' };
+}
 
 /**
  * Every Date goes to Oracle as a DATE made from its wall-clock text with an explicit mask, never as a timestamp
@@ -161,7 +173,8 @@ function bindDatesAsWallClockText(sequelize: Sequelize): void {
   generator.format = (value, field, options, bindParam) => {
     const type = (field as { type?: { key?: string } } | undefined)?.type;
     if (type?.key !== 'DATE' || !(value instanceof Date)) return format(value, field, options, bindParam);
-    return `TO_DATE(${bindParam(oracleDateText(value))}, '${oracleDateMask}')`;
+    const { text, convert, mask } = oracleDateOf(value, field);
+    return `${convert}(${bindParam(text)}, '${mask}')`;
   };
   // Read back (a DATE column in `INSERT … RETURNING … INTO`): as a DATE, not as TIMESTAMP WITH LOCAL TIME ZONE.
   const returning = generator as unknown as { populateInsertQueryReturnIntoBinds: PopulateReturnBinds };
@@ -171,16 +184,21 @@ function bindDatesAsWallClockText(sequelize: Sequelize): void {
       attributes,
       returnTypes.map((type) =>
         type.key === 'DATE'
-          ? { _getBindDef: (oracledb: OracleDriver) => ({ type: oracledb.DB_TYPE_DATE }) }
+          ? {
+              _getBindDef: (oracledb: OracleDriver) => ({
+                type: type._length ? oracledb.DB_TYPE_TIMESTAMP : oracledb.DB_TYPE_DATE,
+              }),
+            }
           : type,
       ),
       ...rest,
     );
   const escape = generator.escape.bind(generator);
-  generator.escape = (value, field, options) =>
-    value instanceof Date && !Number.isNaN(value.getTime())
-      ? `TO_DATE('${oracleDateText(value)}','${oracleDateMask}')`
-      : escape(value, field, options);
+  generator.escape = (value, field, options) => {
+    if (!(value instanceof Date) || Number.isNaN(value.getTime())) return escape(value, field, options);
+    const { text, convert, mask } = oracleDateOf(value, field);
+    return `${convert}('${text}','${mask}')`;
+  };
 }
 
 interface OracleQueryClass {

@@ -11,6 +11,7 @@ import { selectOf } from './subqueries.ts';
 import { Op } from 'sequelize';
 import { prepareReallocation, replaceManager, type ManagerTable } from './manager-period.ts';
 import { appliedOf, duplicateOf } from './kind-result.ts';
+import { deliusSequences } from './sequences.ts';
 
 /** Spec §7, E1–E13. */
 export async function allocateEvent(
@@ -47,7 +48,7 @@ export async function allocateEvent(
 
   const table: ManagerTable = {
     model: EventManager,
-    sequence: 'ORDER_MANAGER_ID_SEQ',
+    sequence: deliusSequences.eventManager,
     label: 'Order Manager',
   };
   const reallocation = await prepareReallocation(context, {

@@ -7,6 +7,7 @@ import { insertTransferContact } from './contacts.ts';
 import { requireTransferReason } from './lookups.ts';
 import { prepareReallocation, replaceManager, type ManagerTable } from './manager-period.ts';
 import { appliedOf, duplicateOf } from './kind-result.ts';
+import { deliusSequences } from './sequences.ts';
 
 /**
  * Spec §9, L1–L14. S7: the original reports a missing licence condition as "Requirement no longer exists";
@@ -47,7 +48,7 @@ export async function allocateLicenceCondition(
 
   const table: ManagerTable = {
     model: LicenceConditionManager,
-    sequence: 'LIC_CONDITION_MANAGER_ID_SEQ',
+    sequence: deliusSequences.licenceConditionManager,
     label: 'Licence Condition Manager',
   };
   const reallocation = await prepareReallocation(context, {

@@ -8,6 +8,7 @@ import { personIapsFlags, setIapsFlags } from './iaps.ts';
 import { prepareReallocation, replaceManager, type ManagerTable } from './manager-period.ts';
 import { replaceResponsibleOfficer, responsibleOfficerChangeNotes } from './responsible-officer.ts';
 import { appliedOf, duplicateOf } from './kind-result.ts';
+import { deliusSequences } from './sequences.ts';
 
 /**
  * Spec §6, P1–P11. The person is the detail's CRN (S2, kept: the detail is Workforce's record of the
@@ -28,7 +29,7 @@ export async function allocatePerson(
 
   const table: ManagerTable = {
     model: PersonManager,
-    sequence: 'OFFENDER_MANAGER_ID_SEQ',
+    sequence: deliusSequences.personManager,
     label: 'Person Manager',
   };
   const reallocation = await prepareReallocation(context, {

@@ -8,6 +8,7 @@ import { requirementCategoryRows, requirementIapsFlags, setIapsFlags } from './i
 import { requireTransferReason } from './lookups.ts';
 import { prepareReallocation, replaceManager, type ManagerTable } from './manager-period.ts';
 import { appliedOf, duplicateOf } from './kind-result.ts';
+import { deliusSequences } from './sequences.ts';
 
 /** Spec §8, R1–R14. */
 export async function allocateRequirement(
@@ -38,7 +39,7 @@ export async function allocateRequirement(
 
   const table: ManagerTable = {
     model: RequirementManager,
-    sequence: 'RQMNT_MANAGER_ID_SEQ',
+    sequence: deliusSequences.requirementManager,
     label: 'Requirement Manager',
   };
   const reallocation = await prepareReallocation(context, {

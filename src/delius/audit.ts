@@ -3,7 +3,7 @@ import type { AllocationKind } from '../domain/allocation-detail.ts';
 import { writeOptions } from './allocation-context.ts';
 import type { DeliusDb } from './delius-db.ts';
 import { findBusinessInteraction } from './lookups.ts';
-import { londonWallClock, plusMilliseconds, toSeconds, type WallClock } from './time.ts';
+import { londonWallClock, plusMilliseconds, type WallClock } from './time.ts';
 import { isUniqueViolation } from '../db/database-errors.ts';
 import { messageOf } from '../domain/errors.ts';
 
@@ -29,23 +29,27 @@ export interface AuditRecord {
 }
 
 const collisionRetries = 100;
+/** The key's resolution as the service writes it: a millisecond. */
+const step = 1;
 
 /**
- * Per database and interaction, the latest second this process has written an audit row at. A burst of one kind
- * (the order window letting a backlog go, a replay) would otherwise probe every taken second again for each row:
- * the k-th row of a burst k inserts, and past a hundred the row is lost. Starting after the latest second taken
+ * Per database and interaction, the latest time this process has written an audit row at. A burst of one kind
+ * (the order window letting a backlog go, a replay) would otherwise probe every taken time again for each row:
+ * the k-th row of a burst k inserts, and past a hundred the row is lost. Starting after the latest time taken
  * makes it one insert a row; another process's rows are still stepped over by the probe below.
  */
 const latestWritten = new WeakMap<DeliusDb, Map<number, number>>();
 
 /**
+ * AU1: each row is stamped with the moment its attempt started, to the millisecond. Delius's key is
+ * (date_time, interaction, user) and its DATE_TIME is a TIMESTAMP (the original writes the instant it started,
+ * with its fraction), so attempts of one kind collide only within the same millisecond; a colliding insert moves
+ * on by a millisecond and tries again (each try in a fresh transaction, since a failed statement spoils a
+ * PostgreSQL transaction). A burst of k attempts started in one millisecond is stamped over k milliseconds,
+ * which keeps every row and its order, and keeps each within a few milliseconds of its attempt.
  * AU4: one row per attempt, in a transaction of its own so that a failure's row survives the rollback of the
- * allocation. The key is (date_time, interaction, user), and on Oracle date_time is a DATE, which holds whole
- * seconds: two attempts of one kind in the same second collide there. So the time is kept to the second on
- * every dialect, and a colliding insert moves on by a second and tries again (each try in a fresh transaction,
- * since a failed statement spoils a PostgreSQL transaction).
- * AU5: an audit that cannot be written is logged, and never changes the allocation's outcome (as in the
- * original, where it ran on a background thread).
+ * allocation. AU5: an audit that cannot be written is logged, and never changes the allocation's outcome (as in
+ * the original, where it ran on a background thread).
  */
 async function latestAuditFrom(
   db: DeliusDb,
@@ -77,11 +81,11 @@ export async function writeAudit(db: DeliusDb, record: AuditRecord): Promise<boo
     };
     const taken = latestWritten.get(db) ?? new Map<number, number>();
     latestWritten.set(db, taken);
-    const started = toSeconds(record.startedAt);
+    const started = record.startedAt;
     const latest = taken.get(row.businessInteractionId);
     const first =
       latest !== undefined && latest >= started.getTime()
-        ? plusMilliseconds(started, latest + 1000 - started.getTime())
+        ? plusMilliseconds(started, latest + step - started.getTime())
         : started;
     const markTaken = (time: WallClock) =>
       taken.set(
@@ -99,11 +103,11 @@ export async function writeAudit(db: DeliusDb, record: AuditRecord): Promise<boo
         if (!isUniqueViolation(error) || attempt + 1 >= collisionRetries) throw error;
         markTaken(dateTime);
         // Taken by another process, or by this one before a restart: on the first collision, jump past the latest
-        // row of the kind from this second on (a short range of the key's leading column); then step by a second.
+        // row of the kind from this time on (a short range of the key's leading column); then step on.
         const latest = attempt === 0 ? await latestAuditFrom(db, row, dateTime) : undefined;
         dateTime = plusMilliseconds(
           latest && latest.getTime() >= dateTime.getTime() ? latest : dateTime,
-          1000,
+          step,
         );
       }
     }

@@ -3,6 +3,7 @@ import { writeOptions, type AllocationContext } from './allocation-context.ts';
 import { displayName, findProvider, requireContactType } from './lookups.ts';
 import type { ManagerRow } from './models/managers.ts';
 import { formatDate, toDay, toSeconds, type WallClock } from './time.ts';
+import { deliusSequences } from './sequences.ts';
 
 export interface ContactRequest {
   readonly typeCode: string;
@@ -29,7 +30,7 @@ export async function insertContact(
   const startTime = toSeconds(request.startTime);
   const created = await db.models.Contact.create(
     {
-      id: await db.dialect.idForInsert('CONTACT_ID_SEQ', transaction),
+      id: await db.dialect.idForInsert(deliusSequences.contact, transaction),
       personId: request.personId,
       eventId: request.eventId ?? null,
       requirementId: request.requirementId ?? null,

@@ -4,6 +4,7 @@ import { deliusDialect, type DeliusDialect } from './dialect.ts';
 import { defineDeliusModels, type DeliusModels } from './models/index.ts';
 import { systemClock, type Clock } from './time.ts';
 import { messageOf } from '../domain/errors.ts';
+import { oracleProblems } from './oracle-prerequisites.ts';
 import { defaultReferenceDataTtlMs, referenceCache, type ReferenceCache } from './reference-cache.ts';
 
 /** Everything an allocation needs from Delius, built once by the composition root. */
@@ -28,7 +29,11 @@ export interface DeliusDbOptions {
   readonly referenceDataTtlMs?: number;
 }
 
-/** Binds the models and looks the audit user up: start-up fails here, clearly, if Delius does not know it. */
+/**
+ * Binds the models and checks what the service relies on: the audit user, and on Oracle the sequences, the
+ * packages and DBTIMEZONE (oracle-prerequisites.ts). Start-up fails here with one line for each thing Delius
+ * lacks, so that all of them can be put right at once.
+ */
 export async function openDeliusDb(options: DeliusDbOptions): Promise<DeliusDb> {
   const models = defineDeliusModels(options.sequelize);
   const user = await models.User.findOne({ where: { name: options.auditUserName } }).catch(
@@ -41,8 +46,18 @@ export async function openDeliusDb(options: DeliusDbOptions): Promise<DeliusDb> 
       );
     },
   );
+  const problems =
+    options.sequelize.getDialect() === 'oracle'
+      ? await oracleProblems(options.sequelize, options.logger)
+      : [];
   if (!user)
-    throw new Error(`the audit user ${options.auditUserName} is not in Delius (USER_.DISTINGUISHED_NAME)`);
+    problems.unshift(`the audit user ${options.auditUserName} is not in Delius (USER_.DISTINGUISHED_NAME)`);
+  if (!user || problems.length > 0)
+    throw new Error(
+      problems.length === 1
+        ? (problems[0] ?? '')
+        : `Delius lacks what the service relies on:\n${problems.map((problem) => `- ${problem}`).join('\n')}`,
+    );
   return {
     sequelize: options.sequelize,
     models,

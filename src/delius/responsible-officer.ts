@@ -4,6 +4,7 @@ import { writeOptions, type AllocationContext } from './allocation-context.ts';
 import { displayName, findProvider } from './lookups.ts';
 import type { ManagerRow, ResponsibleOfficerRow } from './models/managers.ts';
 import { formatDateTime, toSeconds } from './time.ts';
+import { deliusSequences } from './sequences.ts';
 
 /**
  * P8: the person's responsible officer becomes the new community manager. The RO active at `createdDate` is
@@ -54,7 +55,7 @@ export async function replaceResponsibleOfficer(
   }
   const created = await ResponsibleOfficer.create(
     {
-      id: await db.dialect.idForInsert('RESPONSIBLE_OFFICER_ID_SEQ', transaction),
+      id: await db.dialect.idForInsert(deliusSequences.responsibleOfficer, transaction),
       personId,
       personManagerId: manager.id,
       prisonManagerId: null,

@@ -62,7 +62,7 @@ describe("the Oracle session, left as Delius's own code expects it", () => {
     expect(sent.length).toBeGreaterThan(10);
     expect(sent.filter((sql) => /ALTER\s+SESSION/i.test(sql))).toEqual([]);
     // A TIMESTAMP WITH TIME ZONE beside a DATE column converts the column, row by row, at the session's zone.
-    expect(sent.filter((sql) => /TO_TIMESTAMP/i.test(sql))).toEqual([]);
+    expect(sent.filter((sql) => /TO_TIMESTAMP_TZ/i.test(sql))).toEqual([]);
     expect(sent.some((sql) => /TO_DATE\(/.test(sql))).toBe(true);
   });
 

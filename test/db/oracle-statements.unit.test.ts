@@ -164,6 +164,31 @@ describe('the statements the Delius module sends to Oracle', () => {
     expect(bind).toEqual(['2022-07-28 10:30:54', 1, 5, 0]);
   });
 
+  it("writes and compares an audit row's DATE_TIME as a TIMESTAMP with its milliseconds (AU1), and reads it back as one", () => {
+    const options: { returning: boolean; outBindAttributes?: Record<string, { type?: unknown }> } = {
+      returning: true,
+    };
+    const stamp = new Date('2022-07-28T10:30:54.023Z');
+    const { query, bind } = generator.insertQuery(
+      'AUDITED_INTERACTION',
+      { DATE_TIME: stamp, OUTCOME: 'P' },
+      models.AuditedInteraction.getAttributes(),
+      options,
+    );
+    expect(query).toContain(`VALUES (TO_TIMESTAMP(:1, 'YYYY-MM-DD HH24:MI:SS.FF3'),:2)`);
+    expect(bind).toEqual(['2022-07-28 10:30:54.023', 'P']);
+    const oracledb = (sequelize.connectionManager as unknown as { lib: Record<string, unknown> }).lib;
+    expect(options.outBindAttributes?.['DATE_TIME']?.type).toBe(oracledb['DB_TYPE_TIMESTAMP']);
+    const select = generator.selectQuery(
+      'AUDITED_INTERACTION',
+      { attributes: ['DATE_TIME'], where: { DATE_TIME: { [Op.gte]: stamp } } },
+      models.AuditedInteraction,
+    );
+    expect(select).toContain(
+      `"DATE_TIME" >= TO_TIMESTAMP('2022-07-28 10:30:54.023','YYYY-MM-DD HH24:MI:SS.FF3')`,
+    );
+  });
+
   it('inserts a contact returning its columns into out-binds, its CLOB notes as a CLOB (C12, P9)', () => {
     const options: {
       returning: boolean;

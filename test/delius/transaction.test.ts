@@ -61,9 +61,9 @@ describe('one transaction per allocation', () => {
     expect(rows.filter((row) => row.outcome === 'F')).toHaveLength(failed);
   });
 
-  it('keys audit rows by the whole second, as an Oracle DATE holds them, keeping attempts of one second apart (AU4)', async () => {
+  it("stamps each audit row with its attempt's start to the millisecond, as Delius's TIMESTAMP key holds it (AU1)", async () => {
     let tick = 0;
-    // Two attempts in the same second, 800 ms apart: one key on Oracle, where DATE has no milliseconds.
+    // Two attempts in the same second, 800 ms apart: two keys, since DATE_TIME is a TIMESTAMP.
     const instants = [new Date('2026-11-27T12:00:00.100Z'), new Date('2026-11-27T12:00:00.900Z')];
     const db = await testDelius(scope, { clock: () => instants[Math.min(tick++, 1)] as Date });
     await seedExampleData(db.models);
@@ -72,11 +72,10 @@ describe('one transaction per allocation', () => {
       applyAllocation(db, allocationRequest('PERSON', { crn: 'Z999998' })),
     ]);
     const times = (await db.models.AuditedInteraction.findAll({ order: [['dateTime', 'ASC']] })).map((row) =>
-      row.get({ plain: true }).dateTime.getTime(),
+      row.get({ plain: true }).dateTime.toISOString(),
     );
-    expect(times).toHaveLength(2);
-    for (const time of times) expect(time % 1000).toBe(0);
-    expect(new Set(times).size).toBe(2);
+    // London's wall clock (GMT in November) of each attempt's start, milliseconds and all.
+    expect(times).toEqual(['2026-11-27T12:00:00.100Z', '2026-11-27T12:00:00.900Z']);
   });
 
   it('writes every audit row of a burst of one kind in one second, past the hundred seconds a row may probe (AU4)', async () => {
@@ -95,6 +94,8 @@ describe('one transaction per allocation', () => {
     );
     expect(times).toHaveLength(150);
     expect(new Set(times).size).toBe(150);
+    // Each a millisecond after the last that was taken: the burst is stamped within its own second (AU1).
+    expect(Math.max(...times) - fixed.getTime()).toBeLessThan(1000);
   });
 
   it("writes the audit rows of a restarted process after its predecessor's, past a burst that runs ahead of the clock (AU4)", async () => {
@@ -123,5 +124,6 @@ describe('one transaction per allocation', () => {
     );
     expect(times).toHaveLength(240);
     expect(new Set(times).size).toBe(240);
+    expect(Math.max(...times) - fixed.getTime()).toBeLessThan(1000);
   });
 });

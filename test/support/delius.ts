@@ -60,13 +60,27 @@ export async function oracleDoubleDelius(scope: TestScope, clock?: Clock): Promi
   return (await oracleDoubleDeliusWith(scope, clock ? { clock } : {})).db;
 }
 
+/**
+ * A PostgreSQL schema with Delius's tables and reference data, for the double to answer from, and the part of
+ * Oracle's data dictionary the service reads at start-up: ALL_OBJECTS, listing the two Delius packages (the
+ * double runs their stand-ins: the caseload rebuild's recording function, the session's client identifier).
+ */
+export async function oracleDoubleSchema(scope: TestScope) {
+  const { sequelize: builder, schema, url: postgresUrl } = await scope.postgresSchema();
+  await seedReferenceData(await buildDeliusSchema(builder));
+  await builder.query(
+    `CREATE VIEW "ALL_OBJECTS" AS SELECT * FROM (VALUES ('DELIUS_APP_SCHEMA', 'PKG_TRIGGERSUPPORT', 'PACKAGE'),
+       ('DELIUS_APP_SCHEMA', 'PKG_VPD_CTX', 'PACKAGE')) AS objects ("OWNER", "OBJECT_NAME", "OBJECT_TYPE")`,
+  );
+  return { builder, schema, postgresUrl };
+}
+
 /** As `oracleDoubleDelius`, with the double itself (its sessions and what they were sent) and its settings. */
 export async function oracleDoubleDeliusWith(
   scope: TestScope,
   options: { clock?: Clock; dbTimeZone?: string; faultFor?: DoubleSettings['faultFor'] } = {},
 ) {
-  const { sequelize: builder, schema, url: postgresUrl } = await scope.postgresSchema();
-  await seedReferenceData(await buildDeliusSchema(builder));
+  const { schema, postgresUrl } = await oracleDoubleSchema(scope);
   const double = await scope.oracleDouble({
     postgresUrl,
     schema,

@@ -41,6 +41,12 @@ export const clob = (field: string) =>
   column<string | null>({ type: DataTypes.TEXT, allowNull: true, field });
 export const dateTime = (field: string, primaryKey = false) =>
   column<WallClock>({ type: DataTypes.DATE, allowNull: false, primaryKey, field });
+/**
+ * A Delius TIMESTAMP (fractions of a second) rather than a DATE (whole seconds): AUDITED_INTERACTION's
+ * DATE_TIME, part of its key. Milliseconds are what a JS Date holds; the precision tells the Oracle binds apart.
+ */
+export const timestamp = (field: string, primaryKey = false) =>
+  column<WallClock>({ type: DataTypes.DATE(3), allowNull: false, primaryKey, field });
 export const optionalDateTime = (field: string) =>
   column<WallClock | null>({ type: DataTypes.DATE, allowNull: true, field });
 

@@ -8,6 +8,7 @@ import {
   optionalKey,
   rowAuditColumns,
   table,
+  timestamp,
   optionalText,
   text,
   yesNo,
@@ -36,7 +37,7 @@ export const contactColumns = {
   ...rowAuditColumns(),
 };
 export const auditedInteractionColumns = {
-  dateTime: dateTime('DATE_TIME', true),
+  dateTime: timestamp('DATE_TIME', true),
   businessInteractionId: key('BUSINESS_INTERACTION_ID', true),
   userId: key('USER_ID', true),
   outcome: text('OUTCOME', 1),

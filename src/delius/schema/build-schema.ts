@@ -28,10 +28,8 @@ export async function buildDeliusSchema(
   // by schema, so it trips over tables of the same name in other schemas being dropped at the same moment.
   const queryInterface = sequelize.getQueryInterface();
   for (const model of Object.values(models) as ModelStatic<Model>[]) {
-    await queryInterface.createTable(
-      model.getTableName(),
-      (model as unknown as { tableAttributes: ModelAttributes }).tableAttributes,
-    );
+    const attributes = (model as unknown as { tableAttributes: ModelAttributes }).tableAttributes;
+    await queryInterface.createTable(model.getTableName(), withDeliusDateTypes(attributes, dialect));
   }
 
   for (const [modelName, attribute] of lookupIndexes) {
@@ -102,6 +100,28 @@ const lookupIndexes: readonly (readonly [keyof DeliusModels, string])[] = [
   ['BusinessInteraction', 'code'],
   ['User', 'name'],
 ];
+
+/**
+ * Delius's date columns as Delius declares them: a DATE holds whole seconds and no zone; a TIMESTAMP (an
+ * attribute declared with a precision, `DataTypes.DATE(3)`) its fraction too. Sequelize would make every one a
+ * TIMESTAMP WITH LOCAL TIME ZONE on Oracle, and drop the precision on PostgreSQL.
+ */
+function withDeliusDateTypes(attributes: ModelAttributes, dialect: Dialect): ModelAttributes {
+  const typeOf = (type: { key?: string; _length?: unknown }): string | undefined => {
+    if (type.key !== 'DATE') return undefined;
+    const precision = Number(type._length) || undefined;
+    if (dialect === 'oracle') return precision ? `TIMESTAMP(${precision})` : 'DATE';
+    if (dialect === 'postgres' && precision) return `TIMESTAMP(${precision}) WITH TIME ZONE`;
+    return undefined;
+  };
+  return Object.fromEntries(
+    Object.entries(attributes).map(([name, attribute]) => {
+      const declared = attribute as { type: { key?: string; _length?: unknown } };
+      const type = typeOf(declared.type);
+      return [name, type ? { ...declared, type } : attribute];
+    }),
+  ) as ModelAttributes;
+}
 
 /** Clears the disposable Oracle test user, so each test starts from nothing. */
 const dropEverythingTheUserOwns = `BEGIN

@@ -49,7 +49,9 @@ export function oracleErrorOf(error: unknown): OracleError {
     case '22001':
       return { num: 12899, message: `ORA-12899: value too large for column (${pgError.message ?? ''})` };
     case '42P01':
-      return { num: 942, message: 'ORA-00942: table or view does not exist' };
+      return /relation "[^"]*_SEQ" does not exist/.test(pgError.message ?? '')
+        ? { num: 2289, message: 'ORA-02289: sequence does not exist' }
+        : { num: 942, message: 'ORA-00942: table or view does not exist' };
     case '42703':
       return { num: 904, message: `ORA-00904: invalid identifier (${pgError.message ?? ''})` };
     case '57014':

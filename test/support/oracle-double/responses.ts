@@ -4,7 +4,7 @@
 // response; `packetOf` wraps it as the data packet the driver's network session hands to its reader.
 import { GrowableBufferClass, wireConstant, type DbType, type WireWriter } from './driver-internals.ts';
 
-export type ColumnType = 'NUMBER' | 'VARCHAR2' | 'DATE' | 'CLOB';
+export type ColumnType = 'NUMBER' | 'VARCHAR2' | 'DATE' | 'TIMESTAMP' | 'CLOB';
 
 export interface Column {
   readonly name: string;
@@ -21,8 +21,11 @@ const oraTypeNumber: Record<ColumnType, number> = {
   NUMBER: wireConstant('TNS_DATA_TYPE_NUMBER'),
   VARCHAR2: wireConstant('TNS_DATA_TYPE_VARCHAR'),
   DATE: wireConstant('TNS_DATA_TYPE_DATE'),
+  TIMESTAMP: wireConstant('TNS_DATA_TYPE_TIMESTAMP'),
   CLOB: wireConstant('TNS_DATA_TYPE_CLOB'),
 };
+/** The most bytes a value of each type takes on the wire, as a describe gives it. */
+const maxSize: Record<ColumnType, number> = { NUMBER: 22, VARCHAR2: 4000, DATE: 7, TIMESTAMP: 11, CLOB: 0 };
 
 export class ResponseWriter {
   readonly out: WireWriter;
@@ -54,9 +57,7 @@ export class ResponseWriter {
       out.writeUInt8(0); // flags
       out.writeUInt8(0); // precision
       out.writeUInt8(0); // scale
-      out.writeUB4(
-        column.type === 'VARCHAR2' ? 4000 : column.type === 'DATE' ? 7 : column.type === 'NUMBER' ? 22 : 0,
-      );
+      out.writeUB4(maxSize[column.type]);
       out.writeUB4(0); // max array elements
       out.writeUB8(0); // cont flags
       out.writeUB4(0); // OID
@@ -200,15 +201,18 @@ export class ResponseWriter {
         out.writeBytesWithLength(Buffer.from(value instanceof Date ? value.toISOString() : String(value)));
         return;
       case oraTypeNumber.DATE:
+      case oraTypeNumber.TIMESTAMP:
       case wireConstant('TNS_DATA_TYPE_TIMESTAMP_LTZ'): {
-        // Oracle DATE: century and year (excess 100), month, day, and hour, minute, second (excess 1). The
-        // database's values are wall-clock times held as UTC fields.
+        // Oracle DATE: century and year (excess 100), month, day, and hour, minute, second (excess 1); a
+        // TIMESTAMP adds its fraction as nanoseconds in four bytes. The database's values are wall-clock times
+        // held as UTC fields.
         if (!(value instanceof Date))
           throw new Error(`the Oracle double cannot send ${typeof value} as a DATE`);
         if (type._oraTypeNum !== oraTypeNumber.DATE)
           value = new Date(value.getTime() + this.ltzShiftMinutes * 60_000);
         const year = (value as Date).getUTCFullYear();
-        out.writeUInt8(7);
+        const withFraction = type._oraTypeNum === oraTypeNumber.TIMESTAMP;
+        out.writeUInt8(withFraction ? 11 : 7);
         for (const byte of [
           Math.trunc(year / 100) + 100,
           (year % 100) + 100,
@@ -219,6 +223,10 @@ export class ResponseWriter {
           (value as Date).getUTCSeconds() + 1,
         ])
           out.writeUInt8(byte);
+        if (withFraction) {
+          const nanoseconds = (value as Date).getUTCMilliseconds() * 1_000_000;
+          for (const shift of [24, 16, 8, 0]) out.writeUInt8((nanoseconds >>> shift) & 0xff);
+        }
         return;
       }
       case oraTypeNumber.CLOB:

@@ -49,6 +49,7 @@ const describedType: Record<ColumnType, DbType> = {
   NUMBER: dbTypeOf(types.NUMBER, 'DB_TYPE_NUMBER'),
   VARCHAR2: dbTypeOf(types.VARCHAR, 'DB_TYPE_VARCHAR'),
   DATE: dbTypeOf(types.DATE, 'DB_TYPE_DATE'),
+  TIMESTAMP: dbTypeOf(types.TIMESTAMP, 'DB_TYPE_TIMESTAMP'),
   CLOB: dbTypeOf(types.CLOB, 'DB_TYPE_CLOB'),
 };
 
@@ -395,9 +396,11 @@ function columnTypeOf(field: pg.FieldDef): ColumnType {
       // A TEXT column is a Delius CLOB; a text expression is a VARCHAR2.
       return field.tableID === 0 ? 'VARCHAR2' : 'CLOB';
     case 1082:
+      return 'DATE';
     case 1114:
     case 1184:
-      return 'DATE';
+      // A column declared with a fractional precision (`TIMESTAMP(3)`) is a Delius TIMESTAMP; the others DATEs.
+      return field.dataTypeModifier >= 0 ? 'TIMESTAMP' : 'DATE';
     default:
       throw new UntranslatableSql(`a column of PostgreSQL type ${field.dataTypeID} (${field.name})`, '');
   }
@@ -405,7 +408,8 @@ function columnTypeOf(field: pg.FieldDef): ColumnType {
 
 function fromPostgres(value: unknown, type: DbType): unknown {
   if (value === null || value === undefined) return null;
-  if (type._oraTypeNum === types.DATE && typeof value === 'string') return new Date(`${value}Z`);
+  if ((type._oraTypeNum === types.DATE || type._oraTypeNum === types.TIMESTAMP) && typeof value === 'string')
+    return new Date(`${value}Z`);
   return value;
 }
 

@@ -94,9 +94,9 @@ const oracleOnly = new Set([
   // Compared with a DATE column, Oracle converts the column to a TIMESTAMP WITH TIME ZONE at the *session's*
   // zone, row by row. The service compares DATEs with DATEs (TO_DATE); the double does not model the other.
   'TO_TIMESTAMP_TZ',
-  'TO_TIMESTAMP',
 ]);
 const dateMask = 'YYYY-MM-DD HH24:MI:SS';
+const timestampMask = 'YYYY-MM-DD HH24:MI:SS.FF3';
 
 export function translate(sql: string): Translation {
   const compact = sql.trim().replace(/\s+/g, ' ');
@@ -198,13 +198,15 @@ function statement(source: string, original: string, firstBind = 0): Extract<Tra
       continue;
     }
     if (word === 'FOR' && upper(tokens[next(index)]) === 'UPDATE') writes = true;
-    if (word === 'TO_DATE') {
+    if (word === 'TO_DATE' || word === 'TO_TIMESTAMP') {
       const call = functionCall(tokens, next(index), original);
       const [value, mask] = call.arguments;
       const maskText =
         mask?.length === 1 && mask[0]?.type === 'string' ? mask[0].text.slice(1, -1) : undefined;
-      if (maskText !== dateMask || !value) throw new UntranslatableSql(`${word} with this mask`, original);
-      out.push(`to_timestamp(${inner(value)}, '${dateMask}')::timestamp`);
+      const expected = word === 'TO_DATE' ? dateMask : timestampMask;
+      if (maskText !== expected || !value) throw new UntranslatableSql(`${word} with this mask`, original);
+      // PostgreSQL's masks: the same fields, and MS for Oracle's three-digit fraction FF3.
+      out.push(`to_timestamp(${inner(value)}, '${expected.replace('FF3', 'MS')}')::timestamp`);
       index = call.end;
       continue;
     }
