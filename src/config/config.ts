@@ -145,6 +145,14 @@ export const configSchema = z.object({
   /** Oracle TCPS: the folder of the wallet (ewallet.pem), and its password. */
   ORACLE_WALLET_LOCATION: z.string().min(1).optional(),
   ORACLE_WALLET_PASSWORD: z.string().min(1).optional(),
+  /**
+   * Oracle: `thin` (node-oracledb alone, the default) or `thick` (through Oracle Instant Client, for an estate
+   * that requires Native Network Encryption, which thin mode does not speak). Thick needs the image variant with
+   * Instant Client (README, "Running against Oracle").
+   */
+  ORACLE_CLIENT_MODE: z.enum(['thin', 'thick']).default('thin'),
+  /** Oracle thick mode: the Instant Client folder (on Linux, put it on LD_LIBRARY_PATH or ldconfig instead). */
+  ORACLE_CLIENT_LIB_DIR: z.string().min(1).optional(),
   DELIUS_AUDIT_USER: z.string().min(1).default('HMPPSAllocations'),
 });
 

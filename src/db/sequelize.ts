@@ -36,6 +36,8 @@ export interface DatabaseSettings {
   readonly poolAcquireTimeoutMs?: number;
   /** Oracle only: the Delius user every connection is identified as to Delius's triggers (C15). */
   readonly clientIdentifier?: string;
+  /** Oracle only: thin (the default) or thick mode, and for thick the Instant Client folder where it is not found. */
+  readonly oracleClient?: { readonly mode: 'thin' | 'thick'; readonly libDir?: string | undefined };
   /** Oracle only: a connect string instead of the URL's host/port/service; tnsnames.ora; TCPS wallet. */
   readonly oracle?: {
     readonly connectString?: string | undefined;
@@ -55,6 +57,7 @@ export function databaseSettingsOf(config: Config): DatabaseSettings {
     poolIdleMs: config.DATABASE_POOL_IDLE_MS,
     poolAcquireTimeoutMs: config.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
     clientIdentifier: config.DELIUS_AUDIT_USER,
+    oracleClient: { mode: config.ORACLE_CLIENT_MODE, libDir: config.ORACLE_CLIENT_LIB_DIR },
     oracle: {
       connectString: config.ORACLE_CONNECT_STRING,
       configDir: config.ORACLE_CONFIG_DIR,
@@ -110,9 +113,10 @@ export function createSequelize(settings: DatabaseSettings, logger: Logger): Seq
           Object.entries(settings.oracle ?? {}).filter(([, value]) => value !== undefined),
         ),
       });
+      const oracledb = (sequelize.connectionManager as unknown as { lib: OracleDriver }).lib;
+      if (settings.oracleClient?.mode === 'thick') useThickMode(oracledb, settings);
       keepReturnedValues(sequelize);
       bindDatesAsWallClockText(sequelize);
-      const oracledb = (sequelize.connectionManager as unknown as { lib: OracleDriver }).lib;
       oracledb.fetchTypeHandler = oracleFetchTypeHandler(oracledb);
       sequelize.addHook('afterConnect', (connection) => prepareOracleSession(connection, clientIdentifier));
       return sequelize;
@@ -236,8 +240,31 @@ function keepReturnedValues(sequelize: Sequelize): void {
   };
 }
 
+/**
+ * Thick mode: node-oracledb through Oracle Instant Client, for what thin mode lacks (Native Network Encryption
+ * above all). Once per process, before any connection; `ORACLE_CONFIG_DIR` is where Instant Client reads
+ * sqlnet.ora (the encryption settings) and tnsnames.ora. Without Instant Client start-up stops here, saying so.
+ */
+function useThickMode(oracledb: OracleDriver, settings: DatabaseSettings): void {
+  if (oracledb.thin === false) return;
+  const libDir = settings.oracleClient?.libDir;
+  const configDir = settings.oracle?.configDir;
+  try {
+    oracledb.initOracleClient({ ...(libDir ? { libDir } : {}), ...(configDir ? { configDir } : {}) });
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+    throw new Error(
+      `ORACLE_CLIENT_MODE=thick needs Oracle Instant Client${libDir ? ` in ${libDir}` : ' on the library path'} ` +
+        `(the image variant in the README, "Running against Oracle"): ${reason}`,
+      { cause: error },
+    );
+  }
+}
+
 /** The part of the oracledb module this file uses. */
 export interface OracleDriver {
+  readonly thin?: boolean;
+  initOracleClient(options?: { libDir?: string; configDir?: string }): void;
   readonly DB_TYPE_DATE: unknown;
   readonly DB_TYPE_TIMESTAMP: unknown;
   fetchTypeHandler?: (metaData: {

@@ -301,7 +301,11 @@ describe('the statements the Delius module sends to Oracle', () => {
   });
 
   it('reads DATE and TIMESTAMP columns as dates and takes their local fields as the wall clock, whatever the process zone', () => {
-    const driver: OracleDriver = { DB_TYPE_DATE: 'date', DB_TYPE_TIMESTAMP: 'ts' };
+    const driver: OracleDriver = {
+      DB_TYPE_DATE: 'date',
+      DB_TYPE_TIMESTAMP: 'ts',
+      initOracleClient: () => undefined,
+    };
     const handler = oracleFetchTypeHandler(driver);
     // Thin mode turns a DATE fetched as a string into Date.toString() on the client: the type stays DATE.
     expect(handler({ dbType: 'date' })).toEqual({ type: 'date', converter: wallClockFromLocalFields });

@@ -1,6 +1,7 @@
 import { DataTypes, type Sequelize } from 'sequelize';
 import { createSequelize, dialectOf } from '../../src/db/sequelize.ts';
 import { testLogger, testScope } from '../support/isolation.ts';
+import { runScript } from '../support/processes.ts';
 
 /** One code path for every dialect: upper-case quoted identifiers (as in Delius), a sequence-free key, a transaction. */
 async function roundTrip(sequelize: Sequelize) {
@@ -67,7 +68,23 @@ describe('Sequelize on every dialect', () => {
   it('builds an Oracle connection in thin mode without a server to talk to', async () => {
     const sequelize = createSequelize({ url: 'oracle://delius:secret@127.0.0.1:1/FREEPDB1' }, testLogger);
     expect(sequelize.getDialect()).toBe('oracle');
+    expect((sequelize.connectionManager as unknown as { lib: { thin: boolean } }).lib.thin).toBe(true);
     await expect(sequelize.authenticate()).rejects.toThrow(/NJS-|ORA-|connect/i);
     await sequelize.close();
+  });
+
+  it('asks node-oracledb for thick mode when configured, and says plainly that Instant Client is missing', async () => {
+    // No Instant Client can be installed here: this proves the setting reaches the driver and what an image without
+    // it says; a connection in thick mode (Native Network Encryption) needs the image variant and a real Oracle.
+    const missing = await runScript('test/support/oracle-thick-probe.ts', [], {
+      PROBE_LIB_DIR: '/nonexistent/ic',
+    });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(
+      /^ORACLE_CLIENT_MODE=thick needs Oracle Instant Client in \/nonexistent\/ic \(the image variant in the README, "Running against Oracle"\): DPI-1047: /,
+    );
+    const onPath = await runScript('test/support/oracle-thick-probe.ts', [], {});
+    expect(onPath.code).toBe(3);
+    expect(onPath.stderr).toMatch(/needs Oracle Instant Client on the library path .*DPI-1047/);
   });
 });
