@@ -73,7 +73,11 @@ export default {
             ...shared,
             displayName: 'oracle',
             testMatch: ['<rootDir>/test/delius/**/*.test.ts'],
-            testPathIgnorePatterns: ['/node_modules/', '\\.unit\\.test\\.ts$'],
+            testPathIgnorePatterns: [
+              '/node_modules/',
+              '\\.unit\\.test\\.ts$',
+              '/test/delius/oracle-prerequisites\\.test\\.ts$',
+            ],
           },
         ]
       : []),

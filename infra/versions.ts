@@ -15,6 +15,7 @@ const composeSchema = z.object({
     'schema-registry': z.object({ image: z.string() }),
     sqs: z.object({ image: z.string() }),
     postgres: z.object({ image: z.string() }),
+    oracle: z.object({ image: z.string() }),
   }),
 });
 
@@ -37,6 +38,8 @@ export const servers = {
   registry: imageOf(compose.services['schema-registry'].image),
   sqs: imageOf(compose.services.sqs.image),
   postgres: imageOf(compose.services.postgres.image),
+  /** Oracle Free (gvenzl's slim image), for `npm run test:oracle` where a Docker engine answers. */
+  oracle: imageOf(compose.services.oracle.image),
 } as const;
 
 /** The Node.js major version of the production image's base (`node:24-bookworm-slim`). */
