@@ -26,6 +26,15 @@ export interface DoubleSettings {
   readonly faultFor?: (sql: string) => OracleError | undefined;
 }
 
+/** One execute call in hand: the driver's statement and message, its binds' values, and where the answer goes. */
+interface Call {
+  readonly statement: ThinStatement;
+  readonly bindValue: (index: number) => unknown;
+  readonly message: ThinMessage;
+  readonly writer: ResponseWriter;
+  readonly cursorId: number;
+}
+
 interface Cursor {
   readonly columns: readonly Column[];
   readonly rows: readonly (readonly unknown[])[];
@@ -197,20 +206,14 @@ export class OracleDoubleSession {
         );
       }
       case 'sql':
-        return this.run(statement, translation, bindValue, message, writer, cursorId);
+        return this.run(translation, { statement, bindValue, message, writer, cursorId });
       case 'upsert':
-        return this.upsert(statement, translation, bindValue, message, writer, cursorId);
+        return this.upsert(translation, { statement, bindValue, message, writer, cursorId });
     }
   }
 
-  private async run(
-    statement: ThinStatement,
-    translation: Extract<Translation, { kind: 'sql' }>,
-    bindValue: (index: number) => unknown,
-    message: ThinMessage,
-    writer: ResponseWriter,
-    cursorId: number,
-  ): Promise<void> {
+  private async run(translation: Extract<Translation, { kind: 'sql' }>, call: Call): Promise<void> {
+    const { statement, bindValue, message, writer, cursorId } = call;
     const result = await this.query(translation, bindValue);
     if (message.options?.autoCommit) await this.finish('COMMIT');
     if (statement.isQuery) {
@@ -248,14 +251,8 @@ export class OracleDoubleSession {
     );
   }
 
-  private async upsert(
-    statement: ThinStatement,
-    translation: Extract<Translation, { kind: 'upsert' }>,
-    bindValue: (index: number) => unknown,
-    message: ThinMessage,
-    writer: ResponseWriter,
-    cursorId: number,
-  ): Promise<void> {
+  private async upsert(translation: Extract<Translation, { kind: 'upsert' }>, call: Call): Promise<void> {
+    const { statement, bindValue, message, writer, cursorId } = call;
     const updated = await this.query(translation.update, bindValue);
     const inserted = updated.rowCount === 0 ? await this.query(translation.insert, bindValue) : undefined;
     if (message.options?.autoCommit) await this.finish('COMMIT');
