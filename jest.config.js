@@ -24,6 +24,9 @@ const oracleDoubleSuites = [
   'delius/concurrency',
   'delius/delius-db',
   'delius/oracle-prerequisites',
+  // The whole pipeline, its sink on Oracle: every example, and a person's allocations in every order.
+  'e2e/examples',
+  'e2e/order-per-person',
 ];
 const shared = {
   testEnvironment: 'node',

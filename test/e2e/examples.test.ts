@@ -1,6 +1,7 @@
 // Every example message, published to SNS, through SQS, the connector, the processor and the sink, to Delius.
 import { iapsEventRecordSchema } from '../../src/domain/topic-records.ts';
-import { examplePairs } from '../support/delius.ts';
+import { dialectOf } from '../../src/db/sequelize.ts';
+import { examplePairs, oracleDoubleBackend } from '../support/delius.ts';
 import { contactsOf, managerHistory, writtenRowCounts } from '../support/delius-queries.ts';
 import { eventually } from '../support/eventually.ts';
 import { testScope } from '../support/isolation.ts';
@@ -50,6 +51,8 @@ describe('the example messages through the whole pipeline', () => {
 
   it('applies each example to Delius and publishes the IAPS events of the flags it sets', async () => {
     const { db, data } = pipeline.delius;
+    // In the oracle-double project the sink speaks Oracle (through the double), as in production.
+    expect(dialectOf(pipeline.config.DATABASE_URL)).toBe(oracleDoubleBackend ? 'oracle' : 'postgres');
     for (const [message] of examplePairs) {
       const messageId = await pipeline.publishExample(message);
       const outcome = await eventually(() => pipeline.outcomeOf('sink', messageId) ?? false);

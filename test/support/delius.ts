@@ -68,11 +68,16 @@ export async function oracleDoubleDelius(scope: TestScope, clock?: Clock): Promi
 export async function oracleDoubleSchema(scope: TestScope) {
   const { sequelize: builder, schema, url: postgresUrl } = await scope.postgresSchema();
   await seedReferenceData(await buildDeliusSchema(builder));
+  await addOracleDataDictionary(builder);
+  return { builder, schema, postgresUrl };
+}
+
+/** ALL_OBJECTS, as the double shows it: the two Delius packages whose stand-ins it runs. */
+export async function addOracleDataDictionary(builder: Sequelize): Promise<void> {
   await builder.query(
     `CREATE VIEW "ALL_OBJECTS" AS SELECT * FROM (VALUES ('DELIUS_APP_SCHEMA', 'PKG_TRIGGERSUPPORT', 'PACKAGE'),
        ('DELIUS_APP_SCHEMA', 'PKG_VPD_CTX', 'PACKAGE')) AS objects ("OWNER", "OBJECT_NAME", "OBJECT_TYPE")`,
   );
-  return { builder, schema, postgresUrl };
 }
 
 /** As `oracleDoubleDelius`, with the double itself (its sessions and what they were sent) and its settings. */
@@ -106,11 +111,21 @@ async function deliusIn(sequelize: Sequelize, clock?: Clock): Promise<DeliusDb> 
 }
 
 /** A PostgreSQL Delius with the example data, and what a service process needs to connect to it. */
+/**
+ * The Delius a pipeline test runs on: a PostgreSQL schema, seeded with the example data, which the test reads
+ * and writes directly. In the `oracle-double` project the service reaches it as production does, through
+ * Sequelize's Oracle dialect and node-oracledb (over the Oracle double): `serviceUrl` says how.
+ */
 export async function testDeliusDatabase(scope: TestScope) {
   const { sequelize, schema, url } = await scope.postgresSchema();
   const db = await deliusIn(sequelize);
   const data = await seedExampleData(db.models);
-  return { db, data, schema, url };
+  let serviceUrl = url;
+  if (oracleDoubleBackend) {
+    await addOracleDataDictionary(sequelize);
+    serviceUrl = (await scope.oracleDouble({ postgresUrl: url, schema })).url;
+  }
+  return { db, data, schema, url, serviceUrl };
 }
 
 export async function readExample<T = unknown>(file: string): Promise<T> {

@@ -74,7 +74,7 @@ export async function testPipeline(
     HMPPS_AUTH_CLIENT_ID: api.clientId,
     HMPPS_AUTH_CLIENT_SECRET: api.clientSecret,
     DETAIL_URL_ALLOW_LIST: api.url,
-    DATABASE_URL: options.databaseVia ? options.databaseVia(delius.url) : delius.url,
+    DATABASE_URL: options.databaseVia ? options.databaseVia(delius.url) : delius.serviceUrl,
     DATABASE_SCHEMA: delius.schema,
     RETRY_MAX_ATTEMPTS: '4',
     KAFKA_SESSION_TIMEOUT_MS: '6000',
