@@ -27,6 +27,7 @@ const oracleDoubleSuites = [
   // The whole pipeline, its sink on Oracle: every example, and a person's allocations in every order.
   'e2e/examples',
   'e2e/order-per-person',
+  'e2e/oracle-outage',
 ];
 const shared = {
   testEnvironment: 'node',
@@ -54,6 +55,7 @@ export default {
         '\\.unit\\.test\\.ts$',
         '/test/db/oracle-(double|errors)\\.test\\.ts$',
         '/test/delius/oracle-prerequisites\\.test\\.ts$',
+        '/test/e2e/oracle-outage\\.test\\.ts$',
         ...needsDocker,
       ],
       globalSetup: '<rootDir>/test/support/global-setup.ts',

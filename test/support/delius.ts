@@ -111,6 +111,11 @@ async function deliusIn(sequelize: Sequelize, clock?: Clock): Promise<DeliusDb> 
 }
 
 /** A PostgreSQL Delius with the example data, and what a service process needs to connect to it. */
+/** What the Oracle double behind a pipeline raises instead of running a statement, while `raise` says so. */
+export interface OracleFaults {
+  raise: DoubleSettings['faultFor'];
+}
+
 /**
  * The Delius a pipeline test runs on: a PostgreSQL schema, seeded with the example data, which the test reads
  * and writes directly. In the `oracle-double` project the service reaches it as production does, through
@@ -121,11 +126,19 @@ export async function testDeliusDatabase(scope: TestScope) {
   const db = await deliusIn(sequelize);
   const data = await seedExampleData(db.models);
   let serviceUrl = url;
+  let oracle: { double: Awaited<ReturnType<TestScope['oracleDouble']>>; faults: OracleFaults } | undefined;
   if (oracleDoubleBackend) {
     await addOracleDataDictionary(sequelize);
-    serviceUrl = (await scope.oracleDouble({ postgresUrl: url, schema })).url;
+    const faults: OracleFaults = { raise: undefined };
+    const double = await scope.oracleDouble({
+      postgresUrl: url,
+      schema,
+      faultFor: (sql) => faults.raise?.(sql),
+    });
+    serviceUrl = double.url;
+    oracle = { double, faults };
   }
-  return { db, data, schema, url, serviceUrl };
+  return { db, data, schema, url, serviceUrl, oracle };
 }
 
 export async function readExample<T = unknown>(file: string): Promise<T> {

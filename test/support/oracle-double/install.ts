@@ -20,6 +20,7 @@ export const oracleDoubleHost = 'oracle-double.invalid';
 
 interface Registered extends DoubleSettings {
   loginError?: OracleError;
+  refusedLogins: number;
   readonly sessions: Set<OracleDoubleSession>;
 }
 
@@ -27,11 +28,15 @@ const services = new Map<string, Registered>();
 
 /** A database the double answers for, as `oracle://user:password@oracle-double.invalid:1521/<service>`. */
 export function registerOracleDouble(service: string, settings: DoubleSettings) {
-  const registered: Registered = { ...settings, sessions: new Set() };
+  const registered: Registered = { ...settings, sessions: new Set(), refusedLogins: 0 };
   services.set(service, registered);
   return {
     url: `oracle://delius_pool:secret@${oracleDoubleHost}:1521/${service}`,
     sessions: registered.sessions,
+    /** How many logins were refused so far. */
+    get refusedLogins() {
+      return registered.refusedLogins;
+    },
     /** Every new connection is refused with this error until cleared. */
     refuseLogins(error: OracleError | undefined) {
       registered.loginError = error;
@@ -68,7 +73,10 @@ if (!(installed in prototype)) {
       );
       const service = match?.[1] ? services.get(match[1]) : undefined;
       if (!service) return realConnect.call(this, params);
-      if (service.loginError) throw driverError(service.loginError);
+      if (service.loginError) {
+        service.refusedLogins += 1;
+        throw driverError(service.loginError);
+      }
       Object.assign(this, {
         sessionID: 1,
         serialNum: 1,

@@ -91,7 +91,11 @@ export class OracleDoubleSession {
     this.connected.catch(() => undefined);
   }
 
+  /** Whether the driver has closed this connection (logged off, or the pool let it go). */
+  closed = false;
+
   async close(): Promise<void> {
+    this.closed = true;
     await this.connected.catch(() => undefined);
     await this.client.end().catch(() => undefined);
   }
