@@ -71,11 +71,16 @@ export async function findProvider({ db, transaction }: AllocationContext, id: n
 /** A requirement's main, additional main or sub-category (I1). */
 export async function findCategory(
   { db, transaction }: AllocationContext,
-  table: 'RequirementMainCategory' | 'RequirementAdditionalMainCategory' | 'ReferenceData',
+  table:
+    | 'RequirementMainCategory'
+    | 'RequirementAdditionalMainCategory'
+    | 'LicenceConditionMainCategory'
+    | 'ReferenceData',
   id: number,
 ): Promise<{ code: string; description: string } | null> {
   const read = {
     RequirementMainCategory: () => db.models.RequirementMainCategory.findByPk(id, { transaction }),
+    LicenceConditionMainCategory: () => db.models.LicenceConditionMainCategory.findByPk(id, { transaction }),
     RequirementAdditionalMainCategory: () =>
       db.models.RequirementAdditionalMainCategory.findByPk(id, { transaction }),
     ReferenceData: () => db.models.ReferenceData.findByPk(id, { transaction }),
