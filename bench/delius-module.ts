@@ -2,6 +2,7 @@
 // CPU time is its own. `--seed N` builds a Delius schema with N owners; `--round R` allocates each owner once
 // more, `--pool` at a time. `--root` names the source tree whose module runs (a git worktree of an earlier
 // commit, to compare with): the schema is always built by this tree. Prints one JSON line.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -33,11 +34,17 @@ async function load(root: string, file: string): Promise<Imported> {
   return (await import(pathToFileURL(path.resolve(root, file)).href)) as Imported;
 }
 
+/** The test and local schema's builders: in infra/ now, in src/delius/schema/ in revisions before the move. */
+function schemaFile(root: string, name: string): string {
+  const moved = path.join('infra/delius-schema', name);
+  return existsSync(path.resolve(root, moved)) ? moved : path.join('src/delius/schema', name);
+}
+
 if (values.seed) {
   const { createSequelize } = await load('.', 'src/db/sequelize.ts');
-  const { buildDeliusSchema } = await load('.', 'src/delius/schema/build-schema.ts');
-  const { seedReferenceData } = await load('.', 'src/delius/schema/reference-data.ts');
-  const { seedExampleData } = await load('.', 'src/delius/schema/example-data.ts');
+  const { buildDeliusSchema } = await load('.', schemaFile('.', 'build-schema.ts'));
+  const { seedReferenceData } = await load('.', schemaFile('.', 'reference-data.ts'));
+  const { seedExampleData } = await load('.', schemaFile('.', 'example-data.ts'));
   const started = performance.now();
   const sequelize = (createSequelize as (...args: unknown[]) => { close(): Promise<void> })(
     { url, schema, poolMax: 4 },
@@ -61,7 +68,7 @@ const { createSequelize } = await load(values.root, 'src/db/sequelize.ts');
 const { openDeliusDb } = await load(values.root, 'src/delius/delius-db.ts');
 const { applyAllocation } = await load(values.root, 'src/delius/apply-allocation.ts');
 const { auditUserName } = (await import(
-  pathToFileURL(path.resolve(values.root, 'src/delius/schema/reference-data.ts')).href
+  pathToFileURL(path.resolve(values.root, schemaFile(values.root, 'reference-data.ts'))).href
 )) as { auditUserName: string };
 
 interface Sequelize {

@@ -22,6 +22,17 @@ async function sources(): Promise<{ file: string; imports: string[] }[]> {
 }
 
 describe('the layout of src/', () => {
+  it('ships the service only: nothing in src/ imports the local stack, the test schema or the tests', async () => {
+    const reaching = (await sources()).flatMap(({ file, imports }) =>
+      imports
+        .filter((name) => name.startsWith('.'))
+        .map((name) => path.relative(rootDir, path.resolve(srcDir, path.dirname(file), name)))
+        .filter((target) => !target.startsWith(`src${path.sep}`))
+        .map((target) => `${file} → ${target}`),
+    );
+    expect(reaching).toEqual([]);
+  });
+
   it('keeps the Kafka client behind src/kafka/, so that changing client is a change of one folder', async () => {
     const outside = (await sources()).filter(
       ({ file, imports }) => !file.startsWith(`kafka${path.sep}`) && imports.includes('kafkajs'),

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { createSequelize } from '../../src/db/sequelize.ts';
 import { testLogger, testScope } from '../support/isolation.ts';
 import { applyAllocation } from '../../src/delius/apply-allocation.ts';
-import { seedExampleData } from '../../src/delius/schema/example-data.ts';
+import { seedExampleData } from '../../infra/delius-schema/example-data.ts';
 import { exampleRequest, oracleDoubleDelius, oracleDoubleDeliusWith } from '../support/delius.ts';
 import { managerHistory, responsibleOfficers } from '../support/delius-queries.ts';
 

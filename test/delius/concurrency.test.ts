@@ -1,6 +1,6 @@
 import { applyAllocation, type AllocationRequest } from '../../src/delius/apply-allocation.ts';
 import type { DeliusDb } from '../../src/delius/delius-db.ts';
-import { seedExampleData } from '../../src/delius/schema/example-data.ts';
+import { seedExampleData } from '../../infra/delius-schema/example-data.ts';
 import type { AppError } from '../../src/domain/errors.ts';
 import { allocationRequest } from '../support/allocation-requests.ts';
 import { testDelius } from '../support/delius.ts';

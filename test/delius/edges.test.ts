@@ -3,7 +3,7 @@
 // and a period split across the change from summer time to winter time (C14).
 import { applyAllocation } from '../../src/delius/apply-allocation.ts';
 import type { DeliusDb } from '../../src/delius/delius-db.ts';
-import { seedExampleData } from '../../src/delius/schema/example-data.ts';
+import { seedExampleData } from '../../infra/delius-schema/example-data.ts';
 import { asWallClock } from '../../src/delius/time.ts';
 import type { AppError } from '../../src/domain/errors.ts';
 import { allocationRequest } from '../support/allocation-requests.ts';

@@ -1,8 +1,8 @@
 // Rules §15, T1–T14: each example message and detail body applied to the example data of delius-model.md §5.
 import { applyAllocation } from '../../src/delius/apply-allocation.ts';
 import type { DeliusDb } from '../../src/delius/delius-db.ts';
-import { caseloadRebuildCalls } from '../../src/delius/schema/build-schema.ts';
-import { seedExampleData } from '../../src/delius/schema/example-data.ts';
+import { caseloadRebuildCalls } from '../../infra/delius-schema/build-schema.ts';
+import { seedExampleData } from '../../infra/delius-schema/example-data.ts';
 import { exampleRequest, testDelius } from '../support/delius.ts';
 import {
   auditRows,

@@ -1,6 +1,6 @@
 import { applyAllocation } from '../../src/delius/apply-allocation.ts';
-import { caseloadRebuildCalls } from '../../src/delius/schema/build-schema.ts';
-import { seedExampleData } from '../../src/delius/schema/example-data.ts';
+import { caseloadRebuildCalls } from '../../infra/delius-schema/build-schema.ts';
+import { seedExampleData } from '../../infra/delius-schema/example-data.ts';
 import { exampleRequest, testDelius } from '../support/delius.ts';
 import { auditRows, contactsOf, iapsFlags, writtenRowCounts } from '../support/delius-queries.ts';
 import { examplePairs } from '../support/delius.ts';

@@ -2,7 +2,7 @@
 // what is missing: through Sequelize's Oracle dialect and node-oracledb, over the Oracle double.
 import { createSequelize } from '../../src/db/sequelize.ts';
 import { openDeliusDb } from '../../src/delius/delius-db.ts';
-import { auditUserName } from '../../src/delius/schema/reference-data.ts';
+import { auditUserName } from '../../infra/delius-schema/reference-data.ts';
 import { oracleDoubleSchema } from '../support/delius.ts';
 import { testLogger, testScope } from '../support/isolation.ts';
 

@@ -1,7 +1,7 @@
 // The same rules on the embedded SQLite Delius that local runs use.
 import { applyAllocation } from '../../src/delius/apply-allocation.ts';
-import { caseloadRebuildCalls } from '../../src/delius/schema/build-schema.ts';
-import { seedExampleData } from '../../src/delius/schema/example-data.ts';
+import { caseloadRebuildCalls } from '../../infra/delius-schema/build-schema.ts';
+import { seedExampleData } from '../../infra/delius-schema/example-data.ts';
 import { allocationRequest } from '../support/allocation-requests.ts';
 import { examplePairs, exampleRequest, testDelius } from '../support/delius.ts';
 import { auditRows, contactsOf, managerHistory, writtenRowCounts } from '../support/delius-queries.ts';

@@ -1,7 +1,7 @@
 import { applyAllocation, type AllocationRequest } from '../../src/delius/apply-allocation.ts';
 import type { DeliusDb } from '../../src/delius/delius-db.ts';
-import { seedExampleData } from '../../src/delius/schema/example-data.ts';
-import type { Period } from '../../src/delius/schema/fixtures.ts';
+import { seedExampleData } from '../../infra/delius-schema/example-data.ts';
+import type { Period } from '../../infra/delius-schema/fixtures.ts';
 import { allocationKinds, type AllocationKind } from '../../src/domain/allocation-detail.ts';
 import { allocationRequest } from '../support/allocation-requests.ts';
 import { testDelius } from '../support/delius.ts';

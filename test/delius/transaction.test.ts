@@ -1,7 +1,7 @@
 import { applyAllocation } from '../../src/delius/apply-allocation.ts';
 import { openDeliusDb, type DeliusDb } from '../../src/delius/delius-db.ts';
-import { caseloadRebuildCalls } from '../../src/delius/schema/build-schema.ts';
-import { seedExampleData } from '../../src/delius/schema/example-data.ts';
+import { caseloadRebuildCalls } from '../../infra/delius-schema/build-schema.ts';
+import { seedExampleData } from '../../infra/delius-schema/example-data.ts';
 import { allocationRequest } from '../support/allocation-requests.ts';
 import { testDelius } from '../support/delius.ts';
 import {

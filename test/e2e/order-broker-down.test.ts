@@ -1,7 +1,7 @@
 // The fault of the "order per person" finding: while the broker is down the connector cannot publish and leaves
 // a person's allocation to SQS; the next ones, made after the broker is back, reach Kafka first. The sink's order
 // window still applies them in the order Workforce made them.
-import { unallocated } from '../../src/delius/schema/example-data.ts';
+import { unallocated } from '../../infra/delius-schema/example-data.ts';
 import { londonWallClock } from '../../src/delius/time.ts';
 import { managerHistory, text } from '../support/delius-queries.ts';
 import { eventually } from '../support/eventually.ts';

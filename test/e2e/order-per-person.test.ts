@@ -7,7 +7,7 @@ import { createSchemaRegistry } from '../../src/kafka/avro-schemas.ts';
 import { createProducer, publisherOf } from '../../src/kafka/publisher.ts';
 import { avroSerde } from '../../src/kafka/serde.ts';
 import type { Emit } from '../../src/kafka/stage.ts';
-import { fixtureStart, unallocated } from '../../src/delius/schema/example-data.ts';
+import { fixtureStart, unallocated } from '../../infra/delius-schema/example-data.ts';
 import type { DeliusDb } from '../../src/delius/delius-db.ts';
 import { contactsOf, managerHistory, responsibleOfficers } from '../support/delius-queries.ts';
 import { eventually } from '../support/eventually.ts';

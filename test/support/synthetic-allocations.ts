@@ -2,7 +2,7 @@ import type { Admin } from 'kafkajs';
 import { Op } from 'sequelize';
 import { firstGeneratedId } from '../../src/delius/dialect.ts';
 import type { DeliusDb } from '../../src/delius/delius-db.ts';
-import { fixtureStart, unallocated } from '../../src/delius/schema/example-data.ts';
+import { fixtureStart, unallocated } from '../../infra/delius-schema/example-data.ts';
 import { eventually } from './eventually.ts';
 import type { TestPipeline } from './pipeline.ts';
 import { ceiling } from './patience.ts';

@@ -1,10 +1,10 @@
 import type { Model } from 'sequelize';
-import type { AllocationKind } from '../../domain/allocation-detail.ts';
-import { allocationReasonCode, allocationReasonDataset } from '../allocation-reasons.ts';
-import type { DeliusModels } from '../models/index.ts';
-import type { ManagerModel } from '../models/managers.ts';
-import type { TransferModel } from '../models/transfers.ts';
-import { asWallClock, londonWallClock } from '../time.ts';
+import type { AllocationKind } from '../../src/domain/allocation-detail.ts';
+import { allocationReasonCode, allocationReasonDataset } from '../../src/delius/allocation-reasons.ts';
+import type { DeliusModels } from '../../src/delius/models/index.ts';
+import type { ManagerModel } from '../../src/delius/models/managers.ts';
+import type { TransferModel } from '../../src/delius/models/transfers.ts';
+import { asWallClock, londonWallClock } from '../../src/delius/time.ts';
 
 /** A manager period of a fixture: who, and [start, end). */
 export interface Period {

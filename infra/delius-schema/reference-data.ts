@@ -1,6 +1,6 @@
-import { allocationKinds } from '../../domain/allocation-detail.ts';
-import { allocationReasonCodes, allocationReasonDataset } from '../allocation-reasons.ts';
-import type { DeliusModels } from '../models/index.ts';
+import { allocationKinds } from '../../src/domain/allocation-detail.ts';
+import { allocationReasonCodes, allocationReasonDataset } from '../../src/delius/allocation-reasons.ts';
+import type { DeliusModels } from '../../src/delius/models/index.ts';
 
 const reasonDescriptions: Record<string, string> = {
   IN1: 'Initial Allocation',

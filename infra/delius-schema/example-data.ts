@@ -1,5 +1,5 @@
-import type { DeliusModels } from '../models/index.ts';
-import { londonWallClock, systemClock, type Clock } from '../time.ts';
+import type { DeliusModels } from '../../src/delius/models/index.ts';
+import { londonWallClock, systemClock, type Clock } from '../../src/delius/time.ts';
 import { deliusFixtures, type Period } from './fixtures.ts';
 
 /** 2022-07-01T10:30 Europe/London, the start of every fixture manager (rules §15). */

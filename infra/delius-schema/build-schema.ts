@@ -1,7 +1,7 @@
 import { QueryTypes, type Model, type ModelAttributes, type ModelStatic, type Sequelize } from 'sequelize';
-import type { Dialect } from '../../db/sequelize.ts';
-import { firstGeneratedId } from '../dialect.ts';
-import { defineDeliusModels, type DeliusModels } from '../models/index.ts';
+import type { Dialect } from '../../src/db/sequelize.ts';
+import { firstGeneratedId } from '../../src/delius/dialect.ts';
+import { defineDeliusModels, type DeliusModels } from '../../src/delius/models/index.ts';
 
 /**
  * Builds the Delius tables allocation handling touches, for the test database (PostgreSQL), local runs (SQLite)
