@@ -5,11 +5,10 @@
 // it; `npm test` runs the same suites through the Oracle double (README, "Running against Oracle").
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { firstLineOf } from '../src/domain/errors.ts';
 import { answeringEngineHost, testcontainersEnv } from './containers/engine.ts';
 import { rootDir } from './paths.ts';
 import { servers } from './versions.ts';
-
-const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0];
 
 function runSuites(url: string): Promise<number> {
   const jest = path.join(rootDir, 'node_modules/jest/bin/jest.js');
@@ -38,7 +37,9 @@ async function inContainer(host: string): Promise<number> {
       .withStartupTimeout(15 * 60_000)
       .start();
   } catch (error) {
-    console.error(`test:oracle: the Docker engine at ${host} could not start ${image}: ${firstLine(error)}`);
+    console.error(
+      `test:oracle: the Docker engine at ${host} could not start ${image}: ${firstLineOf(error)}`,
+    );
     return 2;
   }
   try {

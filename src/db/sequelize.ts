@@ -1,4 +1,5 @@
 import { Sequelize, type Options } from 'sequelize';
+import { firstLineOf } from '../domain/errors.ts';
 import { installed } from '../installed.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -252,10 +253,9 @@ function useThickMode(oracledb: OracleDriver, settings: DatabaseSettings): void 
   try {
     oracledb.initOracleClient({ ...(libDir ? { libDir } : {}), ...(configDir ? { configDir } : {}) });
   } catch (error) {
-    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
     throw new Error(
       `ORACLE_CLIENT_MODE=thick needs Oracle Instant Client${libDir ? ` in ${libDir}` : ' on the library path'} ` +
-        `(the image variant in the README, "Running against Oracle"): ${reason}`,
+        `(the image variant in the README, "Running against Oracle"): ${firstLineOf(error)}`,
       { cause: error },
     );
   }

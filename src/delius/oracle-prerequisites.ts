@@ -1,8 +1,5 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { messageOf } from '../domain/errors.ts';
-
-/** The first line of a driver's message (node-oracledb adds a "Help:" line with a link). */
-const reasonOf = (error: unknown) => messageOf(error).split('\n')[0] ?? '';
+import { firstLineOf } from '../domain/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { deliusSequences } from './sequences.ts';
 
@@ -33,7 +30,7 @@ export async function oracleProblems(sequelize: Sequelize, logger: Logger): Prom
         : `Oracle DBTIMEZONE is ${zone}`,
     );
   } catch (error) {
-    problems.push(`cannot read DBTIMEZONE (${reasonOf(error)})`);
+    problems.push(`cannot read DBTIMEZONE (${firstLineOf(error)})`);
   }
 
   for (const sequence of Object.values(deliusSequences)) {
@@ -41,7 +38,7 @@ export async function oracleProblems(sequelize: Sequelize, logger: Logger): Prom
       await select(`SELECT ${sequence}.NEXTVAL FROM DUAL`);
     } catch (error) {
       problems.push(
-        `the sequence ${sequence} is missing or not granted (${reasonOf(error)}): grant SELECT on it, with a synonym`,
+        `the sequence ${sequence} is missing or not granted (${firstLineOf(error)}): grant SELECT on it, with a synonym`,
       );
     }
   }
@@ -57,7 +54,7 @@ export async function oracleProblems(sequelize: Sequelize, logger: Logger): Prom
       if (!found.has(name))
         problems.push(`the package ${name} is missing or not granted: grant EXECUTE on it`);
   } catch (error) {
-    problems.push(`cannot list the packages the service calls (${reasonOf(error)})`);
+    problems.push(`cannot list the packages the service calls (${firstLineOf(error)})`);
   }
   return problems;
 }

@@ -71,6 +71,11 @@ export function messageOf(error: unknown): string {
   return typeof message === 'string' ? message : String(error);
 }
 
+/** The first line of the message of anything thrown (node-oracledb adds a "Help:" line with a link). */
+export function firstLineOf(error: unknown): string {
+  return messageOf(error).split('\n')[0] ?? '';
+}
+
 /** Recognises the foreign errors of one adapter (database, HTTP, registry, Kafka); undefined for the others'. */
 export type ErrorResolver = (error: unknown) => AppError | undefined;
 
