@@ -6,7 +6,7 @@ const { Partitioners } = kafkajs;
 
 /** Publishes records, each encoded with its topic's registered schema, in one request. */
 export interface Publisher {
-  publish(emits: readonly Emit[]): Promise<void>;
+  publish<T>(emits: readonly Emit<T>[]): Promise<void>;
 }
 
 /**

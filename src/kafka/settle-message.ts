@@ -5,11 +5,11 @@ import { backoffDelay, pause } from './backoff.ts';
 import type { Emit, IncomingMessage, StageHandler, StageOutcome, StagePolicy } from './stage.ts';
 
 /** What settling a message needs; the runner gives it Kafka, the unit tests give it fakes. */
-export interface Settling<In> {
+export interface Settling<In, Out = unknown> {
   decode(value: Buffer | null): Promise<In>;
   readonly subjectOf: (input: In) => Subject;
-  readonly handle: StageHandler<In>;
-  publish(emits: readonly Emit[]): Promise<void>;
+  readonly handle: StageHandler<In, Out>;
+  publish(emits: readonly Emit<Out>[]): Promise<void>;
   deadLetter(message: IncomingMessage, error: AppError, attempts: number): Promise<void>;
   classify(error: unknown): AppError;
   readonly policy: StagePolicy;
@@ -19,8 +19,8 @@ export interface Settling<In> {
   onRetry?(error: AppError): void;
 }
 
-export interface Settled {
-  readonly outcome: StageOutcome;
+export interface Settled<Out = unknown> {
+  readonly outcome: StageOutcome<Out>;
   readonly attempts: number;
 }
 
@@ -30,10 +30,10 @@ export interface Settled {
  * publishing of its records is classified, then retried with backoff or dead-lettered with its reason. A dead
  * letter that cannot be published is tried again until it is, since committing without it would lose the message.
  */
-export async function settleMessage<In>(
+export async function settleMessage<In, Out>(
   message: IncomingMessage,
-  settling: Settling<In>,
-): Promise<Settled | undefined> {
+  settling: Settling<In, Out>,
+): Promise<Settled<Out> | undefined> {
   const { policy, signal, logger } = settling;
   let subject: Subject = { crn: message.key };
   let failure: AppError;
@@ -43,7 +43,7 @@ export async function settleMessage<In>(
       const input = await settling.decode(message.value);
       subject = { ...subject, ...settling.subjectOf(input) };
       const handled = await settling.handle(input, { signal, attempt, logger, origin: message });
-      const outcome: StageOutcome = { ...handled, subject: { ...subject, ...handled.subject } };
+      const outcome: StageOutcome<Out> = { ...handled, subject: { ...subject, ...handled.subject } };
       if (outcome.status !== 'ignored' && outcome.result.length) await settling.publish(outcome.result);
       return { outcome, attempts: attempt };
     } catch (thrown) {

@@ -27,11 +27,17 @@ export interface IncomingMessage extends MessageOrigin {
 }
 
 /** A record a handler asks the runner to publish (encoded with the output topic's schema) before it commits. */
-export interface Emit {
+export interface Emit<T = unknown> {
   readonly topic: string;
   readonly key: string;
-  readonly value: unknown;
+  readonly value: T;
   readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A topic a stage writes, and what its records carry: a handler's emits must be that, checked by the compiler. */
+export interface Output<T> {
+  readonly topic: string;
+  readonly contract: TopicContract<T>;
 }
 
 export interface HandlerContext {
@@ -43,10 +49,13 @@ export interface HandlerContext {
 }
 
 /** A stage's work on one decoded message: returns what happened, throws what failed. */
-export type StageHandler<In> = (input: In, context: HandlerContext) => Promise<Handled<readonly Emit[]>>;
+export type StageHandler<In, Out = unknown> = (
+  input: In,
+  context: HandlerContext,
+) => Promise<Handled<readonly Emit<Out>[]>>;
 
 /** How one message ended in a stage. */
-export type StageOutcome = Outcome<readonly Emit[]>;
+export type StageOutcome<Out = unknown> = Outcome<readonly Emit<Out>[]>;
 
 export interface StagePolicy {
   /** Partitions one process works on at once, each in order. */
@@ -57,8 +66,8 @@ export interface StagePolicy {
 }
 
 /** What a stage opens when it starts: its handler, the readiness checks of what it depends on, how to close. */
-export interface StartedHandler<In> {
-  readonly handle: StageHandler<In>;
+export interface StartedHandler<In, Out> {
+  readonly handle: StageHandler<In, Out>;
   readonly checks?: Readonly<Record<string, () => Promise<boolean>>>;
   close?(): Promise<void>;
 }
@@ -67,14 +76,14 @@ export interface StartedHandler<In> {
  * A Kafka stage, declared as data: the runner decodes and validates its input, registers and encodes its
  * outputs, calls its handler, and owns commits, retries, dead letters and shutdown.
  */
-export interface StageDefinition<In> {
+export interface StageDefinition<In, Out> {
   readonly name: string;
   readonly groupId: string;
   readonly input: { readonly topic: string; readonly contract: TopicContract<In> };
-  readonly outputs: readonly { readonly topic: string; readonly contract: TopicContract<unknown> }[];
+  readonly outputs: readonly Output<Out>[];
   /** Whom a decoded message is about, for outcomes that end in failure. */
   readonly subjectOf: (input: In) => Subject;
-  readonly start: () => Promise<StartedHandler<In>>;
+  readonly start: () => Promise<StartedHandler<In, Out>>;
   readonly policy: StagePolicy;
   /** Settle each key's records in the order they were made, within a window (order-window.ts). */
   readonly order?: OrderPolicy<In> | undefined;

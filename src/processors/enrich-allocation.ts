@@ -1,7 +1,12 @@
 import { parseAllocationDetail } from '../domain/allocation-detail.ts';
 import { AppError, messageOf } from '../domain/errors.ts';
 import type { Handled } from '../domain/outcome.ts';
-import { allocationKey, toAllocationRecord, type DomainEventRecord } from '../domain/topic-records.ts';
+import {
+  allocationKey,
+  toAllocationRecord,
+  type AllocationRecord,
+  type DomainEventRecord,
+} from '../domain/topic-records.ts';
 import type { Emit, HandlerContext } from '../kafka/stage.ts';
 import type { WorkloadClient } from './workload-client.ts';
 
@@ -22,7 +27,7 @@ export async function enrichAllocation(
   event: DomainEventRecord,
   deps: EnrichDeps,
   context: Pick<HandlerContext, 'signal'>,
-): Promise<Handled<readonly Emit[]>> {
+): Promise<Handled<readonly Emit<AllocationRecord>[]>> {
   if (!event.detailUrl)
     return { status: 'ignored', subject: { crn: event.crn }, reason: 'no detailUrl', properties: {} };
 

@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.ts';
-import type { DomainEventRecord } from '../domain/topic-records.ts';
+import type { AllocationRecord, DomainEventRecord } from '../domain/topic-records.ts';
 import type { RetryPolicy } from '../kafka/backoff.ts';
 import type { StageDefinition } from '../kafka/stage.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -13,7 +13,7 @@ export function processorStage(
   config: Config,
   topology: Topology,
   shared: { metrics: Metrics; retry: RetryPolicy },
-): StageDefinition<DomainEventRecord> {
+): StageDefinition<DomainEventRecord, AllocationRecord> {
   const { processor } = topology;
   return {
     name: 'processor',

@@ -5,6 +5,7 @@ import {
   allocationKey,
   toIapsEventRecord,
   type AllocationRecord,
+  type IapsEventRecord,
 } from '../domain/topic-records.ts';
 import type { AllocationRequest } from '../delius/apply-allocation.ts';
 import type { Emit } from '../kafka/stage.ts';
@@ -26,7 +27,7 @@ export interface SinkDeps {
 export async function applyToDelius(
   record: AllocationRecord,
   deps: SinkDeps,
-): Promise<Handled<readonly Emit[]>> {
+): Promise<Handled<readonly Emit<IapsEventRecord>[]>> {
   let allocation;
   try {
     allocation = allocationDetailOf(record);
@@ -41,7 +42,7 @@ export async function applyToDelius(
   if (outcome.status === 'ignored') return { ...outcome, subject };
 
   const occurredAt = deps.now();
-  const iapsEvents = (flags: readonly IapsFlag[]): Emit[] =>
+  const iapsEvents = (flags: readonly IapsFlag[]): Emit<IapsEventRecord>[] =>
     flags.map((flag) => ({
       topic: deps.iapsTopic,
       key: crn,

@@ -2,7 +2,7 @@ import type { Config } from '../config/config.ts';
 import { createSequelize, databaseSettingsOf, dialectOf } from '../db/sequelize.ts';
 import { applyAllocation, type AllocationRequest } from '../delius/apply-allocation.ts';
 import { openDeliusDb } from '../delius/delius-db.ts';
-import { allocationKey, type AllocationRecord } from '../domain/topic-records.ts';
+import { allocationKey, type AllocationRecord, type IapsEventRecord } from '../domain/topic-records.ts';
 import type { RetryPolicy } from '../kafka/backoff.ts';
 import { classifyError } from '../classify-error.ts';
 import { waitForDependency } from '../observability/wait-for-dependency.ts';
@@ -17,7 +17,7 @@ export function sinkStage(
   config: Config,
   topology: Topology,
   shared: { metrics: Metrics; retry: RetryPolicy; logger: Logger; signal?: AbortSignal },
-): StageDefinition<AllocationRecord> {
+): StageDefinition<AllocationRecord, IapsEventRecord> {
   const { sink } = topology;
   const sqlite = dialectOf(config.DATABASE_URL) === 'sqlite';
   return {

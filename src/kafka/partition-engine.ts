@@ -1,0 +1,232 @@
+/**
+ * What a stage does next with one partition's fetched records: which record to settle, when to hold, when to
+ * give the partition back, and what may be committed. No I/O and no timers: the clock is passed in, the driver
+ * (stage-runner.ts) fetches, decodes, settles, pauses and commits as told. Every decision of ordering and
+ * commit cadence lives here, so that it is tested here, record by record.
+ *
+ * A record is decoded once, by the driver, when it is first fetched; the engine carries it (and its place in
+ * the order) until it is committed, across the batches that fetch it again.
+ */
+import type { StageOutcome } from './stage.ts';
+import { LatestSettled, nextStep, placeOf, type OrderPlace, type OrderPolicy } from './order-window.ts';
+
+/** A fetched record with its decoding: the value, or why it could not be decoded (the settling says so again). */
+export type Decoded<In> =
+  { readonly ok: true; readonly value: In } | { readonly ok: false; readonly error: unknown };
+
+export interface FetchedRecord<M, In> {
+  readonly offset: string;
+  /** When it reached the topic, in ms since the epoch. */
+  readonly timestamp: number;
+  readonly message: M;
+  readonly decoded: Decoded<In>;
+}
+
+/** A record in hand: what it was fetched as, and its place in the order (none when unordered or undecodable). */
+export interface HeldRecord<M, In> extends FetchedRecord<M, In> {
+  readonly place: OrderPlace | undefined;
+}
+
+/** Commit the partition up to and including this offset (the driver commits offset + 1). */
+export interface CommitStep {
+  readonly kind: 'commit';
+  readonly offset: string;
+}
+
+export type EngineStep<M, In> =
+  /** Settle this record, then report its status with `settled`. `early`: ahead of its turn (the order window). */
+  | { readonly kind: 'settle'; readonly record: HeldRecord<M, In>; readonly early: boolean }
+  | CommitStep
+  /** Wait this long (heartbeating), then give the partition back: the next fetch brings what arrived meanwhile. */
+  | { readonly kind: 'hold'; readonly waitMs: number }
+  /** Give the partition back: the batch is done, or it must be fetched again from its first unsettled record. */
+  | { readonly kind: 'return' };
+
+export interface EngineOptions<In> {
+  /** Settle each key's records in the order they were made, within a window. */
+  readonly order?: OrderPolicy<In> | undefined;
+  /** The longest a settled record waits for its offset's commit while its batch goes on. */
+  readonly commitIntervalMs: number;
+  /** A held head is looked at again at least this often, with what has reached the partition since. */
+  readonly holdSliceMs: number;
+  /** Records whose windows close within this of the head's are let go with it: one fetch, not one each. */
+  readonly holdLingerMs: number;
+}
+
+export const engineDefaults = {
+  commitIntervalMs: 1_000,
+  holdSliceMs: 1_000,
+  holdLingerMs: 250,
+} as const satisfies Partial<EngineOptions<unknown>>;
+
+/** One partition's records in hand, from its committed offset on. */
+export class PartitionEngine<M, In> {
+  private readonly held = new Map<string, HeldRecord<M, In>>();
+  /** Settled before their turn, because a record ahead of them was made later: committed when reached. */
+  private readonly early = new Set<string>();
+  private batch: readonly string[] = [];
+  private cursor = 0;
+  /** Records of the current turn: those settled early, then the head. */
+  private turn: string[] = [];
+  private settledUpTo: string | undefined;
+  private mustCommit = false;
+  private committedAt: number;
+  /**
+   * When the partition was last given back: the next batch is fetched after that, so it holds every record that
+   * had reached the topic by then.
+   */
+  private returnedAt = 0;
+
+  private readonly options: EngineOptions<In>;
+  private readonly latest: LatestSettled;
+
+  constructor(options: EngineOptions<In>, latest: LatestSettled, now: number) {
+    this.options = options;
+    this.latest = latest;
+    this.committedAt = now;
+  }
+
+  /** Which of a batch's offsets are not in hand yet, and so need decoding. */
+  unknown(offsets: readonly string[]): string[] {
+    return offsets.filter((offset) => !this.held.has(offset));
+  }
+
+  /**
+   * A batch fetched from the partition, in offset order. Records in hand keep their decoding; those before the
+   * batch's first were committed and are forgotten.
+   */
+  begin(records: readonly FetchedRecord<M, In>[], now: number): void {
+    const first = records[0] ? BigInt(records[0].offset) : undefined;
+    if (first !== undefined) {
+      for (const offset of this.held.keys()) if (BigInt(offset) < first) this.held.delete(offset);
+      for (const offset of this.early) if (BigInt(offset) < first) this.early.delete(offset);
+    }
+    for (const record of records) {
+      if (this.held.has(record.offset)) continue;
+      const { order } = this.options;
+      const place =
+        order && record.decoded.ok ? placeOf(order, record.decoded.value, record.timestamp) : undefined;
+      this.held.set(record.offset, { ...record, place });
+    }
+    this.batch = records.map((record) => record.offset);
+    this.cursor = 0;
+    this.turn = [];
+    this.settledUpTo = undefined;
+    this.committedAt = now;
+  }
+
+  /** What to do next, now. */
+  next(now: number): EngineStep<M, In> {
+    if (this.mustCommit) return this.commit(now) ?? this.next(now);
+    const due = this.commitDue(now);
+    if (due) return due;
+    const queued = this.turn[0];
+    if (queued !== undefined) return this.settleStep(queued);
+    for (;;) {
+      const offset = this.batch[this.cursor];
+      if (offset === undefined) return { kind: 'return' };
+      if (!this.early.delete(offset)) break;
+      // Settled early, in an earlier turn: done now that its turn is reached.
+      this.cursor += 1;
+      this.settledUpTo = offset;
+      const dueNow = this.commitDue(now);
+      if (dueNow) return dueNow;
+    }
+    const head = this.record(this.batch[this.cursor]);
+    const { order } = this.options;
+    if (!order || !head.place) {
+      this.turn = [head.offset];
+      return this.settleStep(head.offset);
+    }
+    const behind = this.batch.slice(this.cursor + 1).map((offset) => {
+      const record = this.record(offset);
+      return { offset, place: record.place };
+    });
+    const step = nextStep(head, behind, this.early, now, this.returnedAt);
+    // Not committed: the next fetch starts at this record again, with whatever has arrived behind it.
+    if (step.kind === 'refetch') return { kind: 'return' };
+    if (step.kind === 'hold') {
+      const { holdLingerMs, holdSliceMs } = this.options;
+      return {
+        kind: 'hold',
+        waitMs: Math.max(0, Math.min(step.untilMs + holdLingerMs, now + holdSliceMs) - now),
+      };
+    }
+    this.turn = [...step.ahead, head.offset];
+    return this.settleStep(this.turn[0] ?? head.offset);
+  }
+
+  /**
+   * A record's final status. A dead letter is committed at once: a stage killed before the commit would publish
+   * it again, and unlike an allocation's effects a dead letter is not deduplicated. Returns true when a record
+   * of its key made later had already been settled (it came later than the order window could mend).
+   */
+  settled(offset: string, status: StageOutcome['status']): { readonly outOfOrder: boolean } {
+    if (this.turn[0] !== offset) throw new Error(`offset ${offset} was not the one to settle`);
+    this.turn.shift();
+    const record = this.record(offset);
+    if (this.turn.length > 0) this.early.add(offset);
+    else {
+      this.cursor += 1;
+      this.settledUpTo = offset;
+      if (status === 'dead-letter') this.mustCommit = true;
+    }
+    return { outOfOrder: record.place ? this.latest.settle(record.place) : false };
+  }
+
+  /** A commit owed by the cadence (for a driver that heartbeats through a long settle). */
+  commitDue(now: number): CommitStep | undefined {
+    if (now - this.committedAt < this.options.commitIntervalMs) return undefined;
+    return this.commit(now);
+  }
+
+  /** The partition is given back: what is settled and not yet committed, to commit now. */
+  end(now: number): CommitStep | undefined {
+    this.returnedAt = now;
+    return this.commit(now);
+  }
+
+  private commit(now: number): CommitStep | undefined {
+    this.mustCommit = false;
+    const offset = this.settledUpTo;
+    if (offset === undefined) return undefined;
+    this.settledUpTo = undefined;
+    this.committedAt = now;
+    return { kind: 'commit', offset };
+  }
+
+  private settleStep(offset: string): EngineStep<M, In> {
+    return { kind: 'settle', record: this.record(offset), early: offset !== this.batch[this.cursor] };
+  }
+
+  private record(offset: string | undefined): HeldRecord<M, In> {
+    const record = offset === undefined ? undefined : this.held.get(offset);
+    if (!record) throw new Error(`offset ${String(offset)} is not in hand`);
+    return record;
+  }
+}
+
+/** Every partition a stage's process is given, and what it knows across them. */
+export class StageEngine<M, In> {
+  private readonly partitions = new Map<number, PartitionEngine<M, In>>();
+  /** Per key (a person lives on one partition, but the bound is the stage's). */
+  private readonly latest = new LatestSettled();
+
+  private readonly options: EngineOptions<In>;
+
+  constructor(options: EngineOptions<In>) {
+    this.options = options;
+  }
+
+  partition(partition: number, now: number): PartitionEngine<M, In> {
+    let engine = this.partitions.get(partition);
+    if (!engine)
+      this.partitions.set(partition, (engine = new PartitionEngine(this.options, this.latest, now)));
+    return engine;
+  }
+
+  /** Partitions may have moved: what was in hand is read again from the committed offsets. */
+  reset(): void {
+    this.partitions.clear();
+  }
+}

@@ -1,0 +1,315 @@
+import {
+  engineDefaults,
+  StageEngine,
+  type EngineOptions,
+  type FetchedRecord,
+} from '../../src/kafka/partition-engine.ts';
+import type { OrderPolicy } from '../../src/kafka/order-window.ts';
+import type { StageOutcome } from '../../src/kafka/stage.ts';
+
+/** A record's event: whose it is and when it was made; none when its bytes cannot be decoded. */
+interface Made {
+  readonly key: string;
+  readonly madeAt: number;
+}
+
+/** A record of the partition's log: when it reached the topic, and what it decodes to. */
+interface Logged {
+  readonly arrivedAt: number;
+  readonly made?: Made;
+}
+
+const windowMs = 60_000;
+const order: OrderPolicy<Made> = { keyOf: (made) => made.key, timeOf: (made) => made.madeAt, windowMs };
+
+interface Run {
+  /** Offsets in the order they were settled (a record settled twice, after a crash, appears twice). */
+  readonly settled: number[];
+  /** Next offsets committed, in order. */
+  readonly commits: number[];
+  readonly outOfOrder: number[];
+  /** Records decoded: once each, unless a crash forgot them. */
+  readonly decoded: number;
+  readonly holds: number[];
+  readonly batches: number;
+}
+
+interface Simulation {
+  readonly options?: Partial<EngineOptions<Made>>;
+  readonly start?: number;
+  /** How long settling one record takes, on the simulated clock. */
+  readonly settleMs?: number;
+  readonly statusOf?: (offset: number) => StageOutcome['status'];
+  /** The most records one fetch returns. */
+  readonly maxBatch?: number;
+  /** Crashes (the engine is lost; what was committed stays) after this many settles. */
+  readonly crashAfter?: number;
+}
+
+/**
+ * The driver's loop as stage-runner.ts runs it, over one partition and a simulated clock: fetch what has
+ * reached the partition from the committed offset, decode what the engine does not hold, and carry out each
+ * step. A hold moves the clock to its end; a crash loses the engine and restarts from the committed offset.
+ */
+function simulate(log: readonly Logged[], simulation: Simulation = {}): Run {
+  const options: EngineOptions<Made> = { ...engineDefaults, ...simulation.options };
+  let now = simulation.start ?? 0;
+  let engine = new StageEngine<Logged, Made>(options);
+  let committed = 0;
+  let crashAfter = simulation.crashAfter;
+  const run = {
+    settled: [] as number[],
+    commits: [] as number[],
+    outOfOrder: [] as number[],
+    decoded: 0,
+    holds: [] as number[],
+    batches: 0,
+  };
+  for (let guard = 0; committed < log.length; guard += 1) {
+    if (guard > 10_000) throw new Error('the engine never finished the partition');
+    const partition = engine.partition(0, now);
+    const fetched = log
+      .map((logged, offset) => ({ logged, offset }))
+      .filter(({ logged, offset }) => offset >= committed && logged.arrivedAt <= now)
+      .slice(0, simulation.maxBatch ?? Infinity);
+    if (fetched.length === 0) {
+      now = Math.min(...log.slice(committed).map((logged) => logged.arrivedAt));
+      continue;
+    }
+    run.batches += 1;
+    const unknown = new Set(partition.unknown(fetched.map(({ offset }) => String(offset))));
+    run.decoded += unknown.size;
+    const records: FetchedRecord<Logged, Made>[] = fetched.map(({ logged, offset }) => ({
+      offset: String(offset),
+      timestamp: logged.arrivedAt,
+      message: logged,
+      decoded: logged.made ? { ok: true, value: logged.made } : { ok: false, error: new Error('not Avro') },
+    }));
+    partition.begin(records, now);
+    let crashed = false;
+    for (;;) {
+      const step = partition.next(now);
+      if (step.kind === 'return') break;
+      if (step.kind === 'commit') {
+        committed = Number(step.offset) + 1;
+        run.commits.push(committed);
+      } else if (step.kind === 'hold') {
+        run.holds.push(step.waitMs);
+        now += step.waitMs;
+        break;
+      } else {
+        const offset = Number(step.record.offset);
+        run.settled.push(offset);
+        now += simulation.settleMs ?? 10;
+        if (crashAfter !== undefined && (crashAfter -= 1) < 0) {
+          crashed = true;
+          break;
+        }
+        const { outOfOrder } = partition.settled(
+          step.record.offset,
+          simulation.statusOf?.(offset) ?? 'applied',
+        );
+        if (outOfOrder) run.outOfOrder.push(offset);
+      }
+    }
+    if (crashed) {
+      engine = new StageEngine<Logged, Made>(options);
+      crashAfter = undefined;
+      continue;
+    }
+    const last = partition.end(now);
+    if (last) {
+      committed = Number(last.offset) + 1;
+      run.commits.push(committed);
+    }
+  }
+  return run;
+}
+
+function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((item, index) =>
+    permutations([...items.slice(0, index), ...items.slice(index + 1)]).map((rest) => [item, ...rest]),
+  );
+}
+
+/** Records in the given order of arrival, one second apart, each made at its `madeAt` and arriving after. */
+const arriving = (made: readonly Made[], startAt = 100_000): Logged[] =>
+  made.map((record, index) => ({ arrivedAt: startAt + index * 1_000, made: record }));
+
+const firstSettlements = (run: Run) => [...new Set(run.settled)];
+
+describe('the partition engine, without order', () => {
+  const log = Array.from({ length: 20 }, (_, index) => ({
+    arrivedAt: 0,
+    made: { key: `P${index % 3}`, madeAt: 0 },
+  }));
+
+  it('settles every record once, in offset order, and commits once per batch rather than per record', () => {
+    const run = simulate(log);
+    expect(run.settled).toEqual(log.map((_, offset) => offset));
+    expect(run.commits).toEqual([20]);
+    expect(run.holds).toEqual([]);
+  });
+
+  it('commits a dead letter at once, so that a crash after it does not publish it again', () => {
+    const run = simulate(log, { statusOf: (offset) => (offset === 4 ? 'dead-letter' : 'applied') });
+    expect(run.commits).toEqual([5, 20]);
+  });
+
+  it('commits a long batch at least every commit interval while it goes on', () => {
+    const run = simulate(log, { settleMs: 300, options: { commitIntervalMs: 1_000 } });
+    // 300 ms a record: a commit is owed after the fourth, and every fourth after that.
+    expect(run.commits).toEqual([4, 8, 12, 16, 20]);
+  });
+
+  it('decodes each record once, however many fetches bring it', () => {
+    const run = simulate(log, { maxBatch: 7 });
+    expect(run.decoded).toBe(20);
+    expect(run.batches).toBe(3);
+  });
+
+  it.each(Array.from({ length: 20 }, (_, crashAfter) => [crashAfter]))(
+    'after a crash at settle %i, goes on from the committed offset: nothing lost, what was not committed is settled again',
+    (crashAfter) => {
+      const run = simulate(log, { crashAfter, settleMs: 300 });
+      expect(firstSettlements(run).sort((a, b) => a - b)).toEqual(log.map((_, offset) => offset));
+      // Only what had not been committed is settled again: at most a commit interval's worth.
+      expect(run.settled.length - log.length).toBeLessThanOrEqual(4);
+      expect(run.commits.at(-1)).toBe(20);
+    },
+  );
+});
+
+describe('the partition engine, with an order window', () => {
+  const options = { order };
+
+  it('holds a record until its window closes, looking again at least every hold slice', () => {
+    const run = simulate([{ arrivedAt: 0, made: { key: 'A', madeAt: 0 } }], { options });
+    expect(run.settled).toEqual([0]);
+    // Every hold ends by the slice, the last one lingers past the window's end.
+    expect(run.holds.every((waitMs) => waitMs <= engineDefaults.holdSliceMs)).toBe(true);
+    expect(run.holds.reduce((sum, waitMs) => sum + waitMs, 0)).toBeGreaterThanOrEqual(windowMs);
+    expect(run.holds.reduce((sum, waitMs) => sum + waitMs, 0)).toBeLessThanOrEqual(
+      windowMs + engineDefaults.holdLingerMs,
+    );
+  });
+
+  it.each(permutations([0, 1, 2, 3]).map((arrival) => [arrival.join(' ')]))(
+    "settles one person's records in the order they were made, whatever order (%s) they reached the partition in",
+    (arrival) => {
+      const made = arrival.split(' ').map((index) => ({ key: 'A', madeAt: 90_000 + Number(index) * 100 }));
+      const log = arriving(made);
+      const run = simulate(log, { options, start: 100_000 });
+      const settledMadeAt = run.settled.map((offset) => log[offset]?.made?.madeAt);
+      expect(settledMadeAt).toEqual([...settledMadeAt].sort((a, b) => (a ?? 0) - (b ?? 0)));
+      expect(run.settled).toHaveLength(4);
+      expect(run.outOfOrder).toEqual([]);
+      expect(run.commits.at(-1)).toBe(4);
+    },
+  );
+
+  it("keeps each person's records apart: another person's later record is not put first", () => {
+    const log = arriving([
+      { key: 'A', madeAt: 99_000 },
+      { key: 'B', madeAt: 90_000 },
+      { key: 'A', madeAt: 95_000 },
+    ]);
+    const run = simulate(log, { options, start: 100_000 });
+    expect(run.settled).toEqual([2, 0, 1]);
+  });
+
+  it('never commits past a record settled ahead of its turn before its turn comes', () => {
+    const log = arriving([
+      { key: 'A', madeAt: 99_000 },
+      { key: 'B', madeAt: 99_500 },
+      { key: 'A', madeAt: 95_000 },
+    ]);
+    // Each settle takes longer than the commit interval: a commit is owed after every one.
+    const run = simulate(log, { options, start: 100_000, settleMs: 1_500 });
+    // Offset 2 is settled first (made earliest), but committed only when offsets 0 and 1 are.
+    expect(run.settled).toEqual([2, 0, 1]);
+    expect(run.commits).toEqual([1, 2, 3]);
+  });
+
+  it('settles a record later than the window when it comes, and says it came out of order', () => {
+    const log: Logged[] = [
+      { arrivedAt: 100_000, made: { key: 'A', madeAt: 100_000 } },
+      { arrivedAt: 300_000, made: { key: 'A', madeAt: 90_000 } },
+    ];
+    const run = simulate(log, { options, start: 100_000 });
+    expect(run.settled).toEqual([0, 1]);
+    expect(run.outOfOrder).toEqual([1]);
+  });
+
+  it("fetches again when the head's window closed after its batch was fetched, so that what arrived in its window is put first", () => {
+    // Settling offset 0 takes 70 s: offset 1's window closes meanwhile, and offset 2, made before it, arrived
+    // after the batch holding it was fetched.
+    const log: Logged[] = [
+      { arrivedAt: 100_000, made: { key: 'B', madeAt: 40_000 } },
+      { arrivedAt: 100_000, made: { key: 'A', madeAt: 100_000 } },
+      { arrivedAt: 130_000, made: { key: 'A', madeAt: 99_000 } },
+    ];
+    const run = simulate(log, { options, start: 100_000, settleMs: 70_000 });
+    expect(run.settled).toEqual([0, 2, 1]);
+    expect(run.outOfOrder).toEqual([]);
+  });
+
+  it('settles an undecodable record as it comes, without holding it or the records behind it', () => {
+    const log: Logged[] = [{ arrivedAt: 100_000 }, { arrivedAt: 100_000 }];
+    const run = simulate(log, { options, start: 100_000 });
+    expect(run.settled).toEqual([0, 1]);
+    expect(run.holds).toEqual([]);
+  });
+
+  it('lets a date in the future hold a record for no longer than the window from its arrival', () => {
+    const log: Logged[] = [{ arrivedAt: 100_000, made: { key: 'A', madeAt: 100_000 + 3_600_000 } }];
+    const run = simulate(log, { options, start: 100_000 });
+    expect(run.holds.reduce((sum, waitMs) => sum + waitMs, 0)).toBeLessThanOrEqual(
+      windowMs + engineDefaults.holdLingerMs,
+    );
+  });
+
+  it('decodes each held record once, however many times it is fetched while held', () => {
+    const log = arriving([
+      { key: 'A', madeAt: 100_000 },
+      { key: 'B', madeAt: 100_500 },
+    ]);
+    const run = simulate(log, { options, start: 100_000 });
+    expect(run.batches).toBeGreaterThan(10);
+    expect(run.decoded).toBe(2);
+  });
+
+  it.each(Array.from({ length: 6 }, (_, crashAfter) => [crashAfter]))(
+    'after a crash at settle %i, loses nothing and keeps the order of what is settled again',
+    (crashAfter) => {
+      const log = arriving([
+        { key: 'A', madeAt: 99_300 },
+        { key: 'A', madeAt: 99_100 },
+        { key: 'B', madeAt: 99_000 },
+        { key: 'A', madeAt: 99_200 },
+        { key: 'B', madeAt: 98_000 },
+        { key: 'A', madeAt: 99_000 },
+      ]);
+      const run = simulate(log, { options, start: 100_000, crashAfter });
+      expect(firstSettlements(run).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
+      // After the restart, person A's records are settled in the order they were made.
+      const restart = run.settled.slice(crashAfter + 1).filter((offset) => log[offset]?.made?.key === 'A');
+      const madeAt = restart.map((offset) => log[offset]?.made?.madeAt ?? 0);
+      expect(madeAt).toEqual([...madeAt].sort((a, b) => a - b));
+      expect(run.commits.at(-1)).toBe(6);
+    },
+  );
+
+  it('forgets what it held when the partitions move, and reads it again from the committed offset', () => {
+    const engine = new StageEngine<string, Made>({ ...engineDefaults, order });
+    const first = engine.partition(0, 0);
+    first.begin(
+      [{ offset: '0', timestamp: 0, message: 'a', decoded: { ok: true, value: { key: 'A', madeAt: 0 } } }],
+      0,
+    );
+    expect(first.unknown(['0'])).toEqual([]);
+    engine.reset();
+    expect(engine.partition(0, 0).unknown(['0'])).toEqual(['0']);
+  });
+});
