@@ -1,26 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { classifyError } from './classify-error.ts';
 import { redactedConfig, type Config, type StageName } from './config/config.ts';
-import { startConnectorStage } from './connectors/connector-stage.ts';
+import * as options from './config/options.ts';
+import { startConnector } from './connectors/connector-stage.ts';
 import type { SourceOutcome } from './connectors/sqs-source.ts';
-import { createSchemaRegistry } from './kafka/avro-schemas.ts';
-import { createKafka } from './kafka/client.ts';
-import { consumerLag } from './kafka/lag.ts';
-import { createProducer, publisherOf } from './kafka/publisher.ts';
-import { avroSerde } from './kafka/serde.ts';
+import { openKafkaRuntime } from './kafka/runtime.ts';
 import type { IncomingMessage, RunningStage, StageOutcome } from './kafka/stage.ts';
-import { startStage, type StageRuntime } from './kafka/stage-runner.ts';
-import { checkTopics, ensureTopics } from './kafka/topics.ts';
-import { waitForDependency } from './observability/wait-for-dependency.ts';
-import { watchStep } from './observability/watch-step.ts';
-import { startOperationsServer, type ReadinessCheck } from './observability/operations-server.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { processorStage } from './processors/processor-stage.ts';
+import { openOperations } from './service/operations.ts';
+import { startInOrder, stopperOf } from './service/start-stages.ts';
 import { sinkStage } from './sinks/sink-stage.ts';
-import { topicSpecsOf, topologyOf, type ConsumerStageName } from './topology.ts';
-import { kafkaSecurityOptions, registrySecurityOptions } from './kafka/security.ts';
-import { valueSubject } from './kafka/avro-schemas.ts';
+import { topologyOf } from './topology.ts';
 
 export interface ServiceHooks {
   onStageOutcome?: (stage: StageName, outcome: StageOutcome, message: IncomingMessage) => void;
@@ -38,26 +29,13 @@ export interface Service {
   stop(onStep?: (step: string) => void): Promise<void>;
 }
 
-const packageInfo = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  name: string;
-  version: string;
-};
-
-const lagRefreshIntervalMs = 10_000;
-
-/** The order stages start in: from the end of the pipeline. They stop in the reverse order, upstream first. */
+/** From the end of the pipeline, so that each stage's consumers are there before records arrive. */
 const startOrder: readonly StageName[] = ['sink', 'processor', 'connector'];
 
-/** A step of stopping, named so that a slow stop says what it is waiting for. */
-interface StopStep {
-  readonly name: string;
-  readonly stop: () => Promise<void>;
-}
-
 /**
- * The composition root: reads the topology, builds every client once from the configuration, and starts the
- * chosen stages from their definitions. Each consumer stage is its own consumer group, so more processes of a
- * stage share its partitions.
+ * The composition root: builds the shared resources once, maps the chosen stages' definitions onto them,
+ * starts them from the end of the pipeline and stops them upstream first. Each consumer stage is its own
+ * consumer group, so more processes of a stage share its partitions.
  */
 export async function startService(
   config: Config,
@@ -65,196 +43,51 @@ export async function startService(
   logger: Logger,
   hooks: ServiceHooks = {},
 ): Promise<Service> {
-  const startedAt = new Date().toISOString();
   const topology = topologyOf(config);
   const metrics = createMetrics();
-  const kafka = createKafka(
-    {
-      brokers: config.KAFKA_BROKERS,
-      clientId: config.KAFKA_CLIENT_ID,
-      security: await kafkaSecurityOptions(config),
-    },
-    logger,
-  );
-  const admin = kafka.admin();
-  const retry = {
-    maxAttempts: config.RETRY_MAX_ATTEMPTS,
-    initialDelayMs: config.RETRY_INITIAL_DELAY_MS,
-    maxDelayMs: config.RETRY_MAX_DELAY_MS,
-  };
-  // Kafka or the registry down at start-up is waited for, one line a try, as the database is by the sink.
-  const waitFor = (name: string, outageCode: string) => ({
-    name,
-    classify: classifyError,
-    outageCodes: new Set([outageCode]),
-    retry,
-    logger,
-    signal: hooks.signal,
-  });
-  logger.info('connecting to Kafka');
-  const registry = createSchemaRegistry(config.SCHEMA_REGISTRY_URL, registrySecurityOptions(config));
-  const serde = avroSerde(registry, { register: config.SCHEMA_REGISTER });
-  /** Topics and schemas: created and registered, or (least privilege) checked and looked up. */
-  const provisionTopicsAndSchemas = async () => {
-    const created = await watchStep(
-      logger,
-      config.KAFKA_CREATE_TOPICS
-        ? 'connecting to Kafka and creating topics'
-        : 'connecting to Kafka and checking topics',
-      () =>
-        waitForDependency(waitFor('Kafka', 'kafka-unavailable'), async () => {
-          await admin.connect();
-          const specs = topicSpecsOf(config);
-          if (config.KAFKA_CREATE_TOPICS) return ensureTopics(admin, specs);
-          await checkTopics(admin, specs);
-          return [];
-        }),
-    );
-    if (created.length)
-      logger.info({ topics: created, partitions: config.TOPIC_PARTITIONS }, 'created topics');
-    await watchStep(logger, config.SCHEMA_REGISTER ? 'registering schemas' : 'looking up schemas', () =>
-      waitForDependency(waitFor('the schema registry', 'registry-unavailable'), async () => {
-        for (const stage of stages) {
-          const { topic, contract } = topology[stage].output;
-          await serde.register(topic, contract.avro);
-        }
-      }),
-    );
-  };
-  try {
-    await provisionTopicsAndSchemas();
-  } catch (error) {
-    // Topics or schemas that are not there end start-up: nothing it opened may keep the process alive.
-    await admin.disconnect().catch(() => undefined);
-    throw error;
-  }
-  const producer = createProducer(kafka);
-  await watchStep(logger, 'connecting the producer', () =>
-    waitForDependency(waitFor('Kafka', 'kafka-unavailable'), () => producer.connect()),
-  );
-
-  const runtime: StageRuntime = {
-    kafka,
-    producer,
-    serde,
-    deadLetterTopic: topology.deadLetters,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-    classify: classifyError,
-    logger,
-    metrics,
+  const shared = { logger, metrics, classify: classifyError, signal: hooks.signal };
+  const outputs = stages.map((stage) => topology[stage].output);
+  const kafka = await openKafkaRuntime(options.kafkaRuntimeOptionsOf(config), outputs, {
+    ...shared,
     onOutcome: (stage, outcome, message) => hooks.onStageOutcome?.(stage as StageName, outcome, message),
-  };
+  });
   const starters: Record<StageName, () => Promise<RunningStage>> = {
-    sink: () =>
-      startStage(
-        sinkStage(config, topology, {
-          metrics,
-          retry,
-          logger,
-          ...(hooks.signal ? { signal: hooks.signal } : {}),
-        }),
-        runtime,
-      ),
-    processor: () => startStage(processorStage(config, topology, { metrics, retry }), runtime),
+    sink: () => kafka.run(sinkStage(options.sinkOptionsOf(config), { ...shared, route: topology.sink })),
+    processor: () =>
+      kafka.run(processorStage(options.processorOptionsOf(config), { ...shared, route: topology.processor })),
     connector: () =>
-      startConnectorStage(config, topology, {
-        serde,
-        publisher: publisherOf(producer, serde),
-        classify: classifyError,
-        metrics,
-        logger,
-        ...(hooks.onSourceOutcome ? { onOutcome: hooks.onSourceOutcome } : {}),
+      startConnector(options.connectorOptionsOf(config), {
+        ...shared,
+        output: topology.connector.output,
+        publisherFor: (list) => kafka.publisherFor(list),
+        onOutcome: hooks.onSourceOutcome,
       }),
   };
-
-  // From the end of the pipeline, so that each stage's consumers are there before records arrive.
-  const running: RunningStage[] = [];
-  try {
-    for (const name of startOrder.filter((stage) => stages.includes(stage))) {
-      // One line per step, so that a start that hangs says where.
-      const stepStartedAt = performance.now();
-      logger.info({ stage: name }, 'starting stage');
-      running.unshift(await watchStep(logger, `starting the ${name}`, starters[name]));
-      logger.info({ stage: name, ms: Math.round(performance.now() - stepStartedAt) }, 'stage started');
-    }
-  } catch (error) {
-    for (const stage of running) await stage.stop().catch(() => undefined);
-    await producer.disconnect().catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
+  const chosen = startOrder.filter((name) => stages.includes(name));
+  const running = await startInOrder(
+    chosen.map((name) => ({ name, start: starters[name] })),
+    logger,
+  ).catch(async (error: unknown) => {
+    await kafka.close().catch(() => undefined);
     throw error;
-  }
-  const checks: Record<string, ReadinessCheck> = {
-    kafka: async () => (await admin.describeCluster()).brokers.length > 0,
-    // Through the registry client, so that its credentials and CA apply: the subject of a schema this process uses.
-    schemaRegistry: async () =>
-      (await registry.getLatestSchemaId(valueSubject(topology[stages[0] ?? 'sink'].output.topic))) > 0,
-  };
-  const liveness: Record<string, () => boolean> = {};
-  for (const stage of running) {
-    Object.assign(checks, stage.checks);
-    checks[`${stage.name}Stage`] = () => Promise.resolve(stage.isReady());
-    liveness[`${stage.name}Stage`] = () => stage.isAlive();
-  }
-
-  const consumers = running
-    .filter((stage): stage is RunningStage & { name: ConsumerStageName } => stage.name !== 'connector')
-    .map((stage) => ({ stage: stage.name, ...topology[stage.name] }));
-  let lagRefreshedAt = -Infinity;
-  const operations = await watchStep(logger, 'opening the operations endpoints', () =>
-    startOperationsServer({
-      port: config.HTTP_PORT,
-      host: config.HTTP_HOST,
-      metrics,
-      checks,
-      liveness,
-      logger,
-      info: () => ({
-        name: packageInfo.name,
-        version: packageInfo.version,
-        stages,
-        pid: process.pid,
-        startedAt,
-        config: redactedConfig(config),
-      }),
-      async beforeScrape() {
-        // Consumer lag costs admin requests to Kafka: refreshed at most once a typical scrape interval.
-        if (performance.now() - lagRefreshedAt < lagRefreshIntervalMs) return;
-        lagRefreshedAt = performance.now();
-        for (const { stage, groupId, input } of consumers) {
-          for (const partition of await consumerLag(admin, groupId, input.topic)) {
-            metrics.consumerLag.set(
-              { stage, topic: input.topic, partition: String(partition.partition) },
-              partition.lag,
-            );
-          }
-        }
-      },
-    }),
-  );
-  // Upstream first: the connector stops taking from SQS while the later stages finish what is in hand.
-  const steps: StopStep[] = [
-    ...running.map((stage) => ({ name: stage.stopping, stop: () => stage.stop() })),
-    { name: 'the operations endpoints', stop: () => operations.close() },
-    { name: 'the Kafka producer', stop: () => producer.disconnect() },
-    { name: 'the Kafka admin client', stop: () => admin.disconnect() },
-  ];
-
-  let stopping: Promise<void> | undefined;
-  return {
-    httpPort: operations.port,
-    stages,
+  });
+  const operations = await openOperations({
+    ...options.operationsOptionsOf(config),
     metrics,
-    stop(onStep) {
-      stopping ??= (async () => {
-        for (const { name, stop } of steps) {
-          onStep?.(name);
-          const stepStartedAt = performance.now();
-          await stop();
-          logger.info({ step: name, ms: Math.round(performance.now() - stepStartedAt) }, 'stopped');
-        }
-        logger.info('service stopped');
-      })();
-      return stopping;
-    },
-  };
+    logger,
+    running,
+    checks: kafka.checks,
+    refreshLag: () => kafka.refreshLag(),
+    info: { stages, config: redactedConfig(config) },
+  });
+  const stop = stopperOf(
+    [
+      // Upstream first: the connector stops taking from SQS while the later stages finish what is in hand.
+      ...running.map((stage) => ({ name: stage.stopping, stop: () => stage.stop() })),
+      { name: 'the operations endpoints', stop: () => operations.close() },
+      { name: 'the Kafka clients', stop: () => kafka.close() },
+    ],
+    logger,
+  );
+  return { httpPort: operations.port, stages, metrics, stop };
 }

@@ -1,49 +1,60 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { Config } from '../config/config.ts';
 import type { AppError } from '../domain/errors.ts';
+import type { DomainEventRecord } from '../domain/topic-records.ts';
+import type { RetryPolicy } from '../kafka/backoff.ts';
 import type { Publisher } from '../kafka/publisher.ts';
-import type { AvroSerde } from '../kafka/serde.ts';
-import type { RunningStage } from '../kafka/stage.ts';
+import type { Output, RunningStage } from '../kafka/stage.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { Topology } from '../topology.ts';
-import { awsSettingsFrom, createSqsClient } from './aws-clients.ts';
-import { startSqsSource, type SourceOutcome } from './sqs-source.ts';
+import { createSqsClient, type AwsSettings } from './aws-clients.ts';
+import { sqsSourceDefaults, startSqsSource, type SourceOutcome } from './sqs-source.ts';
+
+export interface ConnectorOptions {
+  readonly queueUrl: string;
+  readonly aws: AwsSettings;
+  readonly visibilityTimeoutSeconds: number;
+  /** Long-poll wait (1–20 s): the longest a shutdown waits for the receive in flight. */
+  readonly waitTimeSeconds: number;
+  /** The largest SQS body taken on; larger ones go to the dead-letter queue. */
+  readonly maxBodyBytes: number;
+  readonly retry: RetryPolicy;
+}
+
+export const connectorDefaults = {
+  visibilityTimeoutSeconds: 30,
+  waitTimeSeconds: 20,
+  maxBodyBytes: sqsSourceDefaults.maxBodyBytes,
+} as const satisfies Partial<ConnectorOptions>;
+
+export interface ConnectorDeps {
+  readonly output: Output<DomainEventRecord>;
+  /** Registers the output's schema and publishes (the Kafka runtime). */
+  readonly publisherFor: (outputs: readonly Output<DomainEventRecord>[]) => Promise<Publisher>;
+  readonly classify: (error: unknown) => AppError;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly onOutcome?: ((outcome: SourceOutcome) => void) | undefined;
+}
 
 /** The connector as a stage of the service: SQS in, domain events out, with its queue as a readiness check. */
-export async function startConnectorStage(
-  config: Config,
-  topology: Topology,
-  shared: {
-    serde: AvroSerde;
-    publisher: Publisher;
-    classify: (error: unknown) => AppError;
-    metrics: Metrics;
-    logger: Logger;
-    onOutcome?: (outcome: SourceOutcome) => void;
-  },
-): Promise<RunningStage> {
-  // A receive waits up to SQS_WAIT_TIME_SECONDS for messages; an answer later than 10 s after that is given up.
-  const sqs = createSqsClient({
-    ...awsSettingsFrom(config),
-    requestTimeoutMs: (config.SQS_WAIT_TIME_SECONDS + 10) * 1000,
-  });
-  const { output } = topology.connector;
-  await shared.serde.register(output.topic, output.contract.avro);
+export async function startConnector(options: ConnectorOptions, deps: ConnectorDeps): Promise<RunningStage> {
+  // A receive waits up to waitTimeSeconds for messages; an answer later than 10 s after that is given up.
+  const sqs = createSqsClient({ ...options.aws, requestTimeoutMs: (options.waitTimeSeconds + 10) * 1000 });
   const source = startSqsSource(
     {
       sqs,
-      queueUrl: config.ALLOCATIONS_QUEUE_URL,
-      publisher: shared.publisher,
-      topic: output.topic,
-      classify: shared.classify,
-      visibilityTimeoutSeconds: config.SQS_VISIBILITY_TIMEOUT_SECONDS,
-      maxBodyBytes: config.SQS_MAX_BODY_BYTES,
-      waitTimeSeconds: config.SQS_WAIT_TIME_SECONDS,
-      logger: shared.logger.child({ stage: 'connector' }),
-      metrics: shared.metrics,
+      queueUrl: options.queueUrl,
+      publisher: await deps.publisherFor([deps.output]),
+      topic: deps.output.topic,
+      classify: deps.classify,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+      maxBodyBytes: options.maxBodyBytes,
+      waitTimeSeconds: options.waitTimeSeconds,
+      retry: options.retry,
+      logger: deps.logger.child({ stage: 'connector' }),
+      metrics: deps.metrics,
     },
-    { ...(shared.onOutcome ? { onOutcome: shared.onOutcome } : {}) },
+    deps.onOutcome ? { onOutcome: deps.onOutcome } : {},
   );
   return {
     name: 'connector',
@@ -53,10 +64,7 @@ export async function startConnectorStage(
     checks: {
       async sqs() {
         await sqs.send(
-          new GetQueueAttributesCommand({
-            QueueUrl: config.ALLOCATIONS_QUEUE_URL,
-            AttributeNames: ['QueueArn'],
-          }),
+          new GetQueueAttributesCommand({ QueueUrl: options.queueUrl, AttributeNames: ['QueueArn'] }),
         );
         return true;
       },

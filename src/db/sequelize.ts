@@ -1,7 +1,6 @@
 import { Sequelize, type Options } from 'sequelize';
 import { firstLineOf } from '../domain/errors.ts';
 import { installed } from '../installed.ts';
-import type { Config } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';
 
 export type Dialect = 'postgres' | 'sqlite' | 'oracle';
@@ -45,26 +44,6 @@ export interface DatabaseSettings {
     readonly configDir?: string | undefined;
     readonly walletLocation?: string | undefined;
     readonly walletPassword?: string | undefined;
-  };
-}
-
-/** The settings of the configuration that say how to reach the database. */
-export function databaseSettingsOf(config: Config): DatabaseSettings {
-  return {
-    url: config.DATABASE_URL,
-    ...(config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {}),
-    poolMax: config.DATABASE_POOL_MAX,
-    poolMin: config.DATABASE_POOL_MIN,
-    poolIdleMs: config.DATABASE_POOL_IDLE_MS,
-    poolAcquireTimeoutMs: config.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
-    clientIdentifier: config.DELIUS_AUDIT_USER,
-    oracleClient: { mode: config.ORACLE_CLIENT_MODE, libDir: config.ORACLE_CLIENT_LIB_DIR },
-    oracle: {
-      connectString: config.ORACLE_CONNECT_STRING,
-      configDir: config.ORACLE_CONFIG_DIR,
-      walletLocation: config.ORACLE_WALLET_LOCATION,
-      walletPassword: config.ORACLE_WALLET_PASSWORD,
-    },
   };
 }
 

@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'timeout'
   | 'registry-unavailable'
   | 'kafka-unavailable'
+  // the process is stopping: what was in hand is delivered again
+  | 'stopped'
   // bad input: never retried
   // the topics or schemas the service does not provision itself are missing: fatal at start-up
   | 'not-provisioned'

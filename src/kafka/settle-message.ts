@@ -1,16 +1,27 @@
 import type { AppError } from '../domain/errors.ts';
-import type { Subject } from '../domain/outcome.ts';
+import type { Handled, Subject } from '../domain/outcome.ts';
 import type { Logger } from '../observability/logger.ts';
 import { backoffDelay, pause } from './backoff.ts';
-import type { Emit, IncomingMessage, StageHandler, StageOutcome, StagePolicy } from './stage.ts';
+import type { Emit, HandlerContext, IncomingMessage, StageOutcome, StagePolicy } from './stage.ts';
 
-/** What settling a message needs; the runner gives it Kafka, the unit tests give it fakes. */
-export interface Settling<In, Out = unknown> {
-  decode(value: Buffer | null): Promise<In>;
+/**
+ * What settling a message needs: the Kafka runner gives it a record and Kafka, the SQS connector a queue's
+ * message and Kafka, the unit tests fakes.
+ */
+export interface Settling<In, Out = unknown, M = IncomingMessage> {
+  decode(message: M): Promise<In>;
+  /** Whom the message is about before it is decoded (a record's key). */
+  readonly subjectOfMessage?: (message: M) => Subject;
   readonly subjectOf: (input: In) => Subject;
-  readonly handle: StageHandler<In, Out>;
+  readonly handle: (input: In, context: HandlerContext<M>) => Promise<Handled<readonly Emit<Out>[]>>;
   publish(emits: readonly Emit<Out>[]): Promise<void>;
-  deadLetter(message: IncomingMessage, error: AppError, attempts: number): Promise<void>;
+  /** Sets a message aside with its reason; for a source with its own dead-letter queue, leaves it to that. */
+  deadLetter(message: M, error: AppError, attempts: number): Promise<void>;
+  /**
+   * A retryable failure past its last attempt: dead-lettered (the default), or, for a source that delivers
+   * again by itself (SQS), released to it: outcome `retry`.
+   */
+  readonly exhausted?: 'dead-letter' | 'release';
   classify(error: unknown): AppError;
   readonly policy: StagePolicy;
   readonly signal: AbortSignal;
@@ -30,17 +41,17 @@ export interface Settled<Out = unknown> {
  * publishing of its records is classified, then retried with backoff or dead-lettered with its reason. A dead
  * letter that cannot be published is tried again until it is, since committing without it would lose the message.
  */
-export async function settleMessage<In, Out>(
-  message: IncomingMessage,
-  settling: Settling<In, Out>,
+export async function settleMessage<In, Out, M = IncomingMessage>(
+  message: M,
+  settling: Settling<In, Out, M>,
 ): Promise<Settled<Out> | undefined> {
   const { policy, signal, logger } = settling;
-  let subject: Subject = { crn: message.key };
+  let subject: Subject = settling.subjectOfMessage?.(message) ?? {};
   let failure: AppError;
   let attempt = 1;
   for (; ; attempt += 1) {
     try {
-      const input = await settling.decode(message.value);
+      const input = await settling.decode(message);
       subject = { ...subject, ...settling.subjectOf(input) };
       const handled = await settling.handle(input, { signal, attempt, logger, origin: message });
       const outcome: StageOutcome<Out> = { ...handled, subject: { ...subject, ...handled.subject } };
@@ -53,6 +64,8 @@ export async function settleMessage<In, Out>(
     settling.onRetry?.(failure);
     if (attempt >= policy.retry.maxAttempts && !policy.waitOn?.(failure)) {
       logger.warn({ code: failure.code, attempt }, 'giving up after the last attempt');
+      if (settling.exhausted === 'release')
+        return { outcome: { status: 'retry', subject, error: failure }, attempts: attempt };
       break;
     }
     const delayMs = backoffDelay(policy.retry, Math.min(attempt, 30));

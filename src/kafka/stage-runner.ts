@@ -98,10 +98,10 @@ export async function startStage<In, Out>(
     const { message, decoded } = record;
     // Decoded once when fetched; decoded again only for a retry of a decoding that failed (the registry down).
     let first: Decoded<In> | undefined = decoded;
-    const decodeOnce = async (value: Buffer | null): Promise<In> => {
+    const decodeOnce = async (incoming: IncomingMessage): Promise<In> => {
       const cached = first;
       first = undefined;
-      if (!cached) return decode(value);
+      if (!cached) return decode(incoming.value);
       if (cached.ok) return cached.value;
       throw cached.error;
     };
@@ -115,6 +115,7 @@ export async function startStage<In, Out>(
       const startedAt = performance.now();
       const settled = await settleMessage(message, {
         decode: decodeOnce,
+        subjectOfMessage: (incoming) => ({ crn: incoming.key }),
         subjectOf: definition.subjectOf,
         handle: started.handle,
         publish: (emits) => publisher.publish(emits),

@@ -40,12 +40,12 @@ export interface Output<T> {
   readonly contract: TopicContract<T>;
 }
 
-export interface HandlerContext {
+export interface HandlerContext<M = MessageOrigin> {
   /** Aborted when the stage stops: give up what can be given up; the message will be redelivered. */
   readonly signal: AbortSignal;
   readonly attempt: number;
   readonly logger: Logger;
-  readonly origin: MessageOrigin;
+  readonly origin: M;
 }
 
 /** A stage's work on one decoded message: returns what happened, throws what failed. */

@@ -21,6 +21,9 @@ export interface HmppsAuthSettings {
   readonly refreshMarginMs?: number;
 }
 
+/** A token is replaced this long before it expires, so that no request carries one that expires on the way. */
+export const tokenRefreshMarginMs = 60_000;
+
 export interface HmppsAuthClient {
   token(signal: AbortSignal): Promise<string>;
   /** Forget the cached token (after a 401), so the next call fetches a new one. */
@@ -37,7 +40,7 @@ export function hmppsAuthClient(
   deps: { metrics: Metrics; dispatcher?: Dispatcher; now?: () => number },
 ): HmppsAuthClient {
   const now = deps.now ?? Date.now;
-  const margin = settings.refreshMarginMs ?? 60_000;
+  const margin = settings.refreshMarginMs ?? tokenRefreshMarginMs;
   const tokenUrl = `${settings.url.replace(/\/+$/, '')}/auth/oauth/token`;
   const basic = Buffer.from(
     `${encodeURIComponent(settings.clientId)}:${encodeURIComponent(settings.clientSecret)}`,

@@ -1,54 +1,69 @@
-import type { Config } from '../config/config.ts';
 import type { AllocationRecord, DomainEventRecord } from '../domain/topic-records.ts';
 import type { RetryPolicy } from '../kafka/backoff.ts';
-import type { StageDefinition } from '../kafka/stage.ts';
+import type { Output, StageDefinition, TopicContract } from '../kafka/stage.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { Topology } from '../topology.ts';
 import { enrichAllocation } from './enrich-allocation.ts';
 import { hmppsAuthClient } from './hmpps-auth.ts';
 import { workloadClient, workloadDispatcher } from './workload-client.ts';
 
+export interface ProcessorOptions {
+  /** Partitions one process enriches at once, each in order. */
+  readonly concurrency: number;
+  readonly retry: RetryPolicy;
+  readonly auth: { readonly url: string; readonly clientId: string; readonly clientSecret: string };
+  /** Origins (scheme://host:port) detail URLs may point at (D1). */
+  readonly allowedOrigins: readonly string[];
+  readonly connectTimeoutMs: number;
+  readonly readTimeoutMs: number;
+  /** The largest detail body read; a larger one is refused while it streams in. */
+  readonly maxDetailBytes: number;
+}
+
+/** D4: connect within 1 s, answer within 5 s; a real detail is well under a kilobyte. */
+export const processorDefaults = {
+  concurrency: 4,
+  connectTimeoutMs: 1_000,
+  readTimeoutMs: 5_000,
+  maxDetailBytes: 1_048_576,
+} as const satisfies Partial<ProcessorOptions>;
+
+/** Where the processor reads and writes. */
+export interface ProcessorRoute {
+  readonly groupId: string;
+  readonly input: { readonly topic: string; readonly contract: TopicContract<DomainEventRecord> };
+  readonly output: Output<AllocationRecord>;
+}
+
 /** The processor: domain events in, allocations with their Workload details out. */
 export function processorStage(
-  config: Config,
-  topology: Topology,
-  shared: { metrics: Metrics; retry: RetryPolicy },
+  options: ProcessorOptions,
+  deps: { readonly route: ProcessorRoute; readonly metrics: Metrics },
 ): StageDefinition<DomainEventRecord, AllocationRecord> {
-  const { processor } = topology;
+  const { route, metrics } = deps;
   return {
     name: 'processor',
-    groupId: processor.groupId,
-    input: processor.input,
-    outputs: [processor.output],
+    groupId: route.groupId,
+    input: route.input,
+    outputs: [route.output],
     subjectOf: (event) => ({ crn: event.crn }),
-    policy: { concurrency: config.PARTITION_CONCURRENCY, retry: shared.retry },
+    policy: { concurrency: options.concurrency, retry: options.retry },
     start() {
-      const dispatcher = workloadDispatcher({
-        connectTimeoutMs: config.DETAIL_CONNECT_TIMEOUT_MS,
-        readTimeoutMs: config.DETAIL_READ_TIMEOUT_MS,
-      });
-      const auth = hmppsAuthClient(
-        {
-          url: config.HMPPS_AUTH_URL,
-          clientId: config.HMPPS_AUTH_CLIENT_ID,
-          clientSecret: config.HMPPS_AUTH_CLIENT_SECRET,
-        },
-        { metrics: shared.metrics, dispatcher },
-      );
-      const deps = {
+      const dispatcher = workloadDispatcher(options);
+      const auth = hmppsAuthClient(options.auth, { metrics, dispatcher });
+      const enrich = {
         workload: workloadClient({
           auth,
-          metrics: shared.metrics,
+          metrics,
           dispatcher,
-          readTimeoutMs: config.DETAIL_READ_TIMEOUT_MS,
-          maxBodyBytes: config.DETAIL_MAX_BYTES,
+          readTimeoutMs: options.readTimeoutMs,
+          maxBodyBytes: options.maxDetailBytes,
         }),
-        allowedOrigins: new Set(config.DETAIL_URL_ALLOW_LIST),
-        allocationsTopic: processor.output.topic,
+        allowedOrigins: new Set(options.allowedOrigins),
+        allocationsTopic: route.output.topic,
         now: Date.now,
       };
       return Promise.resolve({
-        handle: (event, context) => enrichAllocation(event, deps, context),
+        handle: (event, context) => enrichAllocation(event, enrich, context),
         close: () => dispatcher.close(),
       });
     },

@@ -34,9 +34,9 @@ export function workloadClient(deps: {
   dispatcher: Dispatcher;
   readTimeoutMs: number;
   /** The largest detail body read; a larger one is refused while it streams in, never buffered whole. */
-  maxBodyBytes?: number;
+  maxBodyBytes: number;
 }): WorkloadClient {
-  const maxBodyBytes = deps.maxBodyBytes ?? 1_048_576;
+  const { maxBodyBytes } = deps;
   async function get(url: URL, token: string, signal: AbortSignal) {
     try {
       const response = await fetch(url, {

@@ -1,30 +1,65 @@
-import type { Config } from '../config/config.ts';
-import { createSequelize, databaseSettingsOf, dialectOf } from '../db/sequelize.ts';
+import { createSequelize, dialectOf, type DatabaseSettings } from '../db/sequelize.ts';
 import { applyAllocation, type AllocationRequest } from '../delius/apply-allocation.ts';
 import { openDeliusDb } from '../delius/delius-db.ts';
+import type { AppError } from '../domain/errors.ts';
 import { allocationKey, type AllocationRecord, type IapsEventRecord } from '../domain/topic-records.ts';
 import type { RetryPolicy } from '../kafka/backoff.ts';
-import { classifyError } from '../classify-error.ts';
-import { waitForDependency } from '../observability/wait-for-dependency.ts';
-import type { StageDefinition } from '../kafka/stage.ts';
+import type { Output, StageDefinition, TopicContract } from '../kafka/stage.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { Topology } from '../topology.ts';
+import { waitForDependency } from '../observability/wait-for-dependency.ts';
 import { applyToDelius } from './delius-sink.ts';
+
+export interface SinkOptions {
+  /** Partitions one process applies at once, each in order (one, whatever is asked, on SQLite). */
+  readonly concurrency: number;
+  readonly retry: RetryPolicy;
+  readonly database: DatabaseSettings;
+  /** The Delius user the changes are made as (its USER_ row; audit, created-by and last-updated-by). */
+  readonly auditUserName: string;
+  readonly referenceDataTtlMs: number;
+  /**
+   * Each allocation is held this long after it was made, so that a person's allocations that reach Kafka out
+   * of order are applied in the order they were made (0: applied as they come).
+   */
+  readonly orderWindowMs: number;
+}
+
+export const sinkDefaults = {
+  concurrency: 4,
+  auditUserName: 'HMPPSAllocations',
+  referenceDataTtlMs: 300_000,
+  orderWindowMs: 60_000,
+} as const satisfies Partial<SinkOptions>;
+
+/** Where the sink reads and writes. */
+export interface SinkRoute {
+  readonly groupId: string;
+  readonly input: { readonly topic: string; readonly contract: TopicContract<AllocationRecord> };
+  readonly output: Output<IapsEventRecord>;
+}
+
+export interface SinkDeps {
+  readonly route: SinkRoute;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly classify: (error: unknown) => AppError;
+  /** Aborts a start still waiting for the database. */
+  readonly signal?: AbortSignal | undefined;
+}
 
 /** The sink: allocations in, Delius changed, IAPS events out. */
 export function sinkStage(
-  config: Config,
-  topology: Topology,
-  shared: { metrics: Metrics; retry: RetryPolicy; logger: Logger; signal?: AbortSignal },
+  options: SinkOptions,
+  deps: SinkDeps,
 ): StageDefinition<AllocationRecord, IapsEventRecord> {
-  const { sink } = topology;
-  const sqlite = dialectOf(config.DATABASE_URL) === 'sqlite';
+  const { route } = deps;
+  const sqlite = dialectOf(options.database.url) === 'sqlite';
   return {
     name: 'sink',
-    groupId: sink.groupId,
-    input: sink.input,
-    outputs: [sink.output],
+    groupId: route.groupId,
+    input: route.input,
+    outputs: [route.output],
     subjectOf: (record) => ({
       kind: record.kind,
       crn: allocationKey(record),
@@ -33,49 +68,49 @@ export function sinkStage(
     }),
     policy: {
       // SQLite serialises writers, and Sequelize opens a connection per transaction: one partition at a time.
-      concurrency: sqlite ? 1 : config.PARTITION_CONCURRENCY,
-      retry: shared.retry,
+      concurrency: sqlite ? 1 : options.concurrency,
+      retry: options.retry,
       // An unreachable database is an outage, not a bad message: wait for it rather than dead-letter everything.
       waitOn: (error) => error.code === 'database-unavailable',
     },
     // Per person, in the order Workforce made the allocations (rules §5.4 depend on it), within the window.
     order:
-      config.ORDER_WINDOW_SECONDS > 0
+      options.orderWindowMs > 0
         ? {
             keyOf: allocationKey,
             timeOf: (record) => Date.parse(record.createdDate),
-            windowMs: config.ORDER_WINDOW_SECONDS * 1000,
+            windowMs: options.orderWindowMs,
           }
         : undefined,
     async start() {
-      const sequelize = createSequelize(databaseSettingsOf(config), shared.logger);
+      const sequelize = createSequelize(options.database, deps.logger);
       try {
         // An unreachable database is waited for; anything else (no Delius tables, no audit user) stops the start.
         const delius = await waitForDependency(
           {
             name: 'the database',
-            classify: classifyError,
+            classify: deps.classify,
             outageCodes: new Set(['database-unavailable']),
-            retry: shared.retry,
-            logger: shared.logger,
-            signal: shared.signal,
+            retry: options.retry,
+            logger: deps.logger,
+            signal: deps.signal,
           },
           () =>
             openDeliusDb({
               sequelize,
-              auditUserName: config.DELIUS_AUDIT_USER,
-              logger: shared.logger.child({ component: 'delius' }),
-              referenceDataTtlMs: config.REFERENCE_DATA_TTL_SECONDS * 1000,
+              auditUserName: options.auditUserName,
+              logger: deps.logger.child({ component: 'delius' }),
+              referenceDataTtlMs: options.referenceDataTtlMs,
             }),
         );
-        const deps = {
+        const sink = {
           apply: (request: AllocationRequest) => applyAllocation(delius, request),
-          iapsTopic: sink.output.topic,
-          metrics: shared.metrics,
+          iapsTopic: route.output.topic,
+          metrics: deps.metrics,
           now: Date.now,
         };
         return {
-          handle: (record) => applyToDelius(record, deps),
+          handle: (record) => applyToDelius(record, sink),
           checks: {
             async database() {
               await sequelize.authenticate();

@@ -5,7 +5,6 @@ import { literal, Op, type Sequelize } from 'sequelize';
 import { countOf, selectOf } from '../../src/delius/subqueries.ts';
 import {
   createSequelize,
-  databaseSettingsOf,
   oracleFetchTypeHandler,
   prepareOracleSession,
   wallClockFromLocalFields,
@@ -15,6 +14,7 @@ import { deliusDialect } from '../../src/delius/dialect.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { defineDeliusModels } from '../../src/delius/models/index.ts';
 import { testLogger } from '../support/isolation.ts';
+import { databaseSettingsOf } from '../../src/config/options.ts';
 
 interface QueryGenerator {
   selectQuery(table: string, options: object, model: unknown): string;

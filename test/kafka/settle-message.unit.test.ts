@@ -29,7 +29,8 @@ function fakeStage(
   const retried: string[] = [];
   const controller = new AbortController();
   const settling: Settling<{ staff: string }> = {
-    decode: (value) => Promise.resolve(JSON.parse(value?.toString() ?? 'null') as { staff: string }),
+    decode: ({ value }) => Promise.resolve(JSON.parse(value?.toString() ?? 'null') as { staff: string }),
+    subjectOfMessage: ({ key }) => ({ crn: key }),
     subjectOf: (input) => ({ staffCode: input.staff }),
     handle,
     publish: (emits) => {

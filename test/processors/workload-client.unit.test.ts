@@ -3,6 +3,7 @@ import { workloadClient, workloadDispatcher } from '../../src/processors/workloa
 import { startWorkloadApi, type WorkloadApi } from '../../infra/workload-api.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { examplesDir, readExample } from '../support/delius.ts';
+import { processorDefaults } from '../../src/processors/processor-stage.ts';
 
 describe('the Workload API and HMPPS Auth clients', () => {
   let api: WorkloadApi;
@@ -33,7 +34,7 @@ describe('the Workload API and HMPPS Auth clients', () => {
         metrics,
         dispatcher,
         readTimeoutMs: options.readTimeoutMs ?? 5_000,
-        ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
+        maxBodyBytes: options.maxBodyBytes ?? processorDefaults.maxDetailBytes,
       }),
     };
   }

@@ -1,0 +1,99 @@
+import { awsSettingsFrom } from '../connectors/aws-clients.ts';
+import type { ConnectorOptions } from '../connectors/connector-stage.ts';
+import type { DatabaseSettings } from '../db/sequelize.ts';
+import type { RetryPolicy } from '../kafka/backoff.ts';
+import type { KafkaRuntimeOptions } from '../kafka/runtime.ts';
+import type { OperationsServerOptions } from '../observability/operations-server.ts';
+import type { ProcessorOptions } from '../processors/processor-stage.ts';
+import type { SinkOptions } from '../sinks/sink-stage.ts';
+import { topicSpecsOf, topologyOf } from '../topology.ts';
+import type { Config } from './config.ts';
+
+/**
+ * The one place the configuration's variables become each stage's and adapter's own options: a stage reads
+ * its options type, never the environment's names.
+ */
+export function retryOf(config: Config): RetryPolicy {
+  return {
+    maxAttempts: config.RETRY_MAX_ATTEMPTS,
+    initialDelayMs: config.RETRY_INITIAL_DELAY_MS,
+    maxDelayMs: config.RETRY_MAX_DELAY_MS,
+  };
+}
+
+export function kafkaRuntimeOptionsOf(config: Config): KafkaRuntimeOptions {
+  return {
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID,
+    registryUrl: config.SCHEMA_REGISTRY_URL,
+    security: config,
+    createTopics: config.KAFKA_CREATE_TOPICS,
+    registerSchemas: config.SCHEMA_REGISTER,
+    topics: topicSpecsOf(config),
+    deadLetterTopic: topologyOf(config).deadLetters,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    retry: retryOf(config),
+  };
+}
+
+export function connectorOptionsOf(config: Config): ConnectorOptions {
+  return {
+    queueUrl: config.ALLOCATIONS_QUEUE_URL,
+    aws: awsSettingsFrom(config),
+    visibilityTimeoutSeconds: config.SQS_VISIBILITY_TIMEOUT_SECONDS,
+    waitTimeSeconds: config.SQS_WAIT_TIME_SECONDS,
+    maxBodyBytes: config.SQS_MAX_BODY_BYTES,
+    retry: retryOf(config),
+  };
+}
+
+export function processorOptionsOf(config: Config): ProcessorOptions {
+  return {
+    concurrency: config.PARTITION_CONCURRENCY,
+    retry: retryOf(config),
+    auth: {
+      url: config.HMPPS_AUTH_URL,
+      clientId: config.HMPPS_AUTH_CLIENT_ID,
+      clientSecret: config.HMPPS_AUTH_CLIENT_SECRET,
+    },
+    allowedOrigins: config.DETAIL_URL_ALLOW_LIST,
+    connectTimeoutMs: config.DETAIL_CONNECT_TIMEOUT_MS,
+    readTimeoutMs: config.DETAIL_READ_TIMEOUT_MS,
+    maxDetailBytes: config.DETAIL_MAX_BYTES,
+  };
+}
+
+/** How to reach the database. */
+export function databaseSettingsOf(config: Config): DatabaseSettings {
+  return {
+    url: config.DATABASE_URL,
+    ...(config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {}),
+    poolMax: config.DATABASE_POOL_MAX,
+    poolMin: config.DATABASE_POOL_MIN,
+    poolIdleMs: config.DATABASE_POOL_IDLE_MS,
+    poolAcquireTimeoutMs: config.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
+    clientIdentifier: config.DELIUS_AUDIT_USER,
+    oracleClient: { mode: config.ORACLE_CLIENT_MODE, libDir: config.ORACLE_CLIENT_LIB_DIR },
+    oracle: {
+      connectString: config.ORACLE_CONNECT_STRING,
+      configDir: config.ORACLE_CONFIG_DIR,
+      walletLocation: config.ORACLE_WALLET_LOCATION,
+      walletPassword: config.ORACLE_WALLET_PASSWORD,
+    },
+  };
+}
+
+export function sinkOptionsOf(config: Config): SinkOptions {
+  return {
+    concurrency: config.PARTITION_CONCURRENCY,
+    retry: retryOf(config),
+    database: databaseSettingsOf(config),
+    auditUserName: config.DELIUS_AUDIT_USER,
+    referenceDataTtlMs: config.REFERENCE_DATA_TTL_SECONDS * 1000,
+    orderWindowMs: config.ORDER_WINDOW_SECONDS * 1000,
+  };
+}
+
+export function operationsOptionsOf(config: Config): Pick<OperationsServerOptions, 'port' | 'host'> {
+  return { port: config.HTTP_PORT, host: config.HTTP_HOST };
+}
