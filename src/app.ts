@@ -43,6 +43,7 @@ export async function startService(
   logger: Logger,
   hooks: ServiceHooks = {},
 ): Promise<Service> {
+  options.checkStageSettings(config, stages);
   const topology = topologyOf(config);
   const metrics = createMetrics();
   const shared = { logger, metrics, classify: classifyError, signal: hooks.signal };

@@ -35,9 +35,40 @@ describe('the layout of src/', () => {
 
   it('keeps the Kafka client behind src/kafka/, so that changing client is a change of one folder', async () => {
     const outside = (await sources()).filter(
-      ({ file, imports }) => !file.startsWith(`kafka${path.sep}`) && imports.includes('kafkajs'),
+      ({ file, imports }) =>
+        !file.startsWith(`kafka${path.sep}`) &&
+        imports.some((name) => name === 'kafkajs' || name.startsWith('@kafkajs/')),
     );
     expect(outside.map(({ file }) => file)).toEqual([]);
+  });
+
+  it('lets the rest of the service meet Kafka through the runtime and the tool operations only, never a client', async () => {
+    // The modules that make or drive kafkajs clients: outside src/kafka/ nothing may hold one.
+    const clientModules = [
+      'client.ts',
+      'stage-runner.ts',
+      'group-consumer.ts',
+      'record-settler.ts',
+      'lag.ts',
+    ];
+    const reaching = (await sources()).flatMap(({ file, imports }) =>
+      file.startsWith(`kafka${path.sep}`)
+        ? []
+        : imports
+            .filter((name) => clientModules.some((module) => name.endsWith(`kafka/${module}`)))
+            .map((name) => `${file} → ${name}`),
+    );
+    expect(reaching).toEqual([]);
+  });
+
+  it('reads nothing of a checkout: no path into .infra/ or .cache/ in src/', async () => {
+    const files = await sources();
+    const reading = [];
+    for (const { file } of files) {
+      const text = await readFile(path.join(srcDir, file), 'utf8');
+      if (/['"`/:]\.(infra|cache)\b/.test(text)) reading.push(file);
+    }
+    expect(reading).toEqual([]);
   });
 
   it('keeps the domain pure: it imports no driver, client or adapter', async () => {

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { configSchema, ConfigError, settingsFrom, type StageName } from '../config/config.ts';
-import { withLocalStackEnv } from '../config/local-env.ts';
 import { kafkaSecurityShape, registrySecurityShape } from '../kafka/security.ts';
 import { topologyOf } from '../topology.ts';
 
@@ -33,9 +32,9 @@ export const cliConfigSchema = configSchema
   });
 export type CliConfig = z.infer<typeof cliConfigSchema>;
 
-/** The environment, over the local stack's endpoints when there is a local stack. */
+/** The tool's settings, from the environment. */
 export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
-  return settingsFrom(cliConfigSchema, withLocalStackEnv(env));
+  return settingsFrom(cliConfigSchema, env);
 }
 
 export function required<K extends keyof CliConfig>(config: CliConfig, name: K): NonNullable<CliConfig[K]> {

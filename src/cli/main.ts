@@ -1,11 +1,11 @@
 // The operator's tool: `allocations <command> [options]`, `allocations <command> --help` for each command.
 import { awsSettingsFrom, createSnsClient, createSqsClient } from '../connectors/aws-clients.ts';
 import { ConfigError } from '../config/config.ts';
-import { createKafka } from '../kafka/client.ts';
-import { kafkaSecurityOptions, registrySecurityOptions } from '../kafka/security.ts';
-import { createSchemaRegistry } from '../kafka/avro-schemas.ts';
+import { isUnknownTopic } from '../kafka/kafka-errors.ts';
+import { registrySecurityOptions } from '../kafka/security.ts';
+import { schemaRegistrar } from '../kafka/avro-schemas.ts';
 import { provision, provisionHelp } from './commands/provision.ts';
-import { connectKafkaOperations, type KafkaOperations } from '../kafka/operations.ts';
+import { openKafkaOperations, type KafkaOperations } from '../kafka/operations.ts';
 import { createLogger } from '../observability/logger.ts';
 import { silenceKafkajsNegativeTimeoutWarning } from '../observability/known-warnings.ts';
 import { loadCliConfig, UsageError, type CliConfig } from './cli-config.ts';
@@ -17,15 +17,6 @@ import { messageOf } from '../domain/errors.ts';
 import { topologyOf } from '../topology.ts';
 import { jsonOutput, textOutput } from './output.ts';
 
-/** kafkajs's error for a topic the broker does not have. */
-function isUnknownTopic(error: unknown): boolean {
-  const found = error as { type?: string; message?: string } | null;
-  return (
-    found?.type === 'UNKNOWN_TOPIC_OR_PARTITION' ||
-    /does not host this topic-partition/.test(found?.message ?? '')
-  );
-}
-
 const help = `usage: allocations <command> [options]
 
 commands:
@@ -36,7 +27,7 @@ commands:
   provision      create the topics and register the schemas, for a service without those rights
 
 Run \`allocations <command> --help\` for a command's options. Settings come from the environment (the
-README's configuration table), over the local stack's endpoints in .infra/stack.env when it is running.`;
+README's configuration table); \`npm run allocations\` in a checkout adds the local stack's endpoints.`;
 
 const helps: Record<string, string> = {
   replay: replayHelp,
@@ -48,6 +39,7 @@ const helps: Record<string, string> = {
 
 export async function runCli(
   argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
   say: (line: string) => void = (line) => console.log(line),
 ): Promise<number> {
   silenceKafkajsNegativeTimeoutWarning();
@@ -72,7 +64,7 @@ export async function runCli(
   }
   let config: CliConfig;
   try {
-    config = loadCliConfig();
+    config = loadCliConfig(env);
   } catch (error) {
     fail(`allocations: ${messageOf(error)}`);
     return 1;
@@ -80,13 +72,9 @@ export async function runCli(
   // Connected on first use, so that a mistake in the command line is reported without waiting for Kafka.
   let connected: Promise<KafkaOperations> | undefined;
   const kafka = () =>
-    (connected ??= kafkaSecurityOptions(config).then((security) =>
-      connectKafkaOperations(
-        createKafka(
-          { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-cli`, security },
-          createLogger({ level: 'error' }),
-        ),
-      ),
+    (connected ??= openKafkaOperations(
+      { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-cli`, security: config },
+      createLogger({ level: 'error' }),
     ));
   const aws = () => awsSettingsFrom(config);
   try {
@@ -106,7 +94,7 @@ export async function runCli(
           config,
           {
             kafka,
-            registry: () => createSchemaRegistry(config.SCHEMA_REGISTRY_URL, registrySecurityOptions(config)),
+            registry: () => schemaRegistrar(config.SCHEMA_REGISTRY_URL, registrySecurityOptions(config)),
           },
           out,
         );

@@ -125,10 +125,14 @@ export const configSchema = z.object({
   RETRY_INITIAL_DELAY_MS: positiveInt.default(200),
   RETRY_MAX_DELAY_MS: positiveInt.default(30_000),
 
+  /**
+   * Delius, for the sink (a process of the other stages needs none). No default: a local run is given its own
+   * (`npm run dev`), production its Oracle; nothing falls back to a file of a checkout.
+   */
   DATABASE_URL: z
     .string()
     .regex(/^(oracle|postgres|postgresql|sqlite):/, 'oracle:, postgres: or sqlite: URL')
-    .default('sqlite:.infra/delius.sqlite'),
+    .optional(),
   DATABASE_SCHEMA: z.string().optional(),
   DATABASE_POOL_MAX: positiveInt.default(4),
   DATABASE_POOL_MIN: z.coerce.number().int().min(0).default(0),
@@ -204,7 +208,7 @@ export function settingsFrom<S extends z.ZodType<KafkaSecuritySettings & Registr
 
 /** What may be shown (for example by /info): every setting but the secrets. */
 export function redactedConfig(config: Config): Record<string, unknown> {
-  const url = config.DATABASE_URL.includes('@')
+  const url = config.DATABASE_URL?.includes('@')
     ? config.DATABASE_URL.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:[redacted]@')
     : config.DATABASE_URL;
   return {

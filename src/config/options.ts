@@ -7,7 +7,7 @@ import type { OperationsServerOptions } from '../observability/operations-server
 import type { ProcessorOptions } from '../processors/processor-stage.ts';
 import type { SinkOptions } from '../sinks/sink-stage.ts';
 import { topicSpecsOf, topologyOf } from '../topology.ts';
-import type { Config } from './config.ts';
+import { ConfigError, type Config, type StageName } from './config.ts';
 
 /**
  * The one place the configuration's variables become each stage's and adapter's own options: a stage reads
@@ -63,8 +63,14 @@ export function processorOptionsOf(config: Config): ProcessorOptions {
   };
 }
 
+/** Settings a chosen stage cannot do without, checked before anything connects: one line naming what is missing. */
+export function checkStageSettings(config: Config, stages: readonly StageName[]): void {
+  if (stages.includes('sink')) databaseSettingsOf(config);
+}
+
 /** How to reach the database. */
 export function databaseSettingsOf(config: Config): DatabaseSettings {
+  if (!config.DATABASE_URL) throw new ConfigError('DATABASE_URL is required to run the sink');
   return {
     url: config.DATABASE_URL,
     ...(config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {}),

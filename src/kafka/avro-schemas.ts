@@ -39,6 +39,19 @@ export function createSchemaRegistry(
   return new SchemaRegistry({ host: url, ...security });
 }
 
+/** Registers this version's schemas, for the operator's tool: the registry client stays inside src/kafka. */
+export interface SchemaRegistrar {
+  register(topic: string, name: AvroSchemaName): Promise<number>;
+}
+
+export function schemaRegistrar(
+  url: string,
+  security: Pick<SchemaRegistryAPIClientArgs, 'auth' | 'agent'> = {},
+): SchemaRegistrar {
+  const registry = createSchemaRegistry(url, security);
+  return { register: (topic, name) => registerValueSchema(registry, topic, name) };
+}
+
 /**
  * Registers a schema under a topic's value subject and returns its id. Registering the same schema again
  * returns the same id. BACKWARD compatibility lets consumers on the new schema read older records, which is

@@ -27,3 +27,12 @@ export const resolveKafkaError: ErrorResolver = (error) => {
 /** Another process created the topic first. */
 export const isTopicAlreadyExists = (error: unknown): boolean =>
   (error as KafkajsError | null)?.type === 'TOPIC_ALREADY_EXISTS';
+
+/** A topic the broker does not have (before the service has ever run, say), in the protocol's words. */
+export function isUnknownTopic(error: unknown): boolean {
+  const found = error as { type?: string; message?: string } | null;
+  return (
+    found?.type === 'UNKNOWN_TOPIC_OR_PARTITION' ||
+    /does not host this topic-partition/.test(found?.message ?? '')
+  );
+}

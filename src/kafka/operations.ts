@@ -1,4 +1,7 @@
 import type { Kafka, Producer } from 'kafkajs';
+import type { Logger } from '../observability/logger.ts';
+import { createKafka } from './client.ts';
+import { kafkaSecurityOptions, type KafkaSecuritySettings } from './security.ts';
 import { consumerLag, type PartitionLag } from './lag.ts';
 import { readTopicToEnd, type TopicRecord } from './read-topic.ts';
 import { ensureTopics, type TopicSpec } from './topics.ts';
@@ -35,6 +38,21 @@ export interface KafkaOperations {
   /** Sends records as they are (bytes and headers untouched), one at a time and in order, on one producer. */
   send(topic: string, records: readonly RawRecord[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The tool's Kafka: a client of its own (its own client id), connected on opening. */
+export async function openKafkaOperations(
+  settings: {
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    readonly security: KafkaSecuritySettings;
+  },
+  logger: Logger,
+): Promise<KafkaOperations> {
+  const security = await kafkaSecurityOptions(settings.security);
+  return connectKafkaOperations(
+    createKafka({ brokers: settings.brokers, clientId: settings.clientId, security }, logger),
+  );
 }
 
 export async function connectKafkaOperations(kafka: Kafka): Promise<KafkaOperations> {

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, redactedConfig } from '../../src/config/config.ts';
+import { processorOptionsOf, sinkOptionsOf } from '../../src/config/options.ts';
 
 const minimal = {
   KAFKA_BROKERS: '127.0.0.1:9092',
@@ -8,6 +9,7 @@ const minimal = {
   HMPPS_AUTH_CLIENT_ID: 'workforce-allocations-to-delius',
   HMPPS_AUTH_CLIENT_SECRET: 'a-secret',
   DETAIL_URL_ALLOW_LIST: 'http://127.0.0.1:9090, https://workforce-allocations.hmpps.service.justice.gov.uk/',
+  DATABASE_URL: 'postgres://delius_app@127.0.0.1:5432/delius',
 };
 
 describe('configuration', () => {
@@ -19,7 +21,14 @@ describe('configuration', () => {
       'https://workforce-allocations.hmpps.service.justice.gov.uk',
     ]);
     expect(config.TOPIC_PARTITIONS).toBe(6);
-    expect(config.DATABASE_URL).toBe('sqlite:.infra/delius.sqlite');
+  });
+
+  it('has no default database: a sink without DATABASE_URL stops in one line, the other stages need none', () => {
+    const { DATABASE_URL: _database, ...withoutDatabase } = minimal;
+    const config = loadConfig(withoutDatabase);
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(() => sinkOptionsOf(config)).toThrow(new ConfigError('DATABASE_URL is required to run the sink'));
+    expect(processorOptionsOf(config).allowedOrigins).toHaveLength(2);
   });
 
   it('fails with one line naming each missing or malformed variable', () => {

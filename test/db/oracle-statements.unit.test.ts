@@ -49,6 +49,7 @@ const minimalEnv = {
   HMPPS_AUTH_CLIENT_ID: 'c',
   HMPPS_AUTH_CLIENT_SECRET: 's',
   DETAIL_URL_ALLOW_LIST: 'http://127.0.0.1:2',
+  DATABASE_URL: 'oracle://delius_app:secret@unused:1521/UNUSED',
 };
 
 describe('the statements the Delius module sends to Oracle', () => {

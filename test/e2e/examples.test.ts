@@ -52,7 +52,7 @@ describe('the example messages through the whole pipeline', () => {
   it('applies each example to Delius and publishes the IAPS events of the flags it sets', async () => {
     const { db, data } = pipeline.delius;
     // In the oracle-double project the sink speaks Oracle (through the double), as in production.
-    expect(dialectOf(pipeline.config.DATABASE_URL)).toBe(oracleDoubleBackend ? 'oracle' : 'postgres');
+    expect(dialectOf(pipeline.config.DATABASE_URL ?? '')).toBe(oracleDoubleBackend ? 'oracle' : 'postgres');
     for (const [message] of examplePairs) {
       const messageId = await pipeline.publishExample(message);
       const outcome = await eventually(() => pipeline.outcomeOf('sink', messageId) ?? false);

@@ -31,6 +31,7 @@ async function canConnect(brokers: string, env: Record<string, string>): Promise
       HMPPS_AUTH_CLIENT_ID: 'x',
       HMPPS_AUTH_CLIENT_SECRET: 'x',
       DETAIL_URL_ALLOW_LIST: 'http://127.0.0.1:1',
+      DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused',
       ...env,
     }),
   );

@@ -91,6 +91,8 @@ describe('topics and schemas the service does not provision itself', () => {
       HMPPS_AUTH_CLIENT_ID: 'x',
       HMPPS_AUTH_CLIENT_SECRET: 'x',
       DETAIL_URL_ALLOW_LIST: 'http://127.0.0.1:1',
+      // Never reached: the missing topics stop the start before any stage opens its database.
+      DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused',
       DOMAIN_EVENTS_TOPIC: `${name}.domain-events`,
       ALLOCATIONS_TOPIC: `${name}.allocations`,
       IAPS_EVENTS_TOPIC: `${name}.iaps-events`,

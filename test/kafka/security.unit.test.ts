@@ -24,6 +24,7 @@ const required = {
   HMPPS_AUTH_CLIENT_ID: 'id',
   HMPPS_AUTH_CLIENT_SECRET: 'secret',
   DETAIL_URL_ALLOW_LIST: 'http://w:9090',
+  DATABASE_URL: 'postgres://delius@d:5432/delius',
 };
 
 describe('Kafka and registry security settings', () => {

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { registerValueSchema, valueSubject } from '../../kafka/avro-schemas.ts';
+import { valueSubject, type SchemaRegistrar } from '../../kafka/avro-schemas.ts';
 import type { KafkaOperations } from '../../kafka/operations.ts';
 import type { TopicSpec } from '../../kafka/topics.ts';
 import { redriveLogSpec } from '../../kafka/redrive-log.ts';
@@ -30,7 +29,7 @@ export function topicSpecs(config: CliConfig): TopicSpec[] {
 export async function provision(
   args: string[],
   config: CliConfig,
-  clients: { kafka: () => Promise<KafkaOperations>; registry: () => SchemaRegistry },
+  clients: { kafka: () => Promise<KafkaOperations>; registry: () => SchemaRegistrar },
   out: Output,
 ): Promise<void> {
   const { values } = parseArgs({ args, options: { 'dry-run': { type: 'boolean' } } });
@@ -68,7 +67,7 @@ export async function provision(
   const registry = clients.registry();
   const registered: (string | number)[][] = [];
   for (const { topic, contract } of schemas) {
-    const id = await registerValueSchema(registry, topic, contract.avro);
+    const id = await registry.register(topic, contract.avro);
     registered.push([`schemas/${contract.avro}.avsc`, valueSubject(topic), id]);
   }
   out.table('schemas', ['schema', 'subject', 'id'], registered);
