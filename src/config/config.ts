@@ -7,6 +7,11 @@ import {
   type KafkaSecuritySettings,
   type RegistrySecuritySettings,
 } from '../kafka/security.ts';
+import { connectorDefaults } from '../connectors/connector-stage.ts';
+import { retryDefaults } from '../kafka/backoff.ts';
+import { kafkaRuntimeDefaults } from '../kafka/runtime.ts';
+import { processorDefaults } from '../processors/processor-stage.ts';
+import { sinkDefaults } from '../sinks/sink-stage.ts';
 
 const list = z.string().transform((value) =>
   value
@@ -63,7 +68,7 @@ export const configSchema = z.object({
    * Whether the service creates its topics (it then needs the right to) or only checks that they exist with at
    * least TOPIC_PARTITIONS partitions. Default: on, but off where NODE_ENV=production (the image).
    */
-  KAFKA_CREATE_TOPICS: z.stringbool().default(true),
+  KAFKA_CREATE_TOPICS: z.stringbool().default(kafkaRuntimeDefaults.createTopics),
   /** Replicas of each topic the service creates. Default: 3 where NODE_ENV=production, else 1. */
   KAFKA_REPLICATION_FACTOR: positiveInt.default(1),
   /** How long the topics the service creates keep records (ms; -1: for ever). Default 7 days. */
@@ -82,17 +87,27 @@ export const configSchema = z.object({
    * Whether the service registers its Avro schemas (it then needs write access to the registry) or only looks up
    * the ids of the schemas it was built with, refusing to start if they are not registered. Default as above.
    */
-  SCHEMA_REGISTER: z.stringbool().default(true),
+  SCHEMA_REGISTER: z.stringbool().default(kafkaRuntimeDefaults.registerSchemas),
   /** Partitions a process works on at once (each in order); more processes share the partitions. */
-  PARTITION_CONCURRENCY: positiveInt.default(4),
+  PARTITION_CONCURRENCY: positiveInt.default(sinkDefaults.concurrency),
   /** How long a silent consumer keeps its partitions: after a crash, its partitions wait this long for another. */
-  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(kafkaRuntimeDefaults.sessionTimeoutMs),
   /**
    * The sink holds each allocation this long after it was made, so that a person's allocations that reach Kafka
    * out of order are applied in the order they were made (0: applied as they come). README, "Order per person".
    */
-  ORDER_WINDOW_SECONDS: z.coerce.number().int().min(0).max(3_600).default(60),
-  REFERENCE_DATA_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  ORDER_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3_600)
+    .default(sinkDefaults.orderWindowMs / 1000),
+  REFERENCE_DATA_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(86_400)
+    .default(sinkDefaults.referenceDataTtlMs / 1000),
   DOMAIN_EVENTS_TOPIC: z.string().min(1).default('allocations.domain-events'),
   ALLOCATIONS_TOPIC: z.string().min(1).default('allocations.enriched'),
   IAPS_EVENTS_TOPIC: z.string().min(1).default('allocations.iaps-events'),
@@ -105,25 +120,25 @@ export const configSchema = z.object({
   AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   ALLOCATIONS_QUEUE_URL: z.url(),
-  SQS_VISIBILITY_TIMEOUT_SECONDS: positiveInt.default(30),
+  SQS_VISIBILITY_TIMEOUT_SECONDS: positiveInt.default(connectorDefaults.visibilityTimeoutSeconds),
   /** The largest SQS body taken on (a domain event is well under a kilobyte); larger ones go to the DLQ. */
-  SQS_MAX_BODY_BYTES: positiveInt.default(262_144),
+  SQS_MAX_BODY_BYTES: positiveInt.default(connectorDefaults.maxBodyBytes),
   /** Long-poll wait (1–20 s): the longest a shutdown waits for the connector's receive in flight. */
-  SQS_WAIT_TIME_SECONDS: z.coerce.number().int().min(1).max(20).default(20),
+  SQS_WAIT_TIME_SECONDS: z.coerce.number().int().min(1).max(20).default(connectorDefaults.waitTimeSeconds),
 
   HMPPS_AUTH_URL: z.url(),
   HMPPS_AUTH_CLIENT_ID: z.string().min(1),
   HMPPS_AUTH_CLIENT_SECRET: z.string().min(1),
   /** Origins (scheme://host:port) detail URLs may point at; anything else is dead-lettered, never requested. */
   DETAIL_URL_ALLOW_LIST: list.pipe(z.array(origin).min(1)),
-  DETAIL_CONNECT_TIMEOUT_MS: positiveInt.default(1_000),
-  DETAIL_READ_TIMEOUT_MS: positiveInt.default(5_000),
+  DETAIL_CONNECT_TIMEOUT_MS: positiveInt.default(processorDefaults.connectTimeoutMs),
+  DETAIL_READ_TIMEOUT_MS: positiveInt.default(processorDefaults.readTimeoutMs),
   /** The largest allocation detail read (a real one is well under a kilobyte); larger ones are dead-lettered. */
-  DETAIL_MAX_BYTES: positiveInt.default(1_048_576),
+  DETAIL_MAX_BYTES: positiveInt.default(processorDefaults.maxDetailBytes),
 
-  RETRY_MAX_ATTEMPTS: positiveInt.default(6),
-  RETRY_INITIAL_DELAY_MS: positiveInt.default(200),
-  RETRY_MAX_DELAY_MS: positiveInt.default(30_000),
+  RETRY_MAX_ATTEMPTS: positiveInt.default(retryDefaults.maxAttempts),
+  RETRY_INITIAL_DELAY_MS: positiveInt.default(retryDefaults.initialDelayMs),
+  RETRY_MAX_DELAY_MS: positiveInt.default(retryDefaults.maxDelayMs),
 
   /**
    * Delius, for the sink (a process of the other stages needs none). No default: a local run is given its own
@@ -157,7 +172,7 @@ export const configSchema = z.object({
   ORACLE_CLIENT_MODE: z.enum(['thin', 'thick']).default('thin'),
   /** Oracle thick mode: the Instant Client folder (on Linux, put it on LD_LIBRARY_PATH or ldconfig instead). */
   ORACLE_CLIENT_LIB_DIR: z.string().min(1).optional(),
-  DELIUS_AUDIT_USER: z.string().min(1).default('HMPPSAllocations'),
+  DELIUS_AUDIT_USER: z.string().min(1).default(sinkDefaults.auditUserName),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -2,7 +2,7 @@ import type { Message } from '@aws-sdk/client-sqs';
 import { AppError } from '../domain/errors.ts';
 import type { Handled, Outcome } from '../domain/outcome.ts';
 import type { DomainEventRecord } from '../domain/topic-records.ts';
-import { backoffDelay, pause, type RetryPolicy } from '../kafka/backoff.ts';
+import { backoffDelay, pause, retryDefaults, type RetryPolicy } from '../kafka/backoff.ts';
 import { outcomeObserver } from '../kafka/outcome-observer.ts';
 import type { Publisher } from '../kafka/publisher.ts';
 import { settleMessage, type Settled, type Settling } from '../kafka/settle-message.ts';
@@ -35,7 +35,7 @@ export interface SqsSourceDeps extends SqsQueue {
 export const sqsSourceDefaults = {
   /** SQS's own limit: a domain event is well under a kilobyte. */
   maxBodyBytes: 262_144,
-  retry: { maxAttempts: 6, initialDelayMs: 200, maxDelayMs: 30_000 },
+  retry: retryDefaults,
 } as const satisfies Partial<SqsSourceDeps>;
 
 export interface SourceHooks {

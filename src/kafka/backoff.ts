@@ -4,6 +4,13 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
 }
 
+/** Six tries over about six seconds, then (for what is not an outage) a dead letter; waits of at most 30 s. */
+export const retryDefaults = {
+  maxAttempts: 6,
+  initialDelayMs: 200,
+  maxDelayMs: 30_000,
+} as const satisfies RetryPolicy;
+
 /**
  * Exponential backoff with full jitter: a random wait up to initial × 2^(attempt−1), capped. Jitter spreads
  * the retries of many partitions so that a recovering database or API is not hit by all of them at once.
