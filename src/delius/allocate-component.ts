@@ -3,10 +3,8 @@ import { IgnorableAllocation, notActive } from '../domain/errors.ts';
 import type { AllocationContext } from './allocation-context.ts';
 import { componentOwner } from './component-owner.ts';
 import { insertTransferContact } from './contacts.ts';
-import { setIapsFlags } from './iaps.ts';
-import { requireTransferReason } from './lookups.ts';
-import { prepareReallocation, replaceManager, type ManagerTable } from './manager-period.ts';
-import { appliedOf, duplicateOf } from './kind-result.ts';
+import { allocateKind, type KindRules, type Located } from './allocate-kind.ts';
+import type { ManagerTable } from './manager-period.ts';
 import type { DeliusModels } from './models/index.ts';
 import type { TransferModel } from './models/transfers.ts';
 import type {
@@ -25,7 +23,7 @@ export interface ComponentRow {
 /**
  * What one component kind (a requirement, a licence condition) is, declared as data: where its rows and its
  * managers live, what it is called in reasons and contacts, how its categories read in a pending transfer's
- * properties, and which IAPS flags it sets. `allocateComponent` is the one set of rules both follow.
+ * properties, and which IAPS flags it sets. `componentRules` makes of it the kind's rules for `allocateKind`.
  */
 export interface ComponentKind<Row extends ComponentRow> {
   readonly kind: 'REQUIREMENT' | 'LICENCE_CONDITION';
@@ -45,55 +43,61 @@ export interface ComponentKind<Row extends ComponentRow> {
 
 type ComponentDetail = RequirementAllocationDetail | LicenceConditionAllocationDetail;
 
-/** Spec §8 and §9 (R1–R14, L1–L14), one skeleton for both component kinds. */
-export async function allocateComponent<Row extends ComponentRow>(
+interface FoundComponent<Row extends ComponentRow> extends Located {
+  readonly row: Row;
+  readonly eventId: number;
+}
+
+/** Spec §8 and §9 (R1–R14, L1–L14): the rules both component kinds follow, from what each declares. */
+export function componentRules<Row extends ComponentRow>(
+  spec: ComponentKind<Row>,
+  crn: string,
+  componentId: number,
+): KindRules<ComponentDetail, FoundComponent<Row>, undefined> {
+  return {
+    kind: spec.kind,
+    async locate(context, detail) {
+      // R1, L1 (A2): gone from Delius is not something a retry can mend, so the allocation is ignored.
+      const row = await spec.find(context, componentId);
+      if (!row) throw new IgnorableAllocation(spec.notFoundReason, { id: String(componentId) });
+      const { personId, eventId } = await componentOwner(
+        context,
+        { label: spec.label, ...row },
+        { crn, eventNumber: detail.eventNumber },
+      );
+      if (row.activeFlag !== 1)
+        throw notActive(`${spec.label} with id of ${row.id} not active`, { id: row.id });
+      return { ownerId: row.id, personId, eventId, row, ownerLabel: `${spec.label.toLowerCase()} ${row.id}` };
+    },
+    managers: spec.managers,
+    transfers: spec.transfers,
+    async pendingTransferProperties(context, component, detail) {
+      return { eventNumber: String(detail.eventNumber), ...(await spec.categories(context, component.row)) };
+    },
+    transferReason: 'COMPONENT',
+    prepare: () => undefined,
+    async write(context, component, _detail, { previous, created }) {
+      const { personId, eventId, row } = component;
+      const contact = await insertTransferContact(context, {
+        typeCode: 'ETRC',
+        personId,
+        eventId,
+        [spec.contactKey]: row.id,
+        previous,
+        created,
+      });
+      return { contacts: [contact] };
+    },
+    iapsFlags: (context, component) => spec.iapsFlags(context, component.row),
+  };
+}
+
+export function allocateComponent<Row extends ComponentRow>(
   context: AllocationContext,
   spec: ComponentKind<Row>,
   crn: string,
   detail: ComponentDetail,
   componentId: number,
 ): Promise<Completed<AllocationResult>> {
-  const { models } = context.db;
-  // R1, L1 (A2): gone from Delius is not something a retry can mend, so the allocation is ignored.
-  const component = await spec.find(context, componentId);
-  if (!component) throw new IgnorableAllocation(spec.notFoundReason, { id: String(componentId) });
-  const { personId, eventId } = await componentOwner(
-    context,
-    { label: spec.label, ...component },
-    { crn, eventNumber: detail.eventNumber },
-  );
-  if (component.activeFlag !== 1)
-    throw notActive(`${spec.label} with id of ${component.id} not active`, { id: component.id });
-
-  const table = spec.managers(models);
-  const reallocation = await prepareReallocation(context, {
-    kind: spec.kind,
-    detail,
-    table,
-    ownerId: component.id,
-    ownerLabel: `${spec.label.toLowerCase()} ${component.id}`,
-    transfers: spec.transfers(models),
-    async pendingTransferProperties() {
-      return { eventNumber: String(detail.eventNumber), ...(await spec.categories(context, component)) };
-    },
-  });
-  if (reallocation.duplicate) return duplicateOf(personId, await spec.iapsFlags(context, component));
-  const { current, target } = reallocation;
-
-  const transferReasonId = await requireTransferReason(context, 'COMPONENT');
-  const { previous, created } = await replaceManager(context, table, current, target, { transferReasonId });
-  const contact = await insertTransferContact(context, {
-    typeCode: 'ETRC',
-    personId,
-    eventId,
-    [spec.contactKey]: component.id,
-    previous,
-    created,
-  });
-  return appliedOf(personId, {
-    managerId: created.id,
-    previousManagerId: previous.id,
-    contacts: [contact],
-    iaps: await setIapsFlags(context, await spec.iapsFlags(context, component)),
-  });
+  return allocateKind(context, componentRules(spec, crn, componentId), detail);
 }
