@@ -221,19 +221,42 @@ export function settingsFrom<S extends z.ZodType<KafkaSecuritySettings & Registr
   return parsed.data;
 }
 
-/** What may be shown (for example by /info): every setting but the secrets. */
+/** Query parameters whose values are credentials, whatever a driver calls them. */
+const secretParameter = /pass|pwd|secret|token|key|credential|auth|signature/i;
+
+/**
+ * A URL with its credentials hidden: the password of its userinfo (the userinfo ends at the authority's last
+ * `@`, so a password may hold one), and the value of any query parameter that names a secret.
+ */
+export function redactUrl(value: string): string {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is.exec(value);
+  if (!match) return value;
+  const [, scheme = '', authority = '', rest = ''] = match;
+  const at = authority.lastIndexOf('@');
+  const userinfo = at < 0 ? undefined : authority.slice(0, at);
+  const user = userinfo?.split(':')[0] ?? '';
+  const shownAuthority = userinfo === undefined ? authority : `${user}:[redacted]@${authority.slice(at + 1)}`;
+  const shownRest = rest.replace(/([?&])([^=&#]*)=([^&#]*)/g, (whole, separator: string, name: string) =>
+    secretParameter.test(name) ? `${separator}${name}=[redacted]` : whole,
+  );
+  return `${scheme}${shownAuthority}${shownRest}`;
+}
+
+/** What may be shown (for example by /info): every setting but the secrets, and every URL without its credentials. */
 export function redactedConfig(config: Config): Record<string, unknown> {
-  const url = config.DATABASE_URL?.includes('@')
-    ? config.DATABASE_URL.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:[redacted]@')
-    : config.DATABASE_URL;
+  const shown = Object.fromEntries(
+    Object.entries(config).map(([name, value]) => [
+      name,
+      typeof value === 'string' ? redactUrl(value) : value,
+    ]),
+  );
   return {
-    ...config,
+    ...shown,
     HMPPS_AUTH_CLIENT_SECRET: '[redacted]',
     ...(config.AWS_SECRET_ACCESS_KEY ? { AWS_SECRET_ACCESS_KEY: '[redacted]' } : {}),
     ...(config.ORACLE_WALLET_PASSWORD ? { ORACLE_WALLET_PASSWORD: '[redacted]' } : {}),
     ...Object.fromEntries(
       securitySecrets.filter((name) => config[name] !== undefined).map((name) => [name, '[redacted]']),
     ),
-    DATABASE_URL: url,
   };
 }

@@ -40,13 +40,18 @@ export function readSqsMessage(message: Message, maxBodyBytes: number): Received
   }
   const { envelope, event } = parsed;
   const messageId = envelope.MessageId ?? message.MessageId ?? crypto.randomUUID();
-  return {
-    messageId,
-    eventType: event.eventType,
-    record: event.detailUrl
-      ? toDomainEventRecord(event, messageId, publishedAt(envelope.Timestamp, message))
-      : null,
-  };
+  let record: DomainEventRecord | null = null;
+  try {
+    if (event.detailUrl)
+      record = toDomainEventRecord(event, messageId, publishedAt(envelope.Timestamp, message));
+  } catch (error) {
+    // JSON.parse takes nesting that JSON.stringify (additionalInformation, on the topic) cannot give back.
+    const reason = error instanceof RangeError ? 'nested too deeply to encode' : messageOf(error);
+    throw new AppError('invalid-message', `the event cannot be put on the topic: ${reason}`, {
+      cause: error,
+    });
+  }
+  return { messageId, eventType: event.eventType, record };
 }
 
 export const subjectOfEvent = (event: ReceivedEvent): Subject =>

@@ -104,8 +104,12 @@ export class PartitionEngine<M, In> {
     for (const record of records) {
       if (this.held.has(record.offset)) continue;
       const { order } = this.options;
-      const place =
+      const placed =
         order && record.decoded.ok ? placeOf(order, record.decoded.value, record.timestamp) : undefined;
+      // A producer's clock (the Kafka timestamp) can be ahead as well as the creation date: no record holds its
+      // partition longer than the window from when it was first fetched.
+      const place =
+        order && placed ? { ...placed, releaseAt: Math.min(placed.releaseAt, now + order.windowMs) } : placed;
       this.held.set(record.offset, { ...record, place });
     }
     this.batch = records.map((record) => record.offset);

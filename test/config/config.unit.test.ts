@@ -64,6 +64,46 @@ describe('configuration', () => {
   });
 
   it.each([
+    [
+      'a password holding an @',
+      { DATABASE_URL: 'postgres://delius:p4ss@w0rd-tail@db:5432/delius' },
+      'w0rd-tail',
+    ],
+    ['a password with no user', { DATABASE_URL: 'postgres://:s3cret-pw@db:5432/delius' }, 's3cret-pw'],
+    [
+      'a password in the query',
+      { DATABASE_URL: 'postgres://db:5432/delius?password=s3cret-pw' },
+      's3cret-pw',
+    ],
+    [
+      'userinfo in the registry URL',
+      { SCHEMA_REGISTRY_URL: 'https://key:s3cret-pw@registry.example/apis' },
+      's3cret-pw',
+    ],
+    ['userinfo in HMPPS Auth', { HMPPS_AUTH_URL: 'https://client:s3cret-pw@auth.example' }, 's3cret-pw'],
+    [
+      'userinfo in the token endpoint',
+      {
+        KAFKA_SASL_MECHANISM: 'oauthbearer',
+        KAFKA_OAUTHBEARER_TOKEN_URL: 'https://c:s3cret-pw@token.example/t',
+        KAFKA_OAUTHBEARER_CLIENT_ID: 'c',
+        KAFKA_OAUTHBEARER_CLIENT_SECRET: 'x',
+        KAFKA_SSL: 'true',
+      },
+      's3cret-pw',
+    ],
+    [
+      'userinfo in the AWS endpoint',
+      { AWS_ENDPOINT_URL: 'http://local:s3cret-pw@sqs.example:4566' },
+      's3cret-pw',
+    ],
+  ])('shows no credential of a URL setting: %s', (_case, settings: Record<string, string>, secret) => {
+    const shown = JSON.stringify(redactedConfig(loadConfig({ ...minimal, ...settings })));
+    expect(shown).not.toContain(secret);
+    expect(shown).toContain('[redacted]');
+  });
+
+  it.each([
     'file:///x',
     'data:application/json;base64',
     'ftp://workload.example',

@@ -118,4 +118,23 @@ describe('a receive batch through the connector', () => {
       error: { code: 'invalid-message', message: expect.stringMatching(/^cannot be published: /) as string },
     });
   });
+
+  it('leaves a message nested deeper than JSON can encode to the dead-letter queue, and publishes its neighbours', async () => {
+    const deep = `${'{"a":'.repeat(6_000)}1${'}'.repeat(6_000)}`;
+    const poisoned: Message = {
+      MessageId: 'sqs-deep',
+      ReceiptHandle: 'receipt-deep',
+      Body: JSON.stringify({
+        MessageId: 'm-deep',
+        Message: `{"eventType":"person.community.manager.allocated","version":1,"detailUrl":"https://workload.example/1","additionalInformation":${deep}}`,
+      }),
+    };
+    const { deps, published } = connector(() => undefined);
+    const outcomes = await handleSqsBatch([message('A000001'), poisoned, message('A000003')], deps);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['applied', 'dead-letter', 'applied']);
+    expect(outcomes[1]).toMatchObject({
+      error: { code: 'invalid-message', message: expect.stringMatching(/nested too deeply/) as string },
+    });
+    expect(published).toEqual([['A000001', 'A000003']]);
+  });
 });
