@@ -8,6 +8,7 @@ import {
   type DomainEventRecord,
 } from '../domain/topic-records.ts';
 import type { Emit, HandlerContext } from '../kafka/stage.ts';
+import { shownUrl } from './shown-url.ts';
 import type { WorkloadClient } from './workload-client.ts';
 
 export interface EnrichDeps {
@@ -37,9 +38,10 @@ export async function enrichAllocation(
   } catch (error) {
     throw new AppError('disallowed-url', `Unexpected detail URL: ${event.detailUrl}`, { cause: error });
   }
-  // Credentials in a URL would be sent to the API, and never succeed anyway: refused like another origin.
+  // Credentials in a URL would be sent to the API, and never succeed anyway: refused like another origin. Named
+  // without them, or its query and fragment: the message reaches logs and dead-letter headers.
   if (!deps.allowedOrigins.has(url.origin) || url.username || url.password)
-    throw new AppError('disallowed-url', `Unexpected detail URL: ${event.detailUrl}`);
+    throw new AppError('disallowed-url', `Unexpected detail URL: ${shownUrl(url)}`);
 
   const body = await deps.workload.fetchDetail(url, context.signal);
   let allocation;

@@ -3,6 +3,7 @@ import { AppError, messageOf } from '../domain/errors.ts';
 import { httpStatusError, resolveHttpError } from './http-errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { HmppsAuthClient } from './hmpps-auth.ts';
+import { shownUrl } from './shown-url.ts';
 
 export interface WorkloadClientSettings {
   readonly connectTimeoutMs: number;
@@ -57,7 +58,7 @@ export function workloadClient(deps: {
       throw new AppError(failure.code, `GET ${url.pathname} failed: ${failure.message}`, {
         retryable: true,
         cause: error,
-        context: { url: url.toString() },
+        context: { url: shownUrl(url) },
       });
     }
   }
@@ -75,12 +76,12 @@ export function workloadClient(deps: {
         throw new AppError(
           'disallowed-url',
           `GET ${url.pathname} answered ${response.status}: redirects are not followed (to ${response.headers.get('location') ?? 'nowhere'})`,
-          { context: { status: response.status, url: url.toString() } },
+          { context: { status: response.status, url: shownUrl(url) } },
         );
       }
       if (!response.ok) {
         await response.body?.cancel();
-        throw httpStatusError(response.status, `GET ${url.pathname}`, { url: url.toString() });
+        throw httpStatusError(response.status, `GET ${url.pathname}`, { url: shownUrl(url) });
       }
       const text = await readCapped(response, maxBodyBytes, url);
       try {
@@ -99,7 +100,7 @@ async function readCapped(response: Response, maxBytes: number, url: URL): Promi
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   const tooLarge = () =>
     new AppError('invalid-detail', `GET ${url.pathname} answered more than ${maxBytes} bytes`, {
-      context: { url: url.toString(), maxBytes },
+      context: { url: shownUrl(url), maxBytes },
     });
   if (declared > maxBytes) {
     await response.body?.cancel();

@@ -1,3 +1,4 @@
+import type { AppError } from '../../src/domain/errors.ts';
 import { enrichAllocation, type EnrichDeps } from '../../src/processors/enrich-allocation.ts';
 import type { DomainEventRecord } from '../../src/domain/topic-records.ts';
 
@@ -80,7 +81,6 @@ describe('the enrichment processor', () => {
     ['another port', 'https://workload.example:8443/allocation/person/1'],
     ['another scheme', 'http://workload.example/allocation/person/1'],
     ['not a URL', 'workload.example/allocation'],
-    ['credentials in it', 'https://user:pass@workload.example/allocation/person/1'],
     ['a file: scheme', 'file:///etc/passwd'],
     ['a data: scheme', 'data:application/json,{}'],
   ])('refuses a detail URL on %s without requesting it (D1)', async (_case, detailUrl) => {
@@ -92,6 +92,25 @@ describe('the enrichment processor', () => {
     });
     expect(requested).toEqual([]);
   });
+
+  it.each([
+    ['credentials in it', 'https://user:s3cret@workload.example/allocation/person/1'],
+    ['a secret in its query', 'https://elsewhere.example/allocation/person/1?token=s3cret'],
+    ['credentials and a query off the allow-list', 'https://u:s3cret@elsewhere.example/a?key=s3cret#s3cret'],
+  ])(
+    'refuses a detail URL with %s, and names it without its credentials or query (logs, dead-letter headers)',
+    async (_case, detailUrl) => {
+      const { enrich, requested } = handler(detail);
+      const refused = await enrich({ ...event, detailUrl }).then(
+        () => undefined,
+        (error: unknown) => error as AppError,
+      );
+      expect(refused).toMatchObject({ code: 'disallowed-url', retryable: false });
+      expect(refused?.message).toMatch(/^Unexpected detail URL: https:\/\/[a-z.]+\/[a-z/0-9]+$/);
+      expect(refused?.message).not.toContain('s3cret');
+      expect(requested).toEqual([]);
+    },
+  );
 
   it('fails, for good, on a detail that fits no allocation kind (D6)', async () => {
     const { enrich } = handler({ id: 'a-1', staffCode: 'N02ABS1' });
