@@ -10,7 +10,12 @@ export const deadLetterHeader = {
   offset: 'dlt-original-offset',
   attempts: 'dlt-attempts',
   failedAt: 'dlt-failed-at',
+  /** On a letter written without the whole record (it was too large): what was left out. */
+  truncated: 'dlt-truncated',
 } as const;
+
+/** How much of a record's value a letter written without the whole record keeps. */
+export const deadLetterExcerptBytes = 1_024;
 
 export function deadLetterHeaders(
   stage: string,

@@ -36,3 +36,7 @@ export function isUnknownTopic(error: unknown): boolean {
     /does not host this topic-partition/.test(found?.message ?? '')
   );
 }
+
+/** The broker refused a record for what it is (too large, invalid): sending it again as it is cannot succeed. */
+export const isRefusedRecord = (error: unknown): boolean =>
+  refusedRecord.has((error as KafkajsError | null)?.type ?? '');

@@ -3,10 +3,12 @@ import type { AppError } from '../domain/errors.ts';
 import { withLogContext } from '../observability/log-context.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { deadLetterHeaders } from './dead-letters.ts';
+import { deadLetterExcerptBytes, deadLetterHeader, deadLetterHeaders } from './dead-letters.ts';
+import { isRefusedRecord } from './kafka-errors.ts';
 import { outcomeObserver } from './outcome-observer.ts';
 import type { Decoded, HeldRecord } from './partition-engine.ts';
 import { publisherOf } from './publisher.ts';
+import { boundedKey } from './record-bounds.ts';
 import type { AvroSerde } from './serde.ts';
 import { settleMessage } from './settle-message.ts';
 import type { IncomingMessage, StageDefinition, StageHandler, StageOutcome } from './stage.ts';
@@ -21,6 +23,8 @@ export interface RecordSettling<In, Out> {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly signal: AbortSignal;
+  /** A dead letter cannot be written, after its bounded tries: the stage cannot go on by itself. */
+  readonly onStuck: (error: AppError) => void;
   readonly onOutcome?: ((stage: string, outcome: StageOutcome, message: IncomingMessage) => void) | undefined;
 }
 
@@ -36,16 +40,32 @@ export function recordSettler<In, Out>(settling: RecordSettling<In, Out>) {
   const publisher = publisherOf(producer, serde);
   const observe = outcomeObserver(stage, logger, metrics);
   const deadLetter = async (message: IncomingMessage, error: AppError, attempts: number) => {
-    await producer.send({
-      topic: settling.deadLetterTopic,
-      messages: [
-        {
-          key: message.key,
-          value: message.value,
-          headers: { ...message.headers, ...deadLetterHeaders(stage, message, error, attempts) },
+    const key = boundedKey(message.key);
+    const reason = deadLetterHeaders(stage, message, error, attempts);
+    const send = (letter: { value: Buffer | null; headers: Record<string, string> }) =>
+      producer.send({ topic: settling.deadLetterTopic, messages: [{ key, ...letter }] });
+    try {
+      await send({ value: message.value, headers: { ...message.headers, ...reason } });
+    } catch (thrown) {
+      if (!isRefusedRecord(thrown)) throw thrown;
+      // Too large for the dead-letter topic with its value and headers: the reason, where the original sits
+      // (its topic, partition and offset), its message id and an excerpt; what was left out is said.
+      const valueBytes = message.value?.length ?? 0;
+      const headerCount = Object.keys(message.headers).length;
+      const messageId = message.headers['message-id'];
+      await send({
+        value: message.value?.subarray(0, deadLetterExcerptBytes) ?? null,
+        headers: {
+          ...(messageId && messageId.length <= 128 ? { 'message-id': messageId } : {}),
+          ...reason,
+          [deadLetterHeader.truncated]: `value of ${valueBytes} bytes cut to ${Math.min(valueBytes, deadLetterExcerptBytes)}; ${headerCount} headers left out`,
         },
-      ],
-    });
+      });
+      logger.warn(
+        { valueBytes, headerCount },
+        'the dead letter was too large: written without the whole record',
+      );
+    }
   };
 
   return (record: HeldRecord<IncomingMessage, In>, heartbeat: () => Promise<void>) => {
@@ -61,7 +81,7 @@ export function recordSettler<In, Out>(settling: RecordSettling<In, Out>) {
     };
     const context = {
       messageId: message.headers['message-id'],
-      crn: message.key ?? undefined,
+      crn: boundedKey(message.key) ?? undefined,
       partition: message.partition,
       offset: message.offset,
     };
@@ -69,7 +89,7 @@ export function recordSettler<In, Out>(settling: RecordSettling<In, Out>) {
       const startedAt = performance.now();
       const settled = await settleMessage(message, {
         decode,
-        subjectOfMessage: (incoming) => ({ crn: incoming.key }),
+        subjectOfMessage: (incoming) => ({ crn: boundedKey(incoming.key) }),
         subjectOf: definition.subjectOf,
         handle: settling.handle,
         publish: (emits) => publisher.publish(emits),
@@ -80,6 +100,7 @@ export function recordSettler<In, Out>(settling: RecordSettling<In, Out>) {
         heartbeat,
         logger,
         onRetry: (error) => metrics.retries.inc({ stage, code: error.code }),
+        onStuck: settling.onStuck,
       });
       if (!settled) return undefined;
       observe({ ...settled, startedAt });

@@ -28,7 +28,15 @@ export interface Settling<In, Out = unknown, M = IncomingMessage> {
   heartbeat(): Promise<void>;
   readonly logger: Logger;
   onRetry?(error: AppError): void;
+  /**
+   * A dead letter still cannot be written after `deadLetterTriesBeforeStuck` tries: the stage can no longer go
+   * on by itself (liveness DOWN, so that it is restarted and someone looks). It goes on trying meanwhile.
+   */
+  onStuck?(error: AppError): void;
 }
+
+/** Tries of a dead letter (with the retry policy's backoff between them) before the stage says it is stuck. */
+export const deadLetterTriesBeforeStuck = 10;
 
 export interface Settled<Out = unknown> {
   readonly outcome: StageOutcome<Out>;
@@ -81,9 +89,10 @@ export async function settleMessage<In, Out, M = IncomingMessage>(
       const error = settling.classify(thrown);
       const delayMs = backoffDelay(policy.retry, Math.min(tries, 30));
       logger.error(
-        { code: error.code, error: error.message, delayMs },
+        { code: error.code, error: error.message, delayMs, tries },
         'cannot publish the dead letter; will try again',
       );
+      if (tries === deadLetterTriesBeforeStuck) settling.onStuck?.(error);
       if (!(await pause(delayMs, signal, () => settling.heartbeat()))) return undefined;
     }
   }

@@ -12,6 +12,7 @@ import {
   type HeldRecord,
   type PartitionEngine,
 } from './partition-engine.ts';
+import { keyProblem } from './record-bounds.ts';
 import { recordSettler } from './record-settler.ts';
 import type { AvroSerde } from './serde.ts';
 import type { IncomingMessage, RunningStage, StageDefinition, StageOutcome } from './stage.ts';
@@ -69,12 +70,21 @@ export async function startStage<In, Out>(
   for (const output of definition.outputs) await runtime.serde.register(output.topic, output.contract.avro);
   const started = await definition.start();
   const engine = new StageEngine<IncomingMessage, In>({ ...engineDefaults, order: definition.order });
+  // A dead letter that cannot be written holds its partition: past its bounded tries, liveness says so.
+  let stuck = false;
   const settle = recordSettler({
     ...runtime,
     definition,
     handle: started.handle,
     logger,
     signal: controller.signal,
+    onStuck(error) {
+      stuck = true;
+      logger.error(
+        { code: error.code, error: error.message },
+        'a dead letter cannot be written: the stage cannot go on, liveness is DOWN',
+      );
+    },
   });
   const { consumer, health } = groupConsumer(
     runtime.kafka,
@@ -109,7 +119,8 @@ export async function startStage<In, Out>(
   });
   return {
     name: stage,
-    ...health,
+    isReady: health.isReady,
+    isAlive: () => health.isAlive() && !stuck,
     checks: started.checks ?? {},
     stopping: `the ${stage}`,
     async stop() {
@@ -131,12 +142,16 @@ async function fetched<In>(
   const unknown = new Set(partition.unknown(messages.map((message) => message.offset)));
   const records: FetchedRecord<IncomingMessage, In>[] = [];
   for (const message of messages) {
-    const decoded: Decoded<In> = unknown.has(message.offset)
-      ? await decode(message.value).then(
-          (value) => ({ ok: true as const, value }),
-          (error: unknown) => ({ ok: false as const, error }),
-        )
-      : { ok: false, error: undefined };
+    // A key no writer of the service makes is refused unread: the record is dead-lettered with the reason.
+    const refused = keyProblem(message.key);
+    const decoded: Decoded<In> = refused
+      ? { ok: false, error: refused }
+      : unknown.has(message.offset)
+        ? await decode(message.value).then(
+            (value) => ({ ok: true as const, value }),
+            (error: unknown) => ({ ok: false as const, error }),
+          )
+        : { ok: false, error: undefined };
     records.push({ offset: message.offset, timestamp: Number(message.timestamp), message, decoded });
   }
   return records;

@@ -2,7 +2,7 @@ import { AppError } from '../../src/domain/errors.ts';
 import type { Handled } from '../../src/domain/outcome.ts';
 import { classifyError } from '../../src/classify-error.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { settleMessage, type Settling } from '../../src/kafka/settle-message.ts';
+import { deadLetterTriesBeforeStuck, settleMessage, type Settling } from '../../src/kafka/settle-message.ts';
 import type { Emit, IncomingMessage, StageHandler } from '../../src/kafka/stage.ts';
 
 const message: IncomingMessage = {
@@ -237,5 +237,26 @@ describe('settling a message (the runner’s decisions)', () => {
     while (tries === 0) await new Promise((resolve) => setImmediate(resolve));
     controller.abort();
     expect(await settling$).toBeUndefined();
+  });
+
+  it('says the stage is stuck once a dead letter has failed its bounded tries, and goes on trying', async () => {
+    let tries = 0;
+    const stuck: { code: string; tries: number }[] = [];
+    const { settling } = fakeStage(scripted(fatal()).handle, {
+      deadLetter: () => {
+        tries += 1;
+        return tries <= deadLetterTriesBeforeStuck
+          ? Promise.reject(
+              Object.assign(new Error('the dead letter is too large'), {
+                name: 'KafkaJSProtocolError',
+                type: 'MESSAGE_TOO_LARGE',
+              }),
+            )
+          : Promise.resolve();
+      },
+      onStuck: (error) => stuck.push({ code: error.code, tries }),
+    });
+    expect((await settleMessage(message, settling))?.outcome.status).toBe('dead-letter');
+    expect(stuck).toEqual([{ code: 'invalid-message', tries: deadLetterTriesBeforeStuck }]);
   });
 });

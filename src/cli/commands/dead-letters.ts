@@ -263,10 +263,21 @@ export async function deadLettersCommand(
       // A letter already redriven is not sent again unless asked (--again): a second `redrive --all` after a
       // partial failure, or by a second operator, sends only what is still pending.
       const already = entries.filter((entry) => log.has(entry.offset));
-      const chosen = values.again ? entries : entries.filter((entry) => !log.has(entry.offset));
+      // A letter written without the whole record (too large for the dead-letter topic) holds an excerpt, which
+      // must never go back as if it were the record: the original is replayed from where it sits.
+      const cut = entries.filter((entry) => entry.record.headers[deadLetterHeader.truncated] !== undefined);
+      const chosen = (values.again ? entries : entries.filter((entry) => !log.has(entry.offset))).filter(
+        (entry) => !cut.includes(entry),
+      );
       if (already.length && !values.again)
         out.say(
           `skipping ${already.length} already redriven (${already.map((entry) => entry.offset).join(', ')}); --again sends them anyway`,
+        );
+      for (const entry of cut)
+        out.say(
+          `skipping ${entry.offset}, written without the whole record: replay it from ` +
+            `${entry.record.headers[deadLetterHeader.topic] ?? '?'} partition ` +
+            `${entry.record.headers[deadLetterHeader.partition] ?? '?'} offset ${entry.record.headers[deadLetterHeader.offset] ?? '?'}`,
         );
       if (!values['dry-run'] && chosen.length) {
         await operations.ensureTopics([redriveLogSpec(config)]);

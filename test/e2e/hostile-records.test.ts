@@ -1,0 +1,125 @@
+// Records the service did not write, put straight on its topics: each is a dead letter with its reason, the stage
+// stays alive, and the allocations behind them are applied.
+import { deadLetterHeader } from '../../src/kafka/dead-letters.ts';
+import { maxKeyBytes } from '../../src/kafka/record-bounds.ts';
+import { eventually } from '../support/eventually.ts';
+import { testScope } from '../support/isolation.ts';
+import { ceiling } from '../support/patience.ts';
+import { testPipeline, type TestPipeline } from '../support/pipeline.ts';
+import { allocationsCli } from '../support/processes.ts';
+import { seedPeople, syntheticAllocation } from '../support/synthetic-allocations.ts';
+
+async function liveness(pipeline: TestPipeline) {
+  const response = await fetch(`http://127.0.0.1:${pipeline.service?.httpPort}/health/liveness`);
+  return response.status;
+}
+
+describe('a record on a topic that the service did not write', () => {
+  const scope = testScope('e2e-hostile-records');
+  let pipeline: TestPipeline;
+  beforeAll(async () => {
+    pipeline = await testPipeline(scope, { env: { TOPIC_PARTITIONS: '1' } });
+  });
+  afterAll(async () => {
+    await pipeline.close();
+    await scope.close();
+  });
+
+  it('with a key longer than any the service writes is a dead letter, keyless, and the processor goes on', async () => {
+    const crns = ['H000001', 'H000002'];
+    await seedPeople(pipeline, crns);
+    const producer = (await scope.kafka()).producer();
+    await producer.connect();
+    try {
+      // 40 times the longest key the service writes, on the one partition the good allocations follow it on.
+      // (A probe's 600 KB key held the processor for over a minute, when its dead letter was produced with it:
+      // writing one from this process would hold the service under test the same way.)
+      await producer.send({
+        topic: pipeline.config.DOMAIN_EVENTS_TOPIC,
+        messages: [
+          { key: 'K'.repeat(10_000), value: Buffer.from('not Avro'), headers: { 'message-id': 'huge-key' } },
+        ],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    const good = [];
+    for (const crn of crns)
+      good.push(await pipeline.publish(syntheticAllocation(pipeline, crn, 'PERSON', 0)));
+
+    expect(await pipeline.outcomeFor('processor', 'huge-key', ceiling(60_000))).toMatchObject({
+      status: 'dead-letter',
+      error: { code: 'invalid-message', message: `the key is 10000 bytes, more than ${maxKeyBytes}` },
+    });
+    const letter = await pipeline.deadLetterOf('huge-key');
+    expect(letter.key ?? null).toBeNull();
+    expect(letter.headers).toMatchObject({
+      [deadLetterHeader.stage]: 'processor',
+      [deadLetterHeader.code]: 'invalid-message',
+    });
+    for (const messageId of good)
+      expect(await eventually(() => pipeline.outcomeOf('sink', messageId) ?? false)).toMatchObject({
+        status: 'applied',
+      });
+    expect(await liveness(pipeline)).toBe(200);
+  });
+});
+
+describe('a dead letter too large for the dead-letter topic', () => {
+  const scope = testScope('e2e-large-letter');
+  afterAll(() => scope.close());
+
+  it('is written without the whole record, saying what was left out, and the processor goes on', async () => {
+    // A dead-letter topic that takes records of up to 3,000 bytes, and a record that fits its own topic but,
+    // with its 100 headers and the reason added, not that one.
+    const deadLetters = await scope.topic({ partitions: 1, config: { 'max.message.bytes': '3000' } });
+    const pipeline = await testPipeline(scope, {
+      env: { TOPIC_PARTITIONS: '1', DEAD_LETTER_TOPIC: deadLetters },
+    });
+    try {
+      await seedPeople(pipeline, ['L000001']);
+      const producer = (await scope.kafka()).producer();
+      await producer.connect();
+      try {
+        const headers: Record<string, string> = { 'message-id': 'large-letter' };
+        for (let index = 0; index < 100; index += 1) headers[`h-${index}`] = 'x'.repeat(10);
+        await producer.send({
+          topic: pipeline.config.DOMAIN_EVENTS_TOPIC,
+          messages: [{ key: 'L000001', value: Buffer.alloc(2_500, 'n'), headers }],
+        });
+      } finally {
+        await producer.disconnect();
+      }
+      const good = await pipeline.publish(syntheticAllocation(pipeline, 'L000001', 'PERSON', 0));
+
+      expect(await pipeline.outcomeFor('processor', 'large-letter', ceiling(60_000))).toMatchObject({
+        status: 'dead-letter',
+        error: { code: 'invalid-message' },
+      });
+      const letter = await pipeline.deadLetterOf('large-letter');
+      expect(letter.headers).toMatchObject({
+        [deadLetterHeader.code]: 'invalid-message',
+        [deadLetterHeader.stage]: 'processor',
+        [deadLetterHeader.topic]: pipeline.config.DOMAIN_EVENTS_TOPIC,
+        [deadLetterHeader.truncated]: 'value of 2500 bytes cut to 1024; 101 headers left out',
+      });
+      expect(letter.raw).toEqual(Buffer.alloc(1_024, 'n'));
+      expect(letter.headers['h-0']).toBeUndefined();
+      // Its excerpt never goes back as if it were the record.
+      const redrive = await allocationsCli(['dead-letters', 'redrive', '--all'], pipeline.env);
+      expect(redrive.code).toBe(0);
+      expect(redrive.stdout).toMatch(
+        new RegExp(
+          `skipping 0:\\d+, written without the whole record: replay it from ${pipeline.config.DOMAIN_EVENTS_TOPIC} partition 0 offset 0`,
+        ),
+      );
+      expect(redrive.stdout).not.toContain('sent ');
+      expect(await eventually(() => pipeline.outcomeOf('sink', good) ?? false)).toMatchObject({
+        status: 'applied',
+      });
+      expect(await liveness(pipeline)).toBe(200);
+    } finally {
+      await pipeline.close();
+    }
+  });
+});
