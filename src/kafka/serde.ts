@@ -1,8 +1,19 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type avro from 'avsc';
 import type { z } from 'zod';
 import { AppError, messageOf } from '../domain/errors.ts';
 import { resolveRegistryError } from './registry-errors.ts';
+import { checkAvroBounds } from './avro-bounds.ts';
 import { lookupValueSchema, registerValueSchema, type AvroSchemaName } from './avro-schemas.ts';
+
+/**
+ * The registry client answers an Avro schema as an avsc type (and others as their own kinds). Told by its shape,
+ * not `instanceof`: a second copy of avsc under the client must not turn the check off unnoticed.
+ */
+function isAvroType(schema: unknown): schema is avro.Type {
+  const candidate = schema as { typeName?: unknown; fromBuffer?: unknown } | null;
+  return typeof candidate?.typeName === 'string' && typeof candidate.fromBuffer === 'function';
+}
 
 /**
  * Avro through the schema registry (Confluent wire format), with every decoded record validated by the zod
@@ -43,8 +54,14 @@ export function avroSerde(
       if (!buffer) throw new AppError('invalid-message', 'the record has no value');
       let decoded: unknown;
       try {
+        // Walked against the writer's schema first: a reader allocates whatever lengths the bytes declare.
+        if (buffer.length > 5 && buffer[0] === 0) {
+          const writer = await registry.getSchema(buffer.readUInt32BE(1));
+          if (isAvroType(writer)) checkAvroBounds(writer, buffer.subarray(5));
+        }
         decoded = await registry.decode(buffer);
       } catch (error) {
+        if (error instanceof AppError) throw error;
         // The registry being unreachable is worth a retry; bytes that are not Avro of a known schema are not.
         throw (
           resolveRegistryError(error) ??

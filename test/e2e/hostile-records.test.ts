@@ -1,5 +1,7 @@
 // Records the service did not write, put straight on its topics: each is a dead letter with its reason, the stage
 // stays alive, and the allocations behind them are applied.
+import avro from 'avsc';
+import { createSchemaRegistry, readAvroSchema, valueSubject } from '../../src/kafka/avro-schemas.ts';
 import { deadLetterHeader } from '../../src/kafka/dead-letters.ts';
 import { maxKeyBytes } from '../../src/kafka/record-bounds.ts';
 import { eventually } from '../support/eventually.ts';
@@ -61,6 +63,61 @@ describe('a record on a topic that the service did not write', () => {
       expect(await eventually(() => pipeline.outcomeOf('sink', messageId) ?? false)).toMatchObject({
         status: 'applied',
       });
+    expect(await liveness(pipeline)).toBe(200);
+  });
+  it('declaring half a billion array items in a few bytes is a dead letter, read by no one, and the processor goes on', async () => {
+    await seedPeople(pipeline, ['H000003']);
+    const registry = createSchemaRegistry(pipeline.config.SCHEMA_REGISTRY_URL);
+    const schemaId = await registry.getLatestSchemaId(valueSubject(pipeline.config.DOMAIN_EVENTS_TOPIC));
+    // The domain event with its identifiers' array count written as a long: 500,000,000 items, no bytes for them.
+    const declared = JSON.parse(
+      readAvroSchema('domain-event').replace(
+        /\{\s*"type": "array",\s*"items": \{\s*"type": "record",\s*"name": "PersonIdentifier"[\s\S]*?\]\s*\}\s*\}/,
+        '"long"',
+      ),
+    ) as avro.Schema;
+    const payload = avro.Type.forSchema(declared).toBuffer({
+      messageId: 'hostile-avro',
+      eventType: 'person.community.manager.allocated',
+      version: 1,
+      detailUrl: null,
+      occurredAt: null,
+      description: null,
+      crn: 'H000003',
+      personReference: { identifiers: 500_000_000 },
+      additionalInformation: null,
+      publishedAt: null,
+    });
+    const header = Buffer.alloc(5);
+    header.writeUInt32BE(schemaId, 1);
+    const producer = (await scope.kafka()).producer();
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: pipeline.config.DOMAIN_EVENTS_TOPIC,
+        messages: [
+          {
+            key: 'H000003',
+            value: Buffer.concat([header, payload]),
+            headers: { 'message-id': 'hostile-avro' },
+          },
+        ],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    const good = await pipeline.publish(syntheticAllocation(pipeline, 'H000003', 'PERSON', 0));
+
+    expect(await pipeline.outcomeFor('processor', 'hostile-avro', ceiling(60_000))).toMatchObject({
+      status: 'dead-letter',
+      error: {
+        code: 'invalid-message',
+        message: expect.stringContaining('an array of 500000000 items') as string,
+      },
+    });
+    expect(await eventually(() => pipeline.outcomeOf('sink', good) ?? false)).toMatchObject({
+      status: 'applied',
+    });
     expect(await liveness(pipeline)).toBe(200);
   });
 });
