@@ -27,6 +27,26 @@ export interface OperationsServer {
 }
 
 const checkTimeoutMs = 2_000;
+/** How long a check's answer serves further readiness requests: a flood of probes costs one check a second. */
+const checkCacheMs = 1_000;
+
+/**
+ * A check that runs once at a time and whose answer is kept for `checkCacheMs`: every readiness request in
+ * between shares it, so that probes never compete with the work for the database's connections.
+ */
+export function sharedCheck(check: ReadinessCheck, now: () => number = performance.now.bind(performance)) {
+  let inFlight: Promise<boolean> | undefined;
+  let answered: { at: number; up: boolean } | undefined;
+  return (): Promise<boolean> => {
+    if (answered && now() - answered.at < checkCacheMs) return Promise.resolve(answered.up);
+    inFlight ??= runCheck(check).then((up) => {
+      answered = { at: now(), up };
+      inFlight = undefined;
+      return up;
+    });
+    return inFlight;
+  };
+}
 
 async function runCheck(check: ReadinessCheck): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -46,6 +66,7 @@ async function runCheck(check: ReadinessCheck): Promise<boolean> {
  * consumers have joined; 503 otherwise, with which check failed), `/metrics` (Prometheus) and `/info`.
  */
 export async function startOperationsServer(options: OperationsServerOptions): Promise<OperationsServer> {
+  const checks = Object.entries(options.checks).map(([name, check]) => [name, sharedCheck(check)] as const);
   const server: Server = createServer((request, response) => {
     const { pathname } = new URL(request.url ?? '/', 'http://localhost');
     const json = (status: number, body: unknown) =>
@@ -64,9 +85,7 @@ export async function startOperationsServer(options: OperationsServerOptions): P
         case '/health/readiness': {
           const results = Object.fromEntries(
             await Promise.all(
-              Object.entries(options.checks).map(
-                async ([name, check]) => [name, (await runCheck(check)) ? 'UP' : 'DOWN'] as const,
-              ),
+              checks.map(async ([name, check]) => [name, (await check()) ? 'UP' : 'DOWN'] as const),
             ),
           );
           const up = Object.values(results).every((status) => status === 'UP');

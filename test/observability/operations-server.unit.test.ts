@@ -1,6 +1,6 @@
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import { startOperationsServer } from '../../src/observability/operations-server.ts';
+import { sharedCheck, startOperationsServer } from '../../src/observability/operations-server.ts';
 
 describe('the operations endpoints', () => {
   it('say DOWN on liveness, naming the stage, once a stage can no longer work, so that the process is restarted', async () => {
@@ -55,5 +55,57 @@ describe('the operations endpoints', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('answer a flood of readiness probes with one check at a time, each answer serving a second', async () => {
+    let calls = 0;
+    const server = await startOperationsServer({
+      port: 0,
+      host: '127.0.0.1',
+      metrics: createMetrics(),
+      checks: {
+        database: async () => {
+          calls += 1;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          return true;
+        },
+      },
+      liveness: {},
+      info: () => ({}),
+      logger: createLogger({ level: 'silent' }),
+    });
+    try {
+      const startedAt = performance.now();
+      const statuses = await Promise.all(
+        Array.from({ length: 400 }, () =>
+          fetch(`http://127.0.0.1:${server.port}/health/readiness`).then((response) => response.status),
+        ),
+      );
+      const elapsedMs = performance.now() - startedAt;
+      expect(new Set(statuses)).toEqual(new Set([200]));
+      // A check starts only when none is running and the last answer is a second old.
+      expect(calls).toBeGreaterThanOrEqual(1);
+      expect(calls).toBeLessThanOrEqual(1 + Math.floor(elapsedMs / 1_000));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('ask a check again once its answer is a second old', async () => {
+    let now = 0;
+    let calls = 0;
+    const check = sharedCheck(
+      () => {
+        calls += 1;
+        return Promise.resolve(calls === 1);
+      },
+      () => now,
+    );
+    expect(await check()).toBe(true);
+    now = 999;
+    expect(await check()).toBe(true);
+    now = 1_000;
+    expect(await check()).toBe(false);
+    expect(calls).toBe(2);
   });
 });
