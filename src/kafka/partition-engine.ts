@@ -178,6 +178,18 @@ export class PartitionEngine<M, In> {
     return { outOfOrder: record.place ? this.latest.settle(record.place) : false };
   }
 
+  /**
+   * When the oldest record in hand that is not settled reached its topic (ms since the epoch); undefined when
+   * every fetched record is settled. A partition whose oldest record keeps ageing past every wait is stuck.
+   */
+  oldestUnsettledAt(): number | undefined {
+    for (let index = this.cursor; index < this.batch.length; index += 1) {
+      const offset = this.batch[index];
+      if (offset !== undefined && !this.early.has(offset)) return this.held.get(offset)?.timestamp;
+    }
+    return undefined;
+  }
+
   /** A commit owed by the cadence (for a driver that heartbeats through a long settle). */
   commitDue(now: number): CommitStep | undefined {
     if (now - this.committedAt < this.options.commitIntervalMs) return undefined;
@@ -232,5 +244,13 @@ export class StageEngine<M, In> {
   /** Partitions may have moved: what was in hand is read again from the committed offsets. */
   reset(): void {
     this.partitions.clear();
+  }
+
+  /** Each partition in hand and how long its oldest unsettled record has waited (0 when all are settled). */
+  *unsettled(now: number): Iterable<{ partition: number; ageMs: number }> {
+    for (const [partition, engine] of this.partitions) {
+      const oldest = engine.oldestUnsettledAt();
+      yield { partition, ageMs: oldest === undefined ? 0 : now - oldest };
+    }
   }
 }

@@ -86,6 +86,9 @@ export async function startStage<In, Out>(
       );
     },
   });
+  const stopReporting = runtime.metrics.reportUnsettled(function* (now) {
+    for (const entry of engine.unsettled(now)) yield { stage, ...entry };
+  });
   const { consumer, health } = groupConsumer(
     runtime.kafka,
     {
@@ -125,6 +128,7 @@ export async function startStage<In, Out>(
     stopping: `the ${stage}`,
     async stop() {
       controller.abort();
+      stopReporting();
       await consumer.disconnect();
       await started.close?.();
       logger.info('stopped');

@@ -8,7 +8,30 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export function createMetrics(registry: Registry = new Registry()) {
   const registers = [registry];
   collectDefaultMetrics({ register: registry });
+  /** Each running stage's oldest unsettled records, read when scraped. */
+  const unsettledSources = new Set<
+    (now: number) => Iterable<{ stage: string; partition: number; ageMs: number }>
+  >();
+  const oldestUnsettled = new Gauge({
+    name: 'allocations_oldest_unsettled_seconds',
+    help: 'Age (since it reached its topic) of the oldest record not yet settled, by stage and partition; 0 when none',
+    labelNames: ['stage', 'partition'] as const,
+    registers,
+    collect() {
+      this.reset();
+      const now = Date.now();
+      for (const source of unsettledSources)
+        for (const { stage, partition, ageMs } of source(now))
+          this.set({ stage, partition: String(partition) }, Math.max(0, ageMs) / 1000);
+    },
+  });
   return {
+    oldestUnsettled,
+    /** A stage reports its partitions' oldest unsettled records; the returned function stops it. */
+    reportUnsettled(source: (now: number) => Iterable<{ stage: string; partition: number; ageMs: number }>) {
+      unsettledSources.add(source);
+      return () => unsettledSources.delete(source);
+    },
     registry,
     messages: new Counter({
       name: 'allocations_messages_total',

@@ -6,6 +6,7 @@ import {
 } from '../../src/kafka/partition-engine.ts';
 import type { OrderPolicy } from '../../src/kafka/order-window.ts';
 import type { StageOutcome } from '../../src/kafka/stage.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
 
 /** A record's event: whose it is and when it was made; none when its bytes cannot be decoded. */
 interface Made {
@@ -326,5 +327,61 @@ describe('the partition engine, with an order window', () => {
     expect(first.unknown(['0'])).toEqual([]);
     engine.reset();
     expect(engine.partition(0, 0).unknown(['0'])).toEqual(['0']);
+  });
+});
+
+describe('the age of the oldest unsettled record', () => {
+  const record = (offset: number, timestamp: number, made?: Made): FetchedRecord<string, Made> => ({
+    offset: String(offset),
+    timestamp,
+    message: `m-${offset}`,
+    decoded: made ? { ok: true, value: made } : { ok: false, error: new Error('not Avro') },
+  });
+
+  it('is the age of the first record not yet settled, and 0 once every record in hand is', () => {
+    const engine = new StageEngine<string, Made>({ ...engineDefaults });
+    const partition = engine.partition(0, 10_000);
+    partition.begin([record(0, 1_000), record(1, 2_000)], 10_000);
+    expect([...engine.unsettled(10_000)]).toEqual([{ partition: 0, ageMs: 9_000 }]);
+    const first = partition.next(10_000);
+    if (first.kind !== 'settle') throw new Error(`expected a settle, got ${first.kind}`);
+    partition.settled(first.record.offset, 'applied');
+    expect([...engine.unsettled(10_000)]).toEqual([{ partition: 0, ageMs: 8_000 }]);
+    const second = partition.next(10_000);
+    if (second.kind !== 'settle') throw new Error(`expected a settle, got ${second.kind}`);
+    partition.settled(second.record.offset, 'applied');
+    expect([...engine.unsettled(10_000)]).toEqual([{ partition: 0, ageMs: 0 }]);
+  });
+
+  it('counts a held head, and not the records settled ahead of it', () => {
+    const engine = new StageEngine<string, Made>({ ...engineDefaults, order });
+    const partition = engine.partition(0, 100_000);
+    partition.begin(
+      [record(0, 100_000, { key: 'A', madeAt: 99_000 }), record(1, 100_500, { key: 'A', madeAt: 90_000 })],
+      100_000,
+    );
+    expect(partition.next(100_000).kind).toBe('hold');
+    expect([...engine.unsettled(130_000)]).toEqual([{ partition: 0, ageMs: 30_000 }]);
+    // Given back after the hold, and fetched again once the window has closed.
+    partition.end(200_000);
+    partition.begin(
+      [record(0, 100_000, { key: 'A', madeAt: 99_000 }), record(1, 100_500, { key: 'A', madeAt: 90_000 })],
+      200_000,
+    );
+    const early = partition.next(200_000);
+    if (early.kind !== 'settle') throw new Error(`expected a settle, got ${early.kind}`);
+    expect(early).toMatchObject({ early: true, record: { offset: '1' } });
+    partition.settled('1', 'applied');
+    expect([...engine.unsettled(200_000)]).toEqual([{ partition: 0, ageMs: 100_000 }]);
+  });
+
+  it('is a metric read when scraped, by stage and partition', async () => {
+    const metrics = createMetrics();
+    const stop = metrics.reportUnsettled(() => [{ stage: 'sink', partition: 2, ageMs: 42_000 }]);
+    expect(await metrics.registry.metrics()).toContain(
+      'allocations_oldest_unsettled_seconds{stage="sink",partition="2"} 42',
+    );
+    stop();
+    expect(await metrics.registry.metrics()).not.toContain('allocations_oldest_unsettled_seconds{');
   });
 });
