@@ -33,6 +33,16 @@ describe('classifying what is thrown: one resolver per adapter, composed', () =>
       'database-unavailable',
       true,
     ],
+    // A statement past its time limit (callTimeout), a lock wait included: tried again, not dead-lettered.
+    [
+      {
+        name: 'SequelizeDatabaseError',
+        message: 'NJS-123: call timeout of 15000 ms exceeded',
+        parent: { code: 'NJS-123' },
+      },
+      'database-busy',
+      true,
+    ],
     // A connection cut in the middle of a statement (pg gives no code): an outage, not a bad allocation.
     [
       {

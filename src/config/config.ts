@@ -12,6 +12,7 @@ import { retryDefaults } from '../kafka/backoff.ts';
 import { kafkaRuntimeDefaults } from '../kafka/runtime.ts';
 import { processorDefaults } from '../processors/processor-stage.ts';
 import { sinkDefaults } from '../sinks/sink-stage.ts';
+import { statementTimeoutMs } from '../db/sequelize.ts';
 
 const list = z.string().transform((value) =>
   value
@@ -153,6 +154,8 @@ export const configSchema = z.object({
   DATABASE_POOL_MIN: z.coerce.number().int().min(0).default(0),
   DATABASE_POOL_IDLE_MS: positiveInt.default(10_000),
   DATABASE_POOL_ACQUIRE_TIMEOUT_MS: positiveInt.default(30_000),
+  /** The longest a statement may run or wait for a lock; keep it well inside KAFKA_SESSION_TIMEOUT_MS. */
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt.default(statementTimeoutMs),
   /**
    * Oracle: where to connect, when DATABASE_URL's host/port/service will not do: an Easy Connect string
    * (`tcps://host:2484/SERVICE?...`), a TNS alias (with ORACLE_CONFIG_DIR) or a full descriptor. DATABASE_URL

@@ -78,6 +78,7 @@ export function databaseSettingsOf(config: Config): DatabaseSettings {
     poolMin: config.DATABASE_POOL_MIN,
     poolIdleMs: config.DATABASE_POOL_IDLE_MS,
     poolAcquireTimeoutMs: config.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
     clientIdentifier: config.DELIUS_AUDIT_USER,
     oracleClient: { mode: config.ORACLE_CLIENT_MODE, libDir: config.ORACLE_CLIENT_LIB_DIR },
     oracle: {

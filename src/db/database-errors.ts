@@ -94,5 +94,7 @@ export const resolveDatabaseError: ErrorResolver = (error) => {
   if (cause?.errorNum !== undefined && oracleTransient.has(cause.errorNum))
     return retry('database-busy', { oraCode: cause.errorNum });
   if (typeof code === 'string' && code.startsWith('NJS-5')) return retry('database-unavailable');
+  // A round trip past the connection's callTimeout (thick mode's DPI-1067 is reported as NJS-123 too).
+  if (code === 'NJS-123' || code === 'DPI-1067') return retry('database-busy', { code });
   return undefined;
 };

@@ -36,6 +36,12 @@ export interface DatabaseSettings {
   readonly poolAcquireTimeoutMs?: number;
   /** Oracle only: the Delius user every connection is identified as to Delius's triggers (C15). */
   readonly clientIdentifier?: string;
+  /**
+   * The longest a statement may run or wait for a lock (PostgreSQL `statement_timeout` and `lock_timeout`,
+   * Oracle's `callTimeout` on each connection): a row a Delius user holds locked fails the attempt, which is
+   * retried, instead of holding the partition past the consumer's session. Default `statementTimeoutMs`.
+   */
+  readonly statementTimeoutMs?: number;
   /** Oracle only: thin (the default) or thick mode, and for thick the Instant Client folder where it is not found. */
   readonly oracleClient?: { readonly mode: 'thin' | 'thick'; readonly libDir?: string | undefined };
   /** Oracle only: a connect string instead of the URL's host/port/service; tnsnames.ora; TCPS wallet. */
@@ -47,8 +53,12 @@ export interface DatabaseSettings {
   };
 }
 
+/** Well inside the consumer's session timeout (30 s by default), so that a stuck statement never evicts it. */
+export const statementTimeoutMs = 15_000;
+
 export function createSequelize(settings: DatabaseSettings, logger: Logger): Sequelize {
   const { url, schema, poolMax = 4, clientIdentifier } = settings;
+  const timeoutMs = settings.statementTimeoutMs ?? statementTimeoutMs;
   const dialect = dialectOf(url);
   const log = logger.child({ component: 'sequelize' });
   const common: Options = {
@@ -66,7 +76,11 @@ export function createSequelize(settings: DatabaseSettings, logger: Logger): Seq
       return new Sequelize(url, {
         ...common,
         dialect,
-        ...(schema ? { dialectOptions: { options: `-c search_path="${schema}"` } } : {}),
+        dialectOptions: {
+          ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+          statement_timeout: timeoutMs,
+          lock_timeout: timeoutMs,
+        },
       });
     case 'sqlite': {
       if (!installed('sqlite3'))
@@ -98,7 +112,9 @@ export function createSequelize(settings: DatabaseSettings, logger: Logger): Seq
       keepReturnedValues(sequelize);
       bindDatesAsWallClockText(sequelize);
       oracledb.fetchTypeHandler = oracleFetchTypeHandler(oracledb);
-      sequelize.addHook('afterConnect', (connection) => prepareOracleSession(connection, clientIdentifier));
+      sequelize.addHook('afterConnect', (connection) =>
+        prepareOracleSession(connection, clientIdentifier, timeoutMs),
+      );
       return sequelize;
     }
   }
@@ -262,8 +278,14 @@ export interface OracleDriver {
 export async function prepareOracleSession(
   connection: unknown,
   clientIdentifier: string | undefined,
+  callTimeoutMs: number = statementTimeoutMs,
 ): Promise<void> {
-  const session = connection as { execute(sql: string, binds?: object): Promise<unknown> };
+  const session = connection as {
+    execute(sql: string, binds?: object): Promise<unknown>;
+    callTimeout?: number;
+  };
+  // Every round trip of this connection, a lock wait included, ends within this (DPI-1067 / NJS-123).
+  session.callTimeout = callTimeoutMs;
   if (clientIdentifier)
     await session.execute('BEGIN PKG_VPD_CTX.SET_CLIENT_IDENTIFIER(:user); END;', { user: clientIdentifier });
 }

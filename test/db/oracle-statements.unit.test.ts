@@ -7,6 +7,7 @@ import {
   createSequelize,
   oracleFetchTypeHandler,
   prepareOracleSession,
+  statementTimeoutMs,
   wallClockFromLocalFields,
   type OracleDriver,
 } from '../../src/db/sequelize.ts';
@@ -242,6 +243,27 @@ describe('the statements the Delius module sends to Oracle', () => {
     expect(query).toContain('INSERT INTO "CONTACT" ("CONTACT_ID","NOTES") VALUES (:1,:2)');
     expect(query).not.toContain("O'Brien");
     expect(bind).toEqual([1, notes]);
+  });
+
+  it('bounds every round trip of an Oracle connection, a lock wait included, by the statement time limit', async () => {
+    const connection: { callTimeout?: number; execute: () => Promise<void> } = {
+      execute: () => Promise.resolve(),
+    };
+    await prepareOracleSession(connection, undefined, 1_234);
+    expect(connection.callTimeout).toBe(1_234);
+    await prepareOracleSession(connection, undefined);
+    expect(connection.callTimeout).toBe(statementTimeoutMs);
+  });
+
+  it('bounds every PostgreSQL statement and lock wait by the statement time limit', async () => {
+    const postgres = createSequelize(
+      { url: 'postgres://delius@127.0.0.1:1/delius', statementTimeoutMs: 1_234 },
+      testLogger,
+    );
+    expect(
+      (postgres as unknown as { options: { dialectOptions: unknown } }).options.dialectOptions,
+    ).toMatchObject({ statement_timeout: 1_234, lock_timeout: 1_234 });
+    await postgres.close();
   });
 
   it("prepares every connection by identifying it to Delius as the service (C15), and changes none of the session's zone or formats", async () => {

@@ -1,5 +1,7 @@
 import { DataTypes, type Sequelize } from 'sequelize';
 import { createSequelize, dialectOf } from '../../src/db/sequelize.ts';
+import { classifyError } from '../../src/classify-error.ts';
+import { ceiling } from '../support/patience.ts';
 import { testLogger, testScope } from '../support/isolation.ts';
 import { runScript } from '../support/processes.ts';
 
@@ -48,6 +50,32 @@ describe('Sequelize on every dialect', () => {
     await sequelize.authenticate();
     expect(sequelize.getDialect()).toBe('postgres');
     expect(await roundTrip(sequelize)).toEqual(expected);
+  });
+
+  it('gives up a statement that waits on a row lock past its time limit, as a failure worth another try', async () => {
+    const { sequelize: holder, schema, url } = await scope.postgresSchema();
+    await holder.query('CREATE TABLE "OFFENDER" ("OFFENDER_ID" BIGINT PRIMARY KEY, "CRN" VARCHAR(7))');
+    await holder.query(`INSERT INTO "OFFENDER" VALUES (1, 'X123456')`);
+    const limited = await scope.track(createSequelize({ url, schema, statementTimeoutMs: 500 }, testLogger));
+    // A Delius user holds the row: the service's update waits for the lock, then gives up.
+    const locked = await holder.transaction();
+    try {
+      await holder.query('SELECT 1 FROM "OFFENDER" WHERE "OFFENDER_ID" = 1 FOR UPDATE', {
+        transaction: locked,
+      });
+      const startedAt = performance.now();
+      const failure = await limited
+        .query(`UPDATE "OFFENDER" SET "CRN" = 'T123456' WHERE "OFFENDER_ID" = 1`)
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(classifyError(failure)).toMatchObject({ code: 'database-busy', retryable: true });
+      // Given up by its limit, long before the lock is released.
+      expect(performance.now() - startedAt).toBeLessThan(ceiling(10_000));
+    } finally {
+      await locked.rollback();
+    }
   });
 
   it('runs the same code path on SQLite', async () => {
