@@ -23,7 +23,11 @@ export interface PrivateBroker {
  */
 export async function privateBroker(): Promise<PrivateBroker> {
   const taken = new Set<number>();
-  const ports = { port: await choosePort(39092, taken), controllerPort: await choosePort(39093, taken) };
+  // Below the kernel's ephemeral range (32768–60999 here): while the broker is stopped, its clients' reconnects
+  // take ephemeral ports, and one that took the broker's own port (a TCP self-connect to a port with no
+  // listener) would keep the restarted broker from binding it. That failed a containers run once, at 39092.
+  // (21092: clear of both stacks, 9092 and 19092, and of the secured broker, 29092.)
+  const ports = { port: await choosePort(21092, taken), controllerPort: await choosePort(21093, taken) };
   const ready = (where: string) =>
     waitUntil(() => kafkaReady(ports.port), {
       timeoutMs: ceiling(60_000),
