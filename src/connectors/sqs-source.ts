@@ -1,6 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import { AppError } from '../domain/errors.ts';
-import type { Handled, Outcome } from '../domain/outcome.ts';
+import type { Outcome } from '../domain/outcome.ts';
 import type { DomainEventRecord } from '../domain/topic-records.ts';
 import { backoffDelay, pause, retryDefaults, type RetryPolicy } from '../kafka/backoff.ts';
 import { outcomeObserver } from '../kafka/outcome-observer.ts';
@@ -74,23 +74,21 @@ export async function handleSqsBatch(
 ): Promise<SourceOutcome[]> {
   const maxBodyBytes = deps.maxBodyBytes ?? sqsSourceDefaults.maxBodyBytes;
   const observe = outcomeObserver('connector', deps.logger, deps.metrics);
-  // Decoded once (it is pure): the log context names each message from its first line.
-  const read = new Map<Message, { event?: ReceivedEvent; error?: unknown }>();
+  // Decoded and made into its records once (both pure): the log context names each message from its first line.
+  const read = new Map<
+    Message,
+    { event?: ReceivedEvent; emits: readonly Emit<DomainEventRecord>[]; error?: unknown }
+  >();
   for (const message of messages) {
     try {
-      read.set(message, { event: readSqsMessage(message, maxBodyBytes) });
+      const event = readSqsMessage(message, maxBodyBytes);
+      const handled = toDomainEvent(event, deps.topic);
+      read.set(message, { event, emits: handled.status === 'applied' ? handled.result : [] });
     } catch (error) {
-      read.set(message, { error });
+      read.set(message, { emits: [], error });
     }
   }
-  const handled = (message: Message): Handled<readonly Emit<DomainEventRecord>[]> | undefined => {
-    const { event } = read.get(message) ?? {};
-    return event && toDomainEvent(event, deps.topic);
-  };
-  const emitsOf = (message: Message) => {
-    const outcome = handled(message);
-    return outcome?.status === 'applied' ? outcome.result : [];
-  };
+  const emitsOf = (message: Message) => read.get(message)?.emits ?? [];
 
   const publishOne = publishing(deps);
   const batchPublished = await publishOne(messages.flatMap(emitsOf)).then(

@@ -147,6 +147,8 @@ export async function openKafkaRuntime(
       return publisherOf(producer, serde);
     },
     async run(definition) {
+      // Registered (or looked up) here, where every schema the process writes is: cached after the first time.
+      await register(definition.outputs);
       const stage = await startStage(definition, {
         kafka,
         producer,

@@ -67,9 +67,9 @@ export async function startStage<In, Out>(
   const stage = definition.name;
   const logger = runtime.logger.child({ stage, topic: definition.input.topic, groupId: definition.groupId });
   const controller = new AbortController();
-  for (const output of definition.outputs) await runtime.serde.register(output.topic, output.contract.avro);
   const started = await definition.start();
   const engine = new StageEngine<IncomingMessage, In>({ ...engineDefaults, order: definition.order });
+  const decode = (value: Buffer | null) => runtime.serde.decode(value, definition.input.contract.schema);
   // A dead letter that cannot be written holds its partition: past its bounded tries, liveness says so.
   let stuck = false;
   const settle = recordSettler({
@@ -109,7 +109,6 @@ export async function startStage<In, Out>(
     partitionsConsumedConcurrently: definition.policy.concurrency,
     eachBatch: async (payload) => {
       const partition = engine.partition(payload.batch.partition, Date.now());
-      const decode = (value: Buffer | null) => runtime.serde.decode(value, definition.input.contract.schema);
       partition.begin(await fetched(payload, partition, decode), Date.now());
       await driveBatch(payload, partition, settle, {
         signal: controller.signal,

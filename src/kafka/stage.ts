@@ -40,6 +40,13 @@ export interface Output<T> {
   readonly contract: TopicContract<T>;
 }
 
+/** Where a consumer stage reads and writes, in which group (src/topology.ts). */
+export interface StageRoute<In, Out> {
+  readonly groupId: string;
+  readonly input: { readonly topic: string; readonly contract: TopicContract<In> };
+  readonly output: Output<Out>;
+}
+
 export interface HandlerContext<M = MessageOrigin> {
   /** Aborted when the stage stops: give up what can be given up; the message will be redelivered. */
   readonly signal: AbortSignal;

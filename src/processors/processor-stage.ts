@@ -1,6 +1,6 @@
 import type { AllocationRecord, DomainEventRecord } from '../domain/topic-records.ts';
 import type { RetryPolicy } from '../kafka/backoff.ts';
-import type { Output, StageDefinition, TopicContract } from '../kafka/stage.ts';
+import type { StageDefinition, StageRoute } from '../kafka/stage.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { enrichAllocation } from './enrich-allocation.ts';
 import { hmppsAuthClient } from './hmpps-auth.ts';
@@ -28,11 +28,7 @@ export const processorDefaults = {
 } as const satisfies Partial<ProcessorOptions>;
 
 /** Where the processor reads and writes. */
-export interface ProcessorRoute {
-  readonly groupId: string;
-  readonly input: { readonly topic: string; readonly contract: TopicContract<DomainEventRecord> };
-  readonly output: Output<AllocationRecord>;
-}
+export type ProcessorRoute = StageRoute<DomainEventRecord, AllocationRecord>;
 
 /** The processor: domain events in, allocations with their Workload details out. */
 export function processorStage(

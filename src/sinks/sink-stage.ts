@@ -4,7 +4,7 @@ import { openDeliusDb } from '../delius/delius-db.ts';
 import type { AppError } from '../domain/errors.ts';
 import { allocationKey, type AllocationRecord, type IapsEventRecord } from '../domain/topic-records.ts';
 import type { RetryPolicy } from '../kafka/backoff.ts';
-import type { Output, StageDefinition, TopicContract } from '../kafka/stage.ts';
+import type { StageDefinition, StageRoute } from '../kafka/stage.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { waitForDependency } from '../observability/wait-for-dependency.ts';
@@ -33,11 +33,7 @@ export const sinkDefaults = {
 } as const satisfies Partial<SinkOptions>;
 
 /** Where the sink reads and writes. */
-export interface SinkRoute {
-  readonly groupId: string;
-  readonly input: { readonly topic: string; readonly contract: TopicContract<AllocationRecord> };
-  readonly output: Output<IapsEventRecord>;
-}
+export type SinkRoute = StageRoute<AllocationRecord, IapsEventRecord>;
 
 export interface SinkDeps {
   readonly route: SinkRoute;

@@ -5,7 +5,8 @@ import { createSchemaRegistry, readAvroSchema, valueSubject } from '../../src/ka
 import { deadLetterHeader } from '../../src/kafka/dead-letters.ts';
 import { maxKeyBytes } from '../../src/kafka/record-bounds.ts';
 import { eventually } from '../support/eventually.ts';
-import { testScope } from '../support/isolation.ts';
+import type { Message } from 'kafkajs';
+import { testScope, type TestScope } from '../support/isolation.ts';
 import { ceiling } from '../support/patience.ts';
 import { testPipeline, type TestPipeline } from '../support/pipeline.ts';
 import { allocationsCli } from '../support/processes.ts';
@@ -14,6 +15,17 @@ import { seedPeople, syntheticAllocation } from '../support/synthetic-allocation
 async function liveness(pipeline: TestPipeline) {
   const response = await fetch(`http://127.0.0.1:${pipeline.service?.httpPort}/health/liveness`);
   return response.status;
+}
+
+/** Writes records straight to a topic, past the connector, as a producer the service does not know would. */
+async function writeStraight(scope: TestScope, topic: string, messages: Message[]): Promise<void> {
+  const producer = (await scope.kafka()).producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages });
+  } finally {
+    await producer.disconnect();
+  }
 }
 
 describe('a record on a topic that the service did not write', () => {
@@ -30,21 +42,12 @@ describe('a record on a topic that the service did not write', () => {
   it('with a key longer than any the service writes is a dead letter, keyless, and the processor goes on', async () => {
     const crns = ['H000001', 'H000002'];
     await seedPeople(pipeline, crns);
-    const producer = (await scope.kafka()).producer();
-    await producer.connect();
-    try {
-      // 40 times the longest key the service writes, on the one partition the good allocations follow it on.
-      // (A probe's 600 KB key held the processor for over a minute, when its dead letter was produced with it:
-      // writing one from this process would hold the service under test the same way.)
-      await producer.send({
-        topic: pipeline.config.DOMAIN_EVENTS_TOPIC,
-        messages: [
-          { key: 'K'.repeat(10_000), value: Buffer.from('not Avro'), headers: { 'message-id': 'huge-key' } },
-        ],
-      });
-    } finally {
-      await producer.disconnect();
-    }
+    // 40 times the longest key the service writes, on the one partition the good allocations follow it on.
+    // (A probe's 600 KB key held the processor for over a minute, when its dead letter was produced with it:
+    // writing one from this process would hold the service under test the same way.)
+    await writeStraight(scope, pipeline.config.DOMAIN_EVENTS_TOPIC, [
+      { key: 'K'.repeat(10_000), value: Buffer.from('not Avro'), headers: { 'message-id': 'huge-key' } },
+    ]);
     const good = [];
     for (const crn of crns)
       good.push(await pipeline.publish(syntheticAllocation(pipeline, crn, 'PERSON', 0)));
@@ -90,22 +93,13 @@ describe('a record on a topic that the service did not write', () => {
     });
     const header = Buffer.alloc(5);
     header.writeUInt32BE(schemaId, 1);
-    const producer = (await scope.kafka()).producer();
-    await producer.connect();
-    try {
-      await producer.send({
-        topic: pipeline.config.DOMAIN_EVENTS_TOPIC,
-        messages: [
-          {
-            key: 'H000003',
-            value: Buffer.concat([header, payload]),
-            headers: { 'message-id': 'hostile-avro' },
-          },
-        ],
-      });
-    } finally {
-      await producer.disconnect();
-    }
+    await writeStraight(scope, pipeline.config.DOMAIN_EVENTS_TOPIC, [
+      {
+        key: 'H000003',
+        value: Buffer.concat([header, payload]),
+        headers: { 'message-id': 'hostile-avro' },
+      },
+    ]);
     const good = await pipeline.publish(syntheticAllocation(pipeline, 'H000003', 'PERSON', 0));
 
     expect(await pipeline.outcomeFor('processor', 'hostile-avro', ceiling(60_000))).toMatchObject({
@@ -135,18 +129,11 @@ describe('a dead letter too large for the dead-letter topic', () => {
     });
     try {
       await seedPeople(pipeline, ['L000001']);
-      const producer = (await scope.kafka()).producer();
-      await producer.connect();
-      try {
-        const headers: Record<string, string> = { 'message-id': 'large-letter' };
-        for (let index = 0; index < 100; index += 1) headers[`h-${index}`] = 'x'.repeat(10);
-        await producer.send({
-          topic: pipeline.config.DOMAIN_EVENTS_TOPIC,
-          messages: [{ key: 'L000001', value: Buffer.alloc(2_500, 'n'), headers }],
-        });
-      } finally {
-        await producer.disconnect();
-      }
+      const headers: Record<string, string> = { 'message-id': 'large-letter' };
+      for (let index = 0; index < 100; index += 1) headers[`h-${index}`] = 'x'.repeat(10);
+      await writeStraight(scope, pipeline.config.DOMAIN_EVENTS_TOPIC, [
+        { key: 'L000001', value: Buffer.alloc(2_500, 'n'), headers },
+      ]);
       const good = await pipeline.publish(syntheticAllocation(pipeline, 'L000001', 'PERSON', 0));
 
       expect(await pipeline.outcomeFor('processor', 'large-letter', ceiling(60_000))).toMatchObject({
