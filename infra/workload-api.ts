@@ -30,6 +30,11 @@ export interface WorkloadApi {
   tokensIssued(): number;
   /** Makes every issued token expire now, as if time had passed: the next detail request gets a 401. */
   expireTokens(): void;
+  /**
+   * An outage: every detail request (`details`) or token request (`tokens`) gets `answer` until it is called
+   * again with undefined. Requests are still counted.
+   */
+  outage(part: 'details' | 'tokens', answer: StubResponse | undefined): void;
   close(): Promise<void>;
 }
 
@@ -67,6 +72,9 @@ export async function startWorkloadApi(
   const stubs = new Map<string, { responses: readonly StubResponse[]; served: number }>();
   const counts = new Map<string, number>();
   let issued = 0;
+  const outages: { details?: StubResponse | undefined; tokens?: StubResponse | undefined } = {};
+  const serveOutage = (response: ServerResponse, answer: StubResponse) =>
+    send(response, answer.status, answer.body, answer.rawBody, answer.headers);
 
   const send = (
     response: ServerResponse,
@@ -86,6 +94,7 @@ export async function startWorkloadApi(
   }
 
   async function issueToken(request: IncomingMessage, response: ServerResponse) {
+    if (outages.tokens) return serveOutage(response, outages.tokens);
     const [scheme, encoded] = (request.headers.authorization ?? '').split(' ');
     const [id, secret] = Buffer.from(encoded ?? '', 'base64')
       .toString('utf8')
@@ -110,6 +119,7 @@ export async function startWorkloadApi(
 
   async function serveDetail(request: IncomingMessage, response: ServerResponse, pathname: string) {
     counts.set(pathname, (counts.get(pathname) ?? 0) + 1);
+    if (outages.details) return serveOutage(response, outages.details);
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     const expiresAt = token ? tokens.get(token) : undefined;
     if (expiresAt === undefined || expiresAt <= Date.now())
@@ -162,6 +172,9 @@ export async function startWorkloadApi(
     tokensIssued: () => issued,
     expireTokens() {
       for (const token of tokens.keys()) tokens.set(token, 0);
+    },
+    outage(part, answer) {
+      outages[part] = answer;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

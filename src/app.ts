@@ -1,8 +1,10 @@
 import { classifyError } from './classify-error.ts';
+import type { Dependency } from './domain/errors.ts';
 import { redactedConfig, type Config, type StageName } from './config/config.ts';
 import * as options from './config/options.ts';
 import { startConnector } from './connectors/connector-stage.ts';
 import type { SourceOutcome } from './connectors/sqs-source.ts';
+import { OutageWatch } from './kafka/outage-watch.ts';
 import { openKafkaRuntime } from './kafka/runtime.ts';
 import type { IncomingMessage, RunningStage, StageOutcome } from './kafka/stage.ts';
 import type { Logger } from './observability/logger.ts';
@@ -29,6 +31,14 @@ export interface Service {
   stop(onStep?: (step: string) => void): Promise<void>;
 }
 
+/**
+ * What the chosen stages call that has no readiness check of its own: readiness is DOWN while its outage is
+ * waited out. (Kafka, the registry and the database have their own checks, which a probe answers.)
+ */
+function dependenciesOf(stages: readonly StageName[]): Dependency[] {
+  return stages.includes('processor') ? ['workload-api', 'hmpps-auth'] : [];
+}
+
 /** From the end of the pipeline, so that each stage's consumers are there before records arrive. */
 const startOrder: readonly StageName[] = ['sink', 'processor', 'connector'];
 
@@ -46,7 +56,9 @@ export async function startService(
   options.checkStageSettings(config, stages);
   const topology = topologyOf(config);
   const metrics = createMetrics();
-  const shared = { logger, metrics, classify: classifyError, signal: hooks.signal };
+  // One per process: the stages of a process share Kafka and the registry, and their outages.
+  const outages = new OutageWatch({ logger, metrics });
+  const shared = { logger, metrics, classify: classifyError, outages, signal: hooks.signal };
   const outputs = stages.map((stage) => topology[stage].output);
   const kafka = await openKafkaRuntime(options.kafkaRuntimeOptionsOf(config), outputs, {
     ...shared,
@@ -77,7 +89,7 @@ export async function startService(
     metrics,
     logger,
     running,
-    checks: kafka.checks,
+    checks: { ...kafka.checks, ...outages.checks(dependenciesOf(stages)) },
     refreshLag: () => kafka.refreshLag(),
     info: { stages, config: redactedConfig(config) },
   });

@@ -85,4 +85,27 @@ describe('classifying what is thrown: one resolver per adapter, composed', () =>
   ])('%o is %s (retryable: %s)', (error, code, retryable) => {
     expect(classifyError(error)).toMatchObject({ code, retryable });
   });
+
+  it.each([
+    [{ name: 'SequelizeConnectionRefusedError', message: 'refused' }, 'database'],
+    [{ name: 'SequelizeAccessDeniedError', message: 'password authentication failed' }, 'database'],
+    [{ name: 'KafkaJSConnectionError', message: 'Connection error' }, 'kafka'],
+    [{ name: 'Error', message: 'connect ECONNREFUSED 127.0.0.1:8081' }, 'schema-registry'],
+    [
+      { name: 'ResponseError', message: 'Confluent_Schema_Registry - Error, status 503', status: 503 },
+      'schema-registry',
+    ],
+    [{ name: 'ResponseError', message: 'Unauthorized', status: 401 }, 'schema-registry'],
+    [{ name: 'ResponseError', message: 'Too many requests', status: 429 }, 'schema-registry'],
+  ])('%o may be an outage of %s: waited out, never dead-lettered', (error, dependency) => {
+    expect(classifyError(error)).toMatchObject({ retryable: true, dependency });
+  });
+
+  it.each([
+    [{ name: 'SequelizeDatabaseError', message: 'deadlock', parent: { code: '40P01' } }],
+    [{ name: 'ResponseError', message: 'Schema 999 not found', status: 404 }],
+    [{ name: 'KafkaJSProtocolError', message: 'too large', type: 'MESSAGE_TOO_LARGE' }],
+  ])('%o is the message’s own, not an outage', (error) => {
+    expect(classifyError(error).dependency).toBeUndefined();
+  });
 });

@@ -2,6 +2,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { AppError } from '../domain/errors.ts';
 import type { DomainEventRecord } from '../domain/topic-records.ts';
 import type { RetryPolicy } from '../kafka/backoff.ts';
+import type { OutageWatch } from '../kafka/outage-watch.ts';
 import type { Publisher } from '../kafka/publisher.ts';
 import type { Output, RunningStage } from '../kafka/stage.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -31,6 +32,7 @@ export interface ConnectorDeps {
   /** Registers the output's schema and publishes (the Kafka runtime). */
   readonly publisherFor: (outputs: readonly Output<DomainEventRecord>[]) => Promise<Publisher>;
   readonly classify: (error: unknown) => AppError;
+  readonly outages: OutageWatch;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly onOutcome?: ((outcome: SourceOutcome) => void) | undefined;
@@ -47,6 +49,7 @@ export async function startConnector(options: ConnectorOptions, deps: ConnectorD
       publisher: await deps.publisherFor([deps.output]),
       topic: deps.output.topic,
       classify: deps.classify,
+      outages: deps.outages,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       maxBodyBytes: options.maxBodyBytes,
       waitTimeSeconds: options.waitTimeSeconds,

@@ -4,6 +4,7 @@ import type { Outcome } from '../domain/outcome.ts';
 import type { DomainEventRecord } from '../domain/topic-records.ts';
 import { backoffDelay, pause, retryDefaults, type RetryPolicy } from '../kafka/backoff.ts';
 import { outcomeObserver } from '../kafka/outcome-observer.ts';
+import type { OutageWatch } from '../kafka/outage-watch.ts';
 import type { Publisher } from '../kafka/publisher.ts';
 import { settleMessage, type Settled, type Settling } from '../kafka/settle-message.ts';
 import type { Emit } from '../kafka/stage.ts';
@@ -25,6 +26,8 @@ export interface SqsSourceDeps extends SqsQueue {
   readonly publisher: Publisher;
   readonly topic: string;
   readonly classify: (error: unknown) => AppError;
+  /** A Kafka outage is waited out holding the batch (kept invisible), never spending its messages' receives. */
+  readonly outages: OutageWatch;
   /** The largest body taken on; a larger one is left to the dead-letter queue unread. */
   readonly maxBodyBytes?: number;
   /** Publishing that fails in a way a retry may mend is retried so, then left to SQS to deliver again. */
@@ -110,6 +113,7 @@ export async function handleSqsBatch(
     deadLetter: () => Promise.resolve(),
     exhausted: 'release',
     classify: deps.classify,
+    outages: deps.outages,
     policy: { concurrency: 1, retry: deps.retry ?? sqsSourceDefaults.retry },
     signal: hooks.signal ?? new AbortController().signal,
     heartbeat: () => Promise.resolve(),

@@ -70,7 +70,13 @@ export const resolveDatabaseError: ErrorResolver = (error) => {
   if (!name.startsWith('Sequelize')) return undefined;
   const message = messageOf(error);
   const retry = (code: 'optimistic-lock' | 'database-busy' | 'database-unavailable', context = {}) =>
-    new AppError(code, message, { retryable: true, cause: error, context });
+    new AppError(code, message, {
+      retryable: true,
+      cause: error,
+      context,
+      // Unreachable or refusing the login: an outage, waited out; busy (a lock, a conflict) is this message's.
+      ...(code === 'database-unavailable' ? { dependency: 'database' as const } : {}),
+    });
 
   if (name === 'SequelizeOptimisticLockError') return retry('optimistic-lock');
   if (connectionErrors.has(name)) return retry('database-unavailable');

@@ -27,21 +27,35 @@ export type ErrorCode =
   | 'disallowed-url'
   | 'unexpected';
 
+/**
+ * What the service calls on a message's behalf. A failure that names one may be that dependency's outage, to be
+ * waited out rather than dead-lettered (src/kafka/outage-watch.ts).
+ */
+export type Dependency = 'workload-api' | 'hmpps-auth' | 'schema-registry' | 'kafka' | 'database';
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
   readonly context: Readonly<Record<string, unknown>>;
+  /** The dependency that did not answer as it should: set only for a retryable failure that may be its outage. */
+  readonly dependency: Dependency | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { retryable?: boolean; cause?: unknown; context?: Record<string, unknown> } = {},
+    options: {
+      retryable?: boolean;
+      cause?: unknown;
+      context?: Record<string, unknown>;
+      dependency?: Dependency;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.retryable = options.retryable ?? false;
     this.context = options.context ?? {};
+    this.dependency = options.retryable ? options.dependency : undefined;
   }
 }
 

@@ -24,12 +24,16 @@ export function backoffDelay(
   return Math.max(1, Math.round(ceiling * random()));
 }
 
-/** Waits `ms`, calling `tick` every `tickMs` meanwhile (heartbeats); resolves false at once if `signal` aborts. */
+/**
+ * Waits `ms`, calling `tick` every `tickMs` meanwhile (heartbeats); resolves false at once if `signal` aborts,
+ * and true early when `until` resolves (what was waited for came back).
+ */
 export function pause(
   ms: number,
   signal: AbortSignal,
   tick?: () => Promise<void>,
   tickMs = 3_000,
+  until?: Promise<void>,
 ): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
@@ -43,5 +47,6 @@ export function pause(
     const onAbort = () => finish(false);
     const timer = setTimeout(() => finish(true), ms);
     signal.addEventListener('abort', onAbort, { once: true });
+    void until?.then(() => finish(!signal.aborted));
   });
 }

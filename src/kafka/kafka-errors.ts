@@ -21,7 +21,11 @@ export const resolveKafkaError: ErrorResolver = (error) => {
       cause: error,
       context: { kafkaError: type },
     });
-  return new AppError('kafka-unavailable', messageOf(error), { retryable: true, cause: error });
+  return new AppError('kafka-unavailable', messageOf(error), {
+    retryable: true,
+    cause: error,
+    dependency: 'kafka',
+  });
 };
 
 /** Another process created the topic first. */

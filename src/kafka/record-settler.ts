@@ -6,6 +6,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { deadLetterExcerptBytes, deadLetterHeader, deadLetterHeaders } from './dead-letters.ts';
 import { isRefusedRecord } from './kafka-errors.ts';
 import { outcomeObserver } from './outcome-observer.ts';
+import type { OutageWatch } from './outage-watch.ts';
 import type { Decoded, HeldRecord } from './partition-engine.ts';
 import { publisherOf } from './publisher.ts';
 import { boundedKey } from './record-bounds.ts';
@@ -20,6 +21,7 @@ export interface RecordSettling<In, Out> {
   readonly serde: AvroSerde;
   readonly deadLetterTopic: string;
   readonly classify: (error: unknown) => AppError;
+  readonly outages: OutageWatch;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly signal: AbortSignal;
@@ -95,6 +97,7 @@ export function recordSettler<In, Out>(settling: RecordSettling<In, Out>) {
         publish: (emits) => publisher.publish(emits),
         deadLetter,
         classify: settling.classify,
+        outages: settling.outages,
         policy: definition.policy,
         signal: settling.signal,
         heartbeat,

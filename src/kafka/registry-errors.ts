@@ -3,21 +3,36 @@ import { AppError, messageOf, type ErrorResolver } from '../domain/errors.ts';
 const unreachableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
+ * Statuses that say the registry cannot serve anyone just now: it is failing (5xx), shedding load (429), slow
+ * (408), or refusing the service's credentials (401, 403: an operator mends them). A 404 (an id or subject it
+ * does not have) is the record's, never the registry's.
+ */
+const outageStatuses = new Set([401, 403, 408, 429]);
+
+/**
  * The schema registry client's errors (@kafkajs/confluent-schema-registry over mappersmith). It does not keep
- * the socket error's code everywhere, so its message is read too. Unreachable: worth a retry.
+ * the socket error's code everywhere, so its message is read too. Unreachable or refusing: an outage.
  */
 export const resolveRegistryError: ErrorResolver = (error) => {
-  const code =
-    (error as { code?: string; cause?: { code?: string } } | null)?.cause?.code ??
-    (error as { code?: string } | null)?.code;
+  const found = error as { code?: string; status?: unknown; cause?: { code?: string } } | null;
+  const code = found?.cause?.code ?? found?.code;
+  const status = typeof found?.status === 'number' ? found.status : undefined;
   const message = messageOf(error);
   const unreachable =
     (code !== undefined && unreachableCodes.has(code)) ||
-    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|fetch failed|socket hang up/i.test(message);
+    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|fetch failed|socket hang up|timed out/i.test(message);
+  if (status !== undefined && (status >= 500 || outageStatuses.has(status)))
+    return new AppError('registry-unavailable', `the schema registry answered ${status}: ${message}`, {
+      retryable: true,
+      cause: error,
+      context: { status },
+      dependency: 'schema-registry',
+    });
   return unreachable
     ? new AppError('registry-unavailable', `the schema registry is unreachable: ${message}`, {
         retryable: true,
         cause: error,
+        dependency: 'schema-registry',
       })
     : undefined;
 };

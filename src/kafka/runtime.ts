@@ -8,6 +8,7 @@ import { createSchemaRegistry, valueSubject } from './avro-schemas.ts';
 import type { RetryPolicy } from './backoff.ts';
 import { createKafka } from './client.ts';
 import { consumerLag } from './lag.ts';
+import type { OutageWatch } from './outage-watch.ts';
 import { createProducer, publisherOf, type Publisher } from './publisher.ts';
 import {
   kafkaSecurityOptions,
@@ -47,6 +48,7 @@ export interface KafkaRuntimeDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly classify: (error: unknown) => AppError;
+  readonly outages: OutageWatch;
   /** Aborts a start still waiting for Kafka or the registry. */
   readonly signal?: AbortSignal | undefined;
   readonly onOutcome?: ((stage: string, outcome: StageOutcome, message: IncomingMessage) => void) | undefined;
@@ -156,6 +158,7 @@ export async function openKafkaRuntime(
         deadLetterTopic: options.deadLetterTopic,
         sessionTimeoutMs: options.sessionTimeoutMs,
         classify: deps.classify,
+        outages: deps.outages,
         logger,
         metrics,
         onOutcome: deps.onOutcome,

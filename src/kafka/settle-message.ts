@@ -1,7 +1,8 @@
-import type { AppError } from '../domain/errors.ts';
+import type { AppError, Dependency } from '../domain/errors.ts';
 import type { Handled, Subject } from '../domain/outcome.ts';
 import type { Logger } from '../observability/logger.ts';
 import { backoffDelay, pause } from './backoff.ts';
+import type { OutageWatch } from './outage-watch.ts';
 import type { Emit, HandlerContext, IncomingMessage, StageOutcome, StagePolicy } from './stage.ts';
 
 /**
@@ -23,6 +24,8 @@ export interface Settling<In, Out = unknown, M = IncomingMessage> {
    */
   readonly exhausted?: 'dead-letter' | 'release';
   classify(error: unknown): AppError;
+  /** Tells an outage (waited out, however long) from a bad message (retried, then given up). */
+  readonly outages: OutageWatch;
   readonly policy: StagePolicy;
   readonly signal: AbortSignal;
   heartbeat(): Promise<void>;
@@ -46,17 +49,20 @@ export interface Settled<Out = unknown> {
 /**
  * Brings one message to a final outcome, or gives it up when the stage stops (undefined: its offset is not
  * committed, so it is delivered again). Nothing thrown escapes: a failure of the decoding, the handler or the
- * publishing of its records is classified, then retried with backoff or dead-lettered with its reason. A dead
- * letter that cannot be published is tried again until it is, since committing without it would lose the message.
+ * publishing of its records is classified, then retried with backoff, waited out while it is a dependency's
+ * outage (outage-watch.ts), or dead-lettered with its reason. A dead letter that cannot be published is tried
+ * again until it is, since committing without it would lose the message.
  */
 export async function settleMessage<In, Out, M = IncomingMessage>(
   message: M,
   settling: Settling<In, Out, M>,
 ): Promise<Settled<Out> | undefined> {
-  const { policy, signal, logger } = settling;
+  const { policy, signal, logger, outages } = settling;
   let subject: Subject = settling.subjectOfMessage?.(message) ?? {};
   let failure: AppError;
   let attempt = 1;
+  // When this message first failed on each dependency: a dependency that answered others since is up.
+  const failedOn = new Map<Dependency, number>();
   for (; ; attempt += 1) {
     try {
       const input = await settling.decode(message);
@@ -64,21 +70,37 @@ export async function settleMessage<In, Out, M = IncomingMessage>(
       const handled = await settling.handle(input, { signal, attempt, logger, origin: message });
       const outcome: StageOutcome<Out> = { ...handled, subject: { ...subject, ...handled.subject } };
       if (outcome.status !== 'ignored' && outcome.result.length) await settling.publish(outcome.result);
+      // Whatever failed this message before has answered now.
+      for (const dependency of failedOn.keys()) outages.answered(dependency);
       return { outcome, attempts: attempt };
     } catch (thrown) {
       failure = settling.classify(thrown);
     }
     if (!failure.retryable) break;
     settling.onRetry?.(failure);
-    if (attempt >= policy.retry.maxAttempts && !policy.waitOn?.(failure)) {
+    const { dependency } = failure;
+    if (dependency) {
+      if (!failedOn.has(dependency)) failedOn.set(dependency, Date.now());
+      outages.failed(failure, message);
+    }
+    const spent = attempt >= policy.retry.maxAttempts;
+    const firstFailedAt = (dependency && failedOn.get(dependency)) ?? Date.now();
+    const waiting = spent && outages.waitsOut(failure, firstFailedAt);
+    if (spent && !waiting) {
       logger.warn({ code: failure.code, attempt }, 'giving up after the last attempt');
       if (settling.exhausted === 'release')
         return { outcome: { status: 'retry', subject, error: failure }, attempts: attempt };
       break;
     }
-    const delayMs = backoffDelay(policy.retry, Math.min(attempt, 30));
-    logger.warn({ code: failure.code, error: failure.message, attempt, delayMs }, 'will retry');
-    if (!(await pause(delayMs, signal, () => settling.heartbeat()))) return undefined;
+    const delayMs = outages.delayFor(dependency, backoffDelay(policy.retry, Math.min(attempt, 30)));
+    // While an outage is waited out, the watch says so once; each message's tries are detail.
+    const line = { code: failure.code, error: failure.message, attempt, delayMs };
+    const outage = dependency && (waiting || outages.isDown(dependency)) ? dependency : undefined;
+    if (outage) logger.debug(line, 'waiting out an outage');
+    else logger.warn(line, 'will retry');
+    // Waiting out an outage ends at the dependency's first answer to anyone; a retry keeps its backoff.
+    const woken = outage ? outages.nextAnswer(outage) : undefined;
+    if (!(await pause(delayMs, signal, () => settling.heartbeat(), undefined, woken))) return undefined;
   }
 
   for (let tries = 1; ; tries += 1) {

@@ -13,6 +13,7 @@ import {
   type PartitionEngine,
 } from './partition-engine.ts';
 import { keyProblem } from './record-bounds.ts';
+import type { OutageWatch } from './outage-watch.ts';
 import { recordSettler } from './record-settler.ts';
 import type { AvroSerde } from './serde.ts';
 import type { IncomingMessage, RunningStage, StageDefinition, StageOutcome } from './stage.ts';
@@ -25,6 +26,7 @@ export interface StageRuntime {
   readonly deadLetterTopic: string;
   readonly sessionTimeoutMs: number;
   readonly classify: (error: unknown) => AppError;
+  readonly outages: OutageWatch;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly onOutcome?: ((stage: string, outcome: StageOutcome, message: IncomingMessage) => void) | undefined;

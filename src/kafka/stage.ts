@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import type { AppError } from '../domain/errors.ts';
 import type { Handled, Outcome, Subject } from '../domain/outcome.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { AvroSchemaName } from './avro-schemas.ts';
@@ -67,9 +66,8 @@ export type StageOutcome<Out = unknown> = Outcome<readonly Emit<Out>[]>;
 export interface StagePolicy {
   /** Partitions one process works on at once, each in order. */
   readonly concurrency: number;
+  /** Tries of a failure worth retrying; a dependency's outage is waited out past them (outage-watch.ts). */
   readonly retry: RetryPolicy;
-  /** Failures that mean "wait, don't dead-letter" (an outage): retried for as long as they last. */
-  readonly waitOn?: (error: AppError) => boolean;
 }
 
 /** What a stage opens when it starts: its handler, the readiness checks of what it depends on, how to close. */

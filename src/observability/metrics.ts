@@ -88,6 +88,24 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ['stage'] as const,
       registers,
     }),
+    dependencyDown: new Gauge({
+      name: 'allocations_dependency_down',
+      help: 'Whether the service is waiting out an outage of a dependency (1) or not (0), by dependency',
+      labelNames: ['dependency'] as const,
+      registers,
+    }),
+    outages: new Counter({
+      name: 'allocations_outages_total',
+      help: 'Outages of a dependency the service began waiting out, by dependency',
+      labelNames: ['dependency'] as const,
+      registers,
+    }),
+    outageSeconds: new Counter({
+      name: 'allocations_outage_seconds_total',
+      help: 'Seconds spent waiting out outages of a dependency (counted when each ends), by dependency',
+      labelNames: ['dependency'] as const,
+      registers,
+    }),
     consumerLag: new Gauge({
       name: 'allocations_consumer_lag',
       help: 'Messages not yet committed, by stage, topic and partition',

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Dispatcher } from 'undici';
-import { fetch } from 'undici';
+import { fetch, type Response } from 'undici';
 import { AppError, messageOf } from '../domain/errors.ts';
-import { resolveHttpError } from './http-errors.ts';
+import { httpStatusError, resolveHttpError, retryAfterMs } from './http-errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
 /** HMPPS Auth's client-credentials token response (examples/hmpps-auth-token-response.json). */
@@ -37,7 +37,7 @@ export interface HmppsAuthClient {
  */
 export function hmppsAuthClient(
   settings: HmppsAuthSettings,
-  deps: { metrics: Metrics; dispatcher?: Dispatcher; now?: () => number },
+  deps: { metrics: Metrics; dispatcher?: Dispatcher; now?: () => number; onAnswer?: () => void },
 ): HmppsAuthClient {
   const now = deps.now ?? Date.now;
   const margin = settings.refreshMarginMs ?? tokenRefreshMarginMs;
@@ -69,21 +69,45 @@ export function hmppsAuthClient(
       throw new AppError(failure?.code ?? 'http-error', `HMPPS Auth is unreachable: ${messageOf(error)}`, {
         retryable: true,
         cause: error,
+        dependency: 'hmpps-auth',
       });
     }
     if (!response.ok) {
       await response.body?.cancel();
-      // 5xx and 429 pass; a refused client (401/403) will not mend by itself, but a retry costs little and an
-      // operator fixing the credentials should not have to redrive every message: treat it as retryable too.
+      // No token is any message's fault: whatever HMPPS Auth answers (5xx, 429, or a refused client that an
+      // operator mends), it is an outage, waited out so that nobody has to redrive every message afterwards.
+      const refused = httpStatusError(response.status, 'HMPPS Auth', {
+        dependency: 'hmpps-auth',
+        retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+      });
       throw new AppError('http-error', `HMPPS Auth answered ${response.status} to the token request`, {
         retryable: true,
-        context: { status: response.status },
+        context: refused.context,
+        dependency: 'hmpps-auth',
       });
     }
-    const body = tokenResponseSchema.parse(await response.json());
+    const body = await tokenBody(response);
     deps.metrics.tokenRefreshes.inc();
+    deps.onAnswer?.();
     cached = { token: body.access_token, refreshAt: now() + body.expires_in * 1000 - margin };
     return body.access_token;
+  }
+
+  /** A token answer that is not one is HMPPS Auth failing, not the message's detail being invalid. */
+  async function tokenBody(response: Response) {
+    try {
+      return tokenResponseSchema.parse(await response.json());
+    } catch (error) {
+      throw new AppError(
+        'http-error',
+        `HMPPS Auth answered the token request with something else: ${messageOf(error)}`,
+        {
+          retryable: true,
+          cause: error,
+          dependency: 'hmpps-auth',
+        },
+      );
+    }
   }
 
   return {

@@ -16,17 +16,46 @@ export const resolveHttpError: ErrorResolver = (error) => {
 };
 
 /**
- * An answer that is not a success. 404: the detail can lag behind the event; 5xx, 408 and 429: the API is
- * struggling. Both pass. Any other 4xx will not change.
+ * Statuses that say the API cannot serve anyone just now: failing (5xx), shedding load (429), slow (408), or
+ * refusing the service itself (401 after a fresh token, 403: its roles or credentials, which an operator mends).
+ * They may be an outage: retried, and waited out while nothing else is answered either (outage-watch.ts).
+ */
+export function isOutageStatus(status: number): boolean {
+  return status >= 500 || status === 401 || status === 403 || status === 408 || status === 429;
+}
+
+/** The longest `Retry-After` honoured as it is; a longer one is waited in steps of this. */
+export const retryAfterCapMs = 300_000;
+
+/** `Retry-After` in seconds or as an HTTP date, in milliseconds from `now`; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now: number = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const trimmed = header.trim();
+  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed) - now;
+  return Number.isFinite(ms) ? Math.min(Math.max(0, ms), retryAfterCapMs) : undefined;
+}
+
+/**
+ * An answer that is not a success. 404: the detail can lag behind the event, so it is retried, and it is this
+ * message's alone. An outage status (above) is retried and names the dependency. Any other 4xx will not change.
  */
 export function httpStatusError(
   status: number,
   what: string,
-  context: Record<string, unknown> = {},
+  options: {
+    context?: Record<string, unknown>;
+    dependency: 'workload-api' | 'hmpps-auth';
+    retryAfterMs?: number | undefined;
+  },
 ): AppError {
-  const retryable = status === 404 || status === 408 || status === 429 || status >= 500;
+  const outage = isOutageStatus(status);
   return new AppError('http-error', `${what} answered ${status}`, {
-    retryable,
-    context: { status, ...context },
+    retryable: outage || status === 404,
+    context: {
+      status,
+      ...options.context,
+      ...(options.retryAfterMs === undefined ? {} : { retryAfterMs: options.retryAfterMs }),
+    },
+    ...(outage ? { dependency: options.dependency } : {}),
   });
 }

@@ -1,5 +1,6 @@
 import type { AllocationRecord, DomainEventRecord } from '../domain/topic-records.ts';
 import type { RetryPolicy } from '../kafka/backoff.ts';
+import type { OutageWatch } from '../kafka/outage-watch.ts';
 import type { StageDefinition, StageRoute } from '../kafka/stage.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { enrichAllocation } from './enrich-allocation.ts';
@@ -33,9 +34,14 @@ export type ProcessorRoute = StageRoute<DomainEventRecord, AllocationRecord>;
 /** The processor: domain events in, allocations with their Workload details out. */
 export function processorStage(
   options: ProcessorOptions,
-  deps: { readonly route: ProcessorRoute; readonly metrics: Metrics },
+  deps: {
+    readonly route: ProcessorRoute;
+    readonly metrics: Metrics;
+    /** Told when the Workload API and HMPPS Auth answer: an outage of either ends there. */
+    readonly outages: Pick<OutageWatch, 'answered'>;
+  },
 ): StageDefinition<DomainEventRecord, AllocationRecord> {
-  const { route, metrics } = deps;
+  const { route, metrics, outages } = deps;
   return {
     name: 'processor',
     groupId: route.groupId,
@@ -45,7 +51,11 @@ export function processorStage(
     policy: { concurrency: options.concurrency, retry: options.retry },
     start() {
       const dispatcher = workloadDispatcher(options);
-      const auth = hmppsAuthClient(options.auth, { metrics, dispatcher });
+      const auth = hmppsAuthClient(options.auth, {
+        metrics,
+        dispatcher,
+        onAnswer: () => outages.answered('hmpps-auth'),
+      });
       const enrich = {
         workload: workloadClient({
           auth,
@@ -53,6 +63,7 @@ export function processorStage(
           dispatcher,
           readTimeoutMs: options.readTimeoutMs,
           maxBodyBytes: options.maxDetailBytes,
+          onAnswer: () => outages.answered('workload-api'),
         }),
         allowedOrigins: new Set(options.allowedOrigins),
         allocationsTopic: route.output.topic,

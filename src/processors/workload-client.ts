@@ -1,6 +1,6 @@
 import { Agent, fetch, type Dispatcher, type Response } from 'undici';
 import { AppError, messageOf } from '../domain/errors.ts';
-import { httpStatusError, resolveHttpError } from './http-errors.ts';
+import { httpStatusError, isOutageStatus, resolveHttpError, retryAfterMs } from './http-errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { HmppsAuthClient } from './hmpps-auth.ts';
 import { shownUrl } from './shown-url.ts';
@@ -36,6 +36,8 @@ export function workloadClient(deps: {
   readTimeoutMs: number;
   /** The largest detail body read; a larger one is refused while it streams in, never buffered whole. */
   maxBodyBytes: number;
+  /** Told each time the API answers as a working API does (2xx, 404…): it is up, whatever one detail does. */
+  onAnswer?: () => void;
 }): WorkloadClient {
   const { maxBodyBytes } = deps;
   async function get(url: URL, token: string, signal: AbortSignal) {
@@ -48,6 +50,7 @@ export function workloadClient(deps: {
         redirect: 'manual',
       });
       deps.metrics.detailRequests.inc({ status: String(response.status) });
+      if (!isOutageStatus(response.status)) deps.onAnswer?.();
       return response;
     } catch (error) {
       const failure =
@@ -59,6 +62,7 @@ export function workloadClient(deps: {
         retryable: true,
         cause: error,
         context: { url: shownUrl(url) },
+        dependency: 'workload-api',
       });
     }
   }
@@ -81,7 +85,11 @@ export function workloadClient(deps: {
       }
       if (!response.ok) {
         await response.body?.cancel();
-        throw httpStatusError(response.status, `GET ${url.pathname}`, { url: shownUrl(url) });
+        throw httpStatusError(response.status, `GET ${url.pathname}`, {
+          context: { url: shownUrl(url) },
+          dependency: 'workload-api',
+          retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+        });
       }
       const text = await readCapped(response, maxBodyBytes, url);
       try {

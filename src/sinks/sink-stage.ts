@@ -66,8 +66,6 @@ export function sinkStage(
       // SQLite serialises writers, and Sequelize opens a connection per transaction: one partition at a time.
       concurrency: sqlite ? 1 : options.concurrency,
       retry: options.retry,
-      // An unreachable database is an outage, not a bad message: wait for it rather than dead-letter everything.
-      waitOn: (error) => error.code === 'database-unavailable',
     },
     // Per person, in the order Workforce made the allocations (rules §5.4 depend on it), within the window.
     order:

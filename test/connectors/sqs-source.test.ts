@@ -19,6 +19,7 @@ import { awsClients, queueDepth, requireEnv, stackEnv } from '../support/stack.t
 import { ceiling } from '../support/patience.ts';
 import { classifyError } from '../../src/classify-error.ts';
 import { publisherOf } from '../../src/kafka/publisher.ts';
+import { OutageWatch } from '../../src/kafka/outage-watch.ts';
 
 describe('the SQS source connector', () => {
   const scope = testScope('connector');
@@ -49,6 +50,7 @@ describe('the SQS source connector', () => {
       publisher: publisherOf(producer, serde),
       topic,
       classify: classifyError,
+      outages: new OutageWatch({ logger: testLogger, metrics: createMetrics() }),
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
       waitTimeSeconds: 1,
       logger: testLogger,
@@ -253,27 +255,42 @@ describe('the SQS source connector', () => {
     expect(await inQueue()).toBe(1);
   });
 
-  it('keeps a message in the queue when Kafka does not acknowledge it', async () => {
-    const { deps, serde, send, receive, inQueue } = await setup();
+  it('holds a message while Kafka cannot take it, past its retries, without spending a receive, and publishes it once Kafka can', async () => {
+    const { deps, serde, send, inQueue } = await setup({ visibilityTimeoutSeconds: 1 });
     const unacknowledging = (await scope.kafka()).producer({
       retry: { retries: 0 },
       allowAutoTopicCreation: false,
     });
     await unacknowledging.connect();
-    // A topic the broker does not have, though its schema is registered: the record encodes, Kafka refuses it.
-    const missingTopic = uniqueName('missing-topic');
-    await serde.register(missingTopic, 'domain-event');
-    try {
-      await send(JSON.stringify(await readExample('event-allocation-message.json')));
-      const outcome = await handleSqsMessage((await receive()) ?? {}, {
+    // A topic the broker does not have yet, though its schema is registered: the record encodes, Kafka refuses it.
+    const lateTopic = uniqueName('late-topic');
+    await serde.register(lateTopic, 'domain-event');
+    const outcomes: string[] = [];
+    const outages = deps.outages;
+    const source = startSqsSource(
+      {
         ...deps,
         publisher: publisherOf(unacknowledging, serde),
-        topic: missingTopic,
-      });
-      expect(outcome.status).toBe('retry');
-      expect(await inQueue()).toBe(1);
+        topic: lateTopic,
+        retry: { maxAttempts: 2, initialDelayMs: 50, maxDelayMs: 500 },
+      },
+      { onOutcome: (outcome) => outcomes.push(outcome.status) },
+    );
+    const admin = await scope.admin();
+    try {
+      await send(JSON.stringify(await readExample('event-allocation-message.json')));
+      // Past its two attempts, it waits (Kafka is down for it), kept invisible: the visibility timeout is 1 s.
+      await eventually(() => outages.isDown('kafka'), { timeoutMs: ceiling(30_000) });
+      await admin.createTopics({ topics: [{ topic: lateTopic, numPartitions: 1 }], waitForLeaders: true });
+      await eventually(() => outcomes.length > 0, { timeoutMs: ceiling(60_000) });
+      expect(outcomes).toEqual(['applied']);
+      expect(outages.isDown('kafka')).toBe(false);
+      await eventually(async () => (await inQueue()) === 0);
+      expect((await admin.fetchTopicOffsets(lateTopic)).map((partition) => partition.high)).toEqual(['1']);
     } finally {
+      await source.stop();
       await unacknowledging.disconnect();
+      await admin.deleteTopics({ topics: [lateTopic] }).catch(() => undefined);
     }
   });
 

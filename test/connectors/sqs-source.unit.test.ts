@@ -5,6 +5,7 @@ import { AppError } from '../../src/domain/errors.ts';
 import type { Emit } from '../../src/kafka/stage.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
+import { OutageWatch } from '../../src/kafka/outage-watch.ts';
 
 /** An SNS notification of an allocation of the person with this CRN (no detail URL: acknowledged only). */
 const body = (crn: string, detailUrl: string | null = 'https://workload.example/allocation/1') =>
@@ -40,6 +41,7 @@ function connector(refuse: (emits: readonly Emit[]) => Error | undefined) {
     waitTimeSeconds: 1,
     topic: 'domain-events',
     classify: classifyError,
+    outages: new OutageWatch({ logger: createLogger({ level: 'silent' }), metrics: createMetrics() }),
     retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 },
     logger: createLogger({ level: 'silent' }),
     metrics: createMetrics(),
@@ -66,8 +68,36 @@ describe('a receive batch through the connector', () => {
     expect(sqsCommands).toEqual([{ name: 'DeleteMessageBatchCommand', entries: 3 }]);
   });
 
-  it('retries a message Kafka cannot take yet, then leaves it and every later one that publishes to SQS, so that none overtakes it', async () => {
-    const down = new AppError('kafka-unavailable', 'the broker is down', { retryable: true });
+  it('holds the whole batch while Kafka is down, past the retries, and publishes and deletes it once Kafka is back', async () => {
+    let refusals = 0;
+    const { deps, published, sqsCommands } = connector(() => {
+      refusals += 1;
+      return refusals <= 6
+        ? Object.assign(new Error('Connection error: connect ECONNREFUSED'), {
+            name: 'KafkaJSConnectionError',
+          })
+        : undefined;
+    });
+    const outcomes = await handleSqsBatch([message('A000001'), message('A000002')], deps);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['applied', 'applied']);
+    // The batch, then A000001 alone until Kafka takes it (past its three attempts), then A000002.
+    expect(published).toEqual([
+      ['A000001', 'A000002'],
+      ['A000001'],
+      ['A000001'],
+      ['A000001'],
+      ['A000001'],
+      ['A000001'],
+      ['A000001'],
+      ['A000002'],
+    ]);
+    // Nothing made visible again: no receive is spent on an outage.
+    expect(sqsCommands).toEqual([{ name: 'DeleteMessageBatchCommand', entries: 2 }]);
+    expect(deps.outages.isDown('kafka')).toBe(false);
+  });
+
+  it('retries a message that fails in a way that is no outage, then leaves it and every later one that publishes to SQS, so that none overtakes it', async () => {
+    const down = new AppError('timeout', 'the request timed out', { retryable: true });
     const { deps, published, sqsCommands } = connector((emits) =>
       emits.some((emit) => emit.key === 'A000002') ? down : undefined,
     );

@@ -2,8 +2,11 @@ import { AppError } from '../../src/domain/errors.ts';
 import type { Handled } from '../../src/domain/outcome.ts';
 import { classifyError } from '../../src/classify-error.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { OutageWatch } from '../../src/kafka/outage-watch.ts';
 import { deadLetterTriesBeforeStuck, settleMessage, type Settling } from '../../src/kafka/settle-message.ts';
 import type { Emit, IncomingMessage, StageHandler } from '../../src/kafka/stage.ts';
+import { eventually } from '../support/eventually.ts';
 
 const message: IncomingMessage = {
   topic: 'in',
@@ -42,6 +45,7 @@ function fakeStage(
       return Promise.resolve();
     },
     classify: classifyError,
+    outages: new OutageWatch({ logger: createLogger({ level: 'silent' }), metrics: createMetrics() }),
     policy: { concurrency: 1, retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 } },
     signal: controller.signal,
     heartbeat: () => Promise.resolve(),
@@ -134,19 +138,85 @@ describe('settling a message (the runner’s decisions)', () => {
     expect(deadLetters).toEqual([{ code: 'http-error', attempts: 3 }]);
   });
 
-  it('waits out a failure the policy says is an outage, beyond the attempts a bad message gets', async () => {
-    const outage = () => new AppError('database-unavailable', 'refused', { retryable: true });
-    const { handle, calls } = scripted(outage(), outage(), outage(), outage(), outage(), applied);
-    const { settling, deadLetters } = fakeStage(handle, {
-      policy: {
-        concurrency: 1,
-        retry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 2 },
-        waitOn: (error) => error.code === 'database-unavailable',
-      },
+  it.each([
+    ['the database refusing connections', 'database-unavailable', 'database'],
+    ['Kafka unreachable', 'kafka-unavailable', 'kafka'],
+    ['the schema registry unreachable', 'registry-unavailable', 'schema-registry'],
+    ['HMPPS Auth refusing the client', 'http-error', 'hmpps-auth'],
+  ] as const)(
+    'waits out %s beyond the attempts a bad message gets, then goes on with nothing dead-lettered',
+    async (_what, code, dependency) => {
+      const outage = () => new AppError(code, 'down', { retryable: true, dependency });
+      const { handle, calls } = scripted(outage(), outage(), outage(), outage(), outage(), applied);
+      const { settling, deadLetters } = fakeStage(handle);
+      expect((await settleMessage(message, settling))?.outcome.status).toBe('applied');
+      expect(calls).toHaveLength(6);
+      expect(deadLetters).toEqual([]);
+      // Its answer ended the outage.
+      expect(settling.outages.isDown(dependency)).toBe(false);
+    },
+  );
+
+  it('waits out a Workload API that answers nobody, past the attempts, and reports it down meanwhile', async () => {
+    const unavailable = () =>
+      new AppError('http-error', 'GET answered 503', { retryable: true, dependency: 'workload-api' });
+    let downWhileWaiting = false;
+    const { settling, deadLetters } = fakeStage((_input, context) => {
+      if (context.attempt < 6) return Promise.reject(unavailable());
+      downWhileWaiting = settling.outages.isDown('workload-api');
+      return Promise.resolve(applied);
     });
     expect((await settleMessage(message, settling))?.outcome.status).toBe('applied');
-    expect(calls).toHaveLength(6);
+    expect(downWhileWaiting).toBe(true);
     expect(deadLetters).toEqual([]);
+  });
+
+  it('dead-letters a detail the Workload API fails while it answers other messages: the fault is the message’s', async () => {
+    const { settling, deadLetters } = fakeStage((_input, context) => {
+      // Another message's detail is served between this one's tries.
+      if (context.attempt === 2) settling.outages.answered('workload-api');
+      return Promise.reject(
+        new AppError('http-error', 'GET answered 503', { retryable: true, dependency: 'workload-api' }),
+      );
+    });
+    expect((await settleMessage(message, settling))?.outcome.status).toBe('dead-letter');
+    expect(deadLetters).toEqual([{ code: 'http-error', attempts: 3 }]);
+    expect(settling.outages.isDown('workload-api')).toBe(false);
+  });
+
+  it('goes on at once when the dependency it waits on answers another message, not at the end of its backoff', async () => {
+    let answeredElsewhere = false;
+    const { settling } = fakeStage(
+      () =>
+        answeredElsewhere
+          ? Promise.resolve(applied)
+          : Promise.reject(
+              new AppError('kafka-unavailable', 'down', { retryable: true, dependency: 'kafka' }),
+            ),
+      // Its first wait would outlast the test's timeout: only the answer can end it in time.
+      { policy: { concurrency: 1, retry: { maxAttempts: 1, initialDelayMs: 600_000, maxDelayMs: 600_000 } } },
+    );
+    const settled = settleMessage(message, settling);
+    await eventually(() => settling.outages.isDown('kafka'));
+    answeredElsewhere = true;
+    settling.outages.answered('kafka');
+    expect((await settled)?.outcome.status).toBe('applied');
+  });
+
+  it('releases a failure that names no dependency to a source that delivers again, after its attempts', async () => {
+    const { settling } = fakeStage(scripted(retryable()).handle, { exhausted: 'release' });
+    expect((await settleMessage(message, settling))?.outcome).toMatchObject({
+      status: 'retry',
+      error: { code: 'http-error' },
+    });
+  });
+
+  it('keeps a message from a source that delivers again while Kafka is down, rather than releasing it', async () => {
+    const down = () => new AppError('kafka-unavailable', 'down', { retryable: true, dependency: 'kafka' });
+    const { handle, calls } = scripted(down(), down(), down(), down(), applied);
+    const { settling } = fakeStage(handle, { exhausted: 'release' });
+    expect((await settleMessage(message, settling))?.outcome.status).toBe('applied');
+    expect(calls).toHaveLength(5);
   });
 
   it('retries the whole message when publishing its records fails, so the records are never lost', async () => {

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { hmppsAuthClient } from '../../src/processors/hmpps-auth.ts';
 import { workloadClient, workloadDispatcher } from '../../src/processors/workload-client.ts';
 import { startWorkloadApi, type WorkloadApi } from '../../infra/workload-api.ts';
@@ -14,7 +15,13 @@ describe('the Workload API and HMPPS Auth clients', () => {
   afterEach(() => api.close());
 
   function clients(
-    options: { secret?: string; now?: () => number; readTimeoutMs?: number; maxBodyBytes?: number } = {},
+    options: {
+      secret?: string;
+      now?: () => number;
+      readTimeoutMs?: number;
+      maxBodyBytes?: number;
+      onAnswer?: () => void;
+    } = {},
   ) {
     const metrics = createMetrics();
     const dispatcher = workloadDispatcher({
@@ -35,6 +42,7 @@ describe('the Workload API and HMPPS Auth clients', () => {
         dispatcher,
         readTimeoutMs: options.readTimeoutMs ?? 5_000,
         maxBodyBytes: options.maxBodyBytes ?? processorDefaults.maxDetailBytes,
+        ...(options.onAnswer ? { onAnswer: options.onAnswer } : {}),
       }),
     };
   }
@@ -79,37 +87,72 @@ describe('the Workload API and HMPPS Auth clients', () => {
     await expect(refused.client.fetchDetail(url, signal())).rejects.toMatchObject({
       code: 'http-error',
       retryable: true,
+      dependency: 'hmpps-auth',
       message: 'HMPPS Auth answered 401 to the token request',
     });
     await refused.dispatcher.close();
   });
 
-  it('says which failures are worth retrying', async () => {
+  it('says which failures are worth retrying, and which may be the API’s outage rather than the message’s', async () => {
     api.register('/gone', { status: 404 });
     api.register('/down', { status: 503 });
+    api.register('/busy', { status: 429, headers: { 'retry-after': '7' } });
     api.register('/forbidden', { status: 403 });
+    api.register('/bad', { status: 400 });
     api.register('/slow', { status: 200, body: {}, delayMs: 1_000 });
-    const { client, dispatcher } = clients({ readTimeoutMs: 200 });
-    await expect(client.fetchDetail(new URL(`${api.url}/gone`), signal())).rejects.toMatchObject({
-      code: 'http-error',
+    let answers = 0;
+    const { client, dispatcher } = clients({ readTimeoutMs: 200, onAnswer: () => (answers += 1) });
+    const failureOf = (url: string) =>
+      client.fetchDetail(new URL(url), signal()).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    // The detail can lag behind its event: retried, and this message's alone.
+    expect(await failureOf(`${api.url}/gone`)).toMatchObject({ retryable: true, dependency: undefined });
+    expect(answers).toBe(1);
+    expect(await failureOf(`${api.url}/down`)).toMatchObject({ retryable: true, dependency: 'workload-api' });
+    expect(await failureOf(`${api.url}/busy`)).toMatchObject({
       retryable: true,
+      dependency: 'workload-api',
+      context: { status: 429, retryAfterMs: 7_000 },
     });
-    await expect(client.fetchDetail(new URL(`${api.url}/down`), signal())).rejects.toMatchObject({
-      code: 'http-error',
+    // Refusing the service (its roles): an operator mends it, so it is waited out unless others are served.
+    expect(await failureOf(`${api.url}/forbidden`)).toMatchObject({
       retryable: true,
+      dependency: 'workload-api',
     });
-    await expect(client.fetchDetail(new URL(`${api.url}/forbidden`), signal())).rejects.toMatchObject({
-      code: 'http-error',
-      retryable: false,
-    });
-    await expect(client.fetchDetail(new URL(`${api.url}/slow`), signal())).rejects.toMatchObject({
+    expect(await failureOf(`${api.url}/bad`)).toMatchObject({ code: 'http-error', retryable: false });
+    expect(await failureOf(`${api.url}/slow`)).toMatchObject({
       code: 'timeout',
       retryable: true,
+      dependency: 'workload-api',
     });
-    await expect(client.fetchDetail(new URL('http://127.0.0.1:1/refused'), signal())).rejects.toMatchObject({
+    expect(await failureOf('http://127.0.0.1:1/refused')).toMatchObject({
       retryable: true,
+      dependency: 'workload-api',
     });
+    // 404 and 400 are answers of a working API; 503, 429, 403, a timeout and a refused connection are not.
+    expect(answers).toBe(2);
     await dispatcher.close();
+  });
+
+  it('names HMPPS Auth as the dependency whatever keeps a token from the service, its body included', async () => {
+    const notAToken = createServer((_request, response) => response.end('{"access_token":""}'));
+    await new Promise<void>((resolve) => notAToken.listen(0, '127.0.0.1', resolve));
+    const address = notAToken.address() as { port: number };
+    try {
+      const auth = hmppsAuthClient(
+        { url: `http://127.0.0.1:${address.port}`, clientId: 'c', clientSecret: 's' },
+        { metrics: createMetrics() },
+      );
+      await expect(auth.token(signal())).rejects.toMatchObject({
+        code: 'http-error',
+        retryable: true,
+        dependency: 'hmpps-auth',
+      });
+    } finally {
+      notAToken.close();
+    }
   });
 
   it.each([301, 302, 307, 308])(
