@@ -33,8 +33,10 @@ interface DependencyState {
  *   with backoff, as any retryable failure is.
  * - Past the message's last attempt, it is dead-lettered only if the failure can be that message's own (the
  *   Workload API) **and** the dependency answered another request since this message first failed: it is
- *   serving others, so the fault is this message's. Otherwise nothing shows the dependency working: it is an
- *   outage, and the message waits, for as long as the outage lasts, with its partition (so order is kept).
+ *   serving others, so the fault is this message's. With no such answer, the dependency's probe asks it
+ *   something it answered before (the Workload API: the last detail it served); an answer shows the fault is
+ *   the message's. Otherwise nothing shows the dependency working: it is an outage, and the message waits,
+ *   for as long as the outage lasts, with its partition (so order is kept), asking again at each try.
  * - The dependency is *down* (one log line, the `allocations_dependency_down` gauge, readiness) from the moment a
  *   message waits on it, or failures of `messagesFailingForOutage` different messages arrive with no answer
  *   between, until it next answers. Its answer wakes every waiting message at once; each retries anyway at its
@@ -43,6 +45,7 @@ interface DependencyState {
  */
 export class OutageWatch {
   readonly #states = new Map<Dependency, DependencyState>();
+  readonly #probes = new Map<Dependency, () => Promise<void>>();
   readonly #logger: Logger;
   readonly #metrics: Metrics;
   readonly #now: () => number;
@@ -67,14 +70,28 @@ export class OutageWatch {
   }
 
   /**
+   * How to ask a dependency whose failures can be one message's whether it serves others: a request it answered
+   * before. It reports an answer through `answered`, and never throws.
+   */
+  setProbe(dependency: Dependency, probe: () => Promise<void>): void {
+    this.#probes.set(dependency, probe);
+  }
+
+  /**
    * Whether a message whose retries are spent on this failure waits (an outage) rather than being given up.
    * `firstFailedAt`: when this message first failed on the dependency.
    */
-  waitsOut(error: AppError, firstFailedAt: number): boolean {
+  async waitsOut(error: AppError, firstFailedAt: number): Promise<boolean> {
     const dependency = error.dependency;
     if (!dependency) return false;
     const state = this.#state(dependency);
-    if (servesPerMessage.has(dependency) && state.answeredAt >= firstFailedAt) return false;
+    if (servesPerMessage.has(dependency)) {
+      if (state.answeredAt < firstFailedAt)
+        await this.#probes
+          .get(dependency)?.()
+          .catch(() => undefined);
+      if (state.answeredAt >= firstFailedAt) return false;
+    }
     this.#down(dependency, state, error);
     return true;
   }
@@ -95,6 +112,11 @@ export class OutageWatch {
     this.#metrics.dependencyDown.set({ dependency }, 0);
     this.#metrics.outageSeconds.inc({ dependency }, seconds);
     this.#logger.info({ dependency, seconds: Math.round(seconds) }, `${dependency} answers again`);
+  }
+
+  /** Whether the dependency answered at or after `since` (ms since the epoch). */
+  answeredSince(dependency: Dependency, since: number): boolean {
+    return this.#state(dependency).answeredAt >= since;
   }
 
   /** The wait before a message's next try on this dependency: its backoff, or longer for a `Retry-After`. */

@@ -11,8 +11,14 @@ import type { Decoded, HeldRecord } from './partition-engine.ts';
 import { publisherOf } from './publisher.ts';
 import { boundedKey } from './record-bounds.ts';
 import type { AvroSerde } from './serde.ts';
-import { settleMessage } from './settle-message.ts';
+import { freshProgress, settleMessage, type SettleProgress } from './settle-message.ts';
 import type { IncomingMessage, StageDefinition, StageHandler, StageOutcome } from './stage.ts';
+
+/**
+ * The longest a record waits for its next try while its batch holds the consumer's fetch: kafkajs fetches a
+ * broker's partitions again only once every batch of the last fetch has returned.
+ */
+export const waitSliceMs = 1_000;
 
 export interface RecordSettling<In, Out> {
   readonly definition: StageDefinition<In, Out>;
@@ -70,8 +76,19 @@ export function recordSettler<In, Out>(settling: RecordSettling<In, Out>) {
     }
   };
 
+  // A record waiting for its next try is given back with its partition (a slice at a time), so that the
+  // consumer goes on fetching the others; the next fetch settles it again from where it was.
+  const progressOf = new WeakMap<
+    HeldRecord<IncomingMessage, In>,
+    { readonly progress: SettleProgress; readonly startedAt: number }
+  >();
+
   return (record: HeldRecord<IncomingMessage, In>, heartbeat: () => Promise<void>) => {
     const { message } = record;
+    let inHand = progressOf.get(record);
+    if (!inHand)
+      progressOf.set(record, (inHand = { progress: freshProgress(), startedAt: performance.now() }));
+    const { progress, startedAt } = inHand;
     // Decoded once when fetched; decoded again only for a retry of a decoding that failed (the registry down).
     let first: Decoded<In> | undefined = record.decoded;
     const decode = async (incoming: IncomingMessage): Promise<In> => {
@@ -88,24 +105,29 @@ export function recordSettler<In, Out>(settling: RecordSettling<In, Out>) {
       offset: message.offset,
     };
     return withLogContext(context, async () => {
-      const startedAt = performance.now();
-      const settled = await settleMessage(message, {
-        decode,
-        subjectOfMessage: (incoming) => ({ crn: boundedKey(incoming.key) }),
-        subjectOf: definition.subjectOf,
-        handle: settling.handle,
-        publish: (emits) => publisher.publish(emits),
-        deadLetter,
-        classify: settling.classify,
-        outages: settling.outages,
-        policy: definition.policy,
-        signal: settling.signal,
-        heartbeat,
-        logger,
-        onRetry: (error) => metrics.retries.inc({ stage, code: error.code }),
-        onStuck: settling.onStuck,
-      });
+      const settled = await settleMessage(
+        message,
+        {
+          decode,
+          subjectOfMessage: (incoming) => ({ crn: boundedKey(incoming.key) }),
+          subjectOf: definition.subjectOf,
+          handle: settling.handle,
+          publish: (emits) => publisher.publish(emits),
+          deadLetter,
+          classify: settling.classify,
+          outages: settling.outages,
+          policy: definition.policy,
+          signal: settling.signal,
+          heartbeat,
+          logger,
+          onRetry: (error) => metrics.retries.inc({ stage, code: error.code }),
+          onStuck: settling.onStuck,
+        },
+        progress,
+        waitSliceMs,
+      );
       if (!settled) return undefined;
+      progressOf.delete(record);
       observe({ ...settled, startedAt });
       settling.onOutcome?.(stage, settled.outcome, message);
       return settled.outcome;

@@ -47,23 +47,68 @@ export interface Settled<Out = unknown> {
 }
 
 /**
- * Brings one message to a final outcome, or gives it up when the stage stops (undefined: its offset is not
- * committed, so it is delivered again). Nothing thrown escapes: a failure of the decoding, the handler or the
- * publishing of its records is classified, then retried with backoff, waited out while it is a dependency's
- * outage (outage-watch.ts), or dead-lettered with its reason. A dead letter that cannot be published is tried
- * again until it is, since committing without it would lose the message.
+ * Where a message's settling stands between the calls that make it: a Kafka stage gives its partition back while
+ * a message waits (so that the consumer goes on fetching its other partitions, and they can show whether a
+ * dependency serves others), and settles the same record again on the next fetch, from where it was.
+ */
+export interface SettleProgress {
+  attempt: number;
+  /** When this message first failed on each dependency: a dependency that answered others since is up. */
+  readonly failedOn: Map<Dependency, number>;
+  /** Its next try is not before this (ms since the epoch); 0 when it is not waiting. */
+  resumeAt: number;
+  /** The outage it waits out, and since when: an answer of that dependency ends the wait. */
+  outage: { readonly dependency: Dependency; readonly since: number } | undefined;
+}
+
+export const freshProgress = (): SettleProgress => ({
+  attempt: 1,
+  failedOn: new Map(),
+  resumeAt: 0,
+  outage: undefined,
+});
+
+/**
+ * Brings one message to a final outcome, or leaves it unsettled (undefined): when the stage stops (its offset is
+ * not committed, so it is delivered again), or, given a `sliceMs`, when it must wait longer than that before its
+ * next try (call again with the same `progress` to go on). Nothing thrown escapes: a failure of the decoding,
+ * the handler or the publishing of its records is classified, then retried with backoff, waited out while it is
+ * a dependency's outage (outage-watch.ts), or dead-lettered with its reason. A dead letter that cannot be
+ * published is tried again until it is, since committing without it would lose the message.
  */
 export async function settleMessage<In, Out, M = IncomingMessage>(
   message: M,
   settling: Settling<In, Out, M>,
+  progress: SettleProgress = freshProgress(),
+  sliceMs = Number.POSITIVE_INFINITY,
 ): Promise<Settled<Out> | undefined> {
   const { policy, signal, logger, outages } = settling;
   let subject: Subject = settling.subjectOfMessage?.(message) ?? {};
   let failure: AppError;
-  let attempt = 1;
-  // When this message first failed on each dependency: a dependency that answered others since is up.
-  const failedOn = new Map<Dependency, number>();
-  for (; ; attempt += 1) {
+  const { failedOn } = progress;
+  /** Waits for the next try, a slice at a time: false when it must be called again (or the stage stops). */
+  const waited = async (): Promise<boolean> => {
+    const { outage } = progress;
+    if (outage && outages.answeredSince(outage.dependency, outage.since)) progress.resumeAt = 0;
+    const remaining = progress.resumeAt - Date.now();
+    if (remaining > 0) {
+      const woken = outage ? outages.nextAnswer(outage.dependency) : undefined;
+      let answered = false;
+      void woken?.then(() => (answered = true));
+      const slice = Math.min(remaining, sliceMs);
+      if (!(await pause(slice, signal, () => settling.heartbeat(), undefined, woken))) return false;
+      // Waiting out an outage gives the partition back after every wait, however short: the consumer fetches
+      // its other partitions meanwhile, and their answers can show that the fault is this message's.
+      const handBack = outage !== undefined && Number.isFinite(sliceMs);
+      if (!answered && (remaining > slice || handBack)) return false;
+    }
+    progress.resumeAt = 0;
+    progress.outage = undefined;
+    return true;
+  };
+  if (!(await waited())) return undefined;
+  for (;;) {
+    const { attempt } = progress;
     try {
       const input = await settling.decode(message);
       subject = { ...subject, ...settling.subjectOf(input) };
@@ -85,7 +130,7 @@ export async function settleMessage<In, Out, M = IncomingMessage>(
     }
     const spent = attempt >= policy.retry.maxAttempts;
     const firstFailedAt = (dependency && failedOn.get(dependency)) ?? Date.now();
-    const waiting = spent && outages.waitsOut(failure, firstFailedAt);
+    const waiting = spent && (await outages.waitsOut(failure, firstFailedAt));
     if (spent && !waiting) {
       logger.warn({ code: failure.code, attempt }, 'giving up after the last attempt');
       if (settling.exhausted === 'release')
@@ -99,10 +144,13 @@ export async function settleMessage<In, Out, M = IncomingMessage>(
     if (outage) logger.debug(line, 'waiting out an outage');
     else logger.warn(line, 'will retry');
     // Waiting out an outage ends at the dependency's first answer to anyone; a retry keeps its backoff.
-    const woken = outage ? outages.nextAnswer(outage) : undefined;
-    if (!(await pause(delayMs, signal, () => settling.heartbeat(), undefined, woken))) return undefined;
+    progress.resumeAt = Date.now() + delayMs;
+    progress.outage = outage ? { dependency: outage, since: Date.now() } : undefined;
+    progress.attempt += 1;
+    if (!(await waited())) return undefined;
   }
 
+  const attempt = progress.attempt;
   for (let tries = 1; ; tries += 1) {
     try {
       await settling.deadLetter(message, failure, attempt);

@@ -38,7 +38,7 @@ export function processorStage(
     readonly route: ProcessorRoute;
     readonly metrics: Metrics;
     /** Told when the Workload API and HMPPS Auth answer: an outage of either ends there. */
-    readonly outages: Pick<OutageWatch, 'answered'>;
+    readonly outages: Pick<OutageWatch, 'answered' | 'setProbe'>;
   },
 ): StageDefinition<DomainEventRecord, AllocationRecord> {
   const { route, metrics, outages } = deps;
@@ -69,9 +69,17 @@ export function processorStage(
         allocationsTopic: route.output.topic,
         now: Date.now,
       };
+      // A detail that fails while nothing else was asked: whether the API serves others, asked of it directly.
+      const probing = new AbortController();
+      outages.setProbe('workload-api', () =>
+        enrich.workload.probe(AbortSignal.any([probing.signal, AbortSignal.timeout(options.readTimeoutMs)])),
+      );
       return Promise.resolve({
         handle: (event, context) => enrichAllocation(event, enrich, context),
-        close: () => dispatcher.close(),
+        close: () => {
+          probing.abort();
+          return dispatcher.close();
+        },
       });
     },
   };

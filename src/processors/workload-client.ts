@@ -13,6 +13,11 @@ export interface WorkloadClientSettings {
 export interface WorkloadClient {
   /** GETs the allocation detail; resolves to the parsed JSON body, or throws an AppError saying whether to retry. */
   fetchDetail(url: URL, signal: AbortSignal): Promise<unknown>;
+  /**
+   * Asks the API again for the last detail it served (its answer, whatever it is, reaches `onAnswer` as any
+   * answer does): whether it serves others while one detail fails. Nothing when it has served none yet.
+   */
+  probe(signal: AbortSignal): Promise<void>;
 }
 
 /** D4: connect within 1 s, answer within 5 s (configurable). */
@@ -40,6 +45,7 @@ export function workloadClient(deps: {
   onAnswer?: () => void;
 }): WorkloadClient {
   const { maxBodyBytes } = deps;
+  let lastServed: URL | undefined;
   async function get(url: URL, token: string, signal: AbortSignal) {
     try {
       const response = await fetch(url, {
@@ -68,6 +74,11 @@ export function workloadClient(deps: {
   }
 
   return {
+    async probe(signal) {
+      if (!lastServed) return;
+      const response = await get(lastServed, await deps.auth.token(signal), signal);
+      await response.body?.cancel();
+    },
     async fetchDetail(url, signal) {
       let response = await get(url, await deps.auth.token(signal), signal);
       if (response.status === 401) {
@@ -92,6 +103,7 @@ export function workloadClient(deps: {
         });
       }
       const text = await readCapped(response, maxBodyBytes, url);
+      lastServed = url;
       try {
         return JSON.parse(text) as unknown;
       } catch (error) {

@@ -63,32 +63,50 @@ describe('the outage watch', () => {
     expect(lines.filter((line) => line.includes('answers again'))).toHaveLength(1);
   });
 
-  it('waits out a Workload API failure unless the API answered since the message first failed', () => {
+  it('waits out a Workload API failure unless the API answered since the message first failed', async () => {
     const { watch, tick, time } = watched();
     const firstFailedAt = time();
     tick(1_000);
-    expect(watch.waitsOut(failure('workload-api'), firstFailedAt)).toBe(true);
+    expect(await watch.waitsOut(failure('workload-api'), firstFailedAt)).toBe(true);
     expect(watch.isDown('workload-api')).toBe(true);
     watch.answered('workload-api');
     tick(1_000);
-    expect(watch.waitsOut(failure('workload-api'), firstFailedAt)).toBe(false);
+    expect(await watch.waitsOut(failure('workload-api'), firstFailedAt)).toBe(false);
     // An answer from before the message's trouble says nothing about it.
-    expect(watch.waitsOut(failure('workload-api'), time())).toBe(true);
+    expect(await watch.waitsOut(failure('workload-api'), time())).toBe(true);
+  });
+
+  it('asks the Workload API’s probe when nothing was answered since, and blames the message if it answers', async () => {
+    const { watch, time } = watched();
+    let probes = 0;
+    let serving = true;
+    watch.setProbe('workload-api', () => {
+      probes += 1;
+      if (serving) watch.answered('workload-api');
+      return Promise.resolve();
+    });
+    expect(await watch.waitsOut(failure('workload-api'), time())).toBe(false);
+    serving = false;
+    expect(await watch.waitsOut(failure('workload-api'), time() + 1)).toBe(true);
+    // A probe that fails is no answer.
+    watch.setProbe('workload-api', () => Promise.reject(new Error('refused')));
+    expect(await watch.waitsOut(failure('workload-api'), time() + 1)).toBe(true);
+    expect(probes).toBe(2);
   });
 
   it.each(['hmpps-auth', 'schema-registry', 'kafka', 'database'] as const)(
     'always waits out %s failing: no message makes it fail',
-    (dependency) => {
+    async (dependency) => {
       const { watch, time } = watched();
       const firstFailedAt = time();
       watch.answered(dependency);
-      expect(watch.waitsOut(failure(dependency), firstFailedAt)).toBe(true);
+      expect(await watch.waitsOut(failure(dependency), firstFailedAt)).toBe(true);
     },
   );
 
-  it('never waits out a failure that names no dependency', () => {
+  it('never waits out a failure that names no dependency', async () => {
     const { watch, time } = watched();
-    expect(watch.waitsOut(new AppError('not-found', 'no such staff'), time())).toBe(false);
+    expect(await watch.waitsOut(new AppError('not-found', 'no such staff'), time())).toBe(false);
   });
 
   it('holds every retry on a dependency until its Retry-After, and forgets it at the next answer', () => {

@@ -4,7 +4,12 @@ import { classifyError } from '../../src/classify-error.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { OutageWatch } from '../../src/kafka/outage-watch.ts';
-import { deadLetterTriesBeforeStuck, settleMessage, type Settling } from '../../src/kafka/settle-message.ts';
+import {
+  deadLetterTriesBeforeStuck,
+  freshProgress,
+  settleMessage,
+  type Settling,
+} from '../../src/kafka/settle-message.ts';
 import type { Emit, IncomingMessage, StageHandler } from '../../src/kafka/stage.ts';
 import { eventually } from '../support/eventually.ts';
 
@@ -201,6 +206,25 @@ describe('settling a message (the runner’s decisions)', () => {
     answeredElsewhere = true;
     settling.outages.answered('kafka');
     expect((await settled)?.outcome.status).toBe('applied');
+  });
+
+  it('leaves a message unsettled while it waits longer than a slice, and goes on from where it was when called again', async () => {
+    const { handle, calls } = scripted(retryable(), retryable(), applied);
+    const { settling, deadLetters } = fakeStage(handle, {
+      policy: { concurrency: 1, retry: { maxAttempts: 3, initialDelayMs: 50, maxDelayMs: 50 } },
+    });
+    const progress = freshProgress();
+    let calls_ = 0;
+    let settled;
+    do {
+      calls_ += 1;
+      settled = await settleMessage(message, settling, progress, 0);
+    } while (!settled);
+    expect(settled.outcome.status).toBe('applied');
+    // Its attempts went on across the calls (not three fresh ones each time), and it was handed back between.
+    expect(calls).toEqual([1, 2, 3]);
+    expect(calls_).toBeGreaterThan(1);
+    expect(deadLetters).toEqual([]);
   });
 
   it('releases a failure that names no dependency to a source that delivers again, after its attempts', async () => {

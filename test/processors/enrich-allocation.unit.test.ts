@@ -32,6 +32,7 @@ function handler(body: unknown) {
         requested.push(url.toString());
         return Promise.resolve(body);
       },
+      probe: () => Promise.resolve(),
     },
     allowedOrigins: new Set(['https://workload.example']),
     allocationsTopic: 'allocations',
@@ -120,7 +121,7 @@ describe('the enrichment processor', () => {
   it('lets a failure of the Workload API through for the runner to retry', async () => {
     const failure = new Error('GET answered 503');
     const deps: EnrichDeps = {
-      workload: { fetchDetail: () => Promise.reject(failure) },
+      workload: { fetchDetail: () => Promise.reject(failure), probe: () => Promise.resolve() },
       allowedOrigins: new Set(['https://workload.example']),
       allocationsTopic: 'allocations',
       now: () => 0,

@@ -136,6 +136,19 @@ describe('the Workload API and HMPPS Auth clients', () => {
     await dispatcher.close();
   });
 
+  it('probes by asking again for the last detail it served, and asks nothing before it has served one', async () => {
+    let answers = 0;
+    const { client, dispatcher } = clients({ onAnswer: () => (answers += 1) });
+    const url = new URL(`${api.url}/allocation/person/allocate-new-person-manager`);
+    await client.probe(signal());
+    expect(api.requestCount(url.pathname)).toBe(0);
+    await client.fetchDetail(url, signal());
+    await client.probe(signal());
+    expect(api.requestCount(url.pathname)).toBe(2);
+    expect(answers).toBe(2);
+    await dispatcher.close();
+  });
+
   it('names HMPPS Auth as the dependency whatever keeps a token from the service, its body included', async () => {
     const notAToken = createServer((_request, response) => response.end('{"access_token":""}'));
     await new Promise<void>((resolve) => notAToken.listen(0, '127.0.0.1', resolve));

@@ -1,10 +1,14 @@
-// `npm run test:faults [-- --people 100 --rounds 10 | --short]`: a fault soak. The three stages run as separate
-// processes of the real entry point against a broker of the run's own, with the database and the schema registry
-// reached through TCP proxies. While Workforce allocates (every person, round after round, to A, X, A, … so that
-// any reordering shows), stages are killed with SIGKILL and started again, the broker is stopped and started, and
-// the database and the registry are cut and restored. Once every consumer group has caught up and the queue is
-// empty, Delius is compared with the same allocations applied by the Delius module alone in `createdDate` order.
-// One line per figure; exit 1 unless nothing was lost, duplicated or put out of order.
+// `npm run test:faults [-- --people 100 --rounds 10 --outage-minutes 2 | --short]`: a fault soak. The three stages
+// run as separate processes of the real entry point against a broker of the run's own, with the database and the
+// schema registry reached through TCP proxies. While Workforce allocates (every person, round after round, to A,
+// X, A, … so that any reordering shows), stages are killed with SIGKILL and started again, the broker is stopped
+// and started, and the database and the registry are cut and restored. Then come outages of minutes, one after
+// another, each with a round allocated during it: the Workload API answering 503 (half as long again), HMPPS
+// Auth refusing tokens, the registry cut (with the processor restarted into it), the broker stopped with the
+// connector running, and the database cut. Once every consumer group has caught up and the queue is empty, Delius
+// is compared with the same allocations applied by the Delius module alone in `createdDate` order. One line per
+// figure; exit 1 unless nothing was lost, duplicated, put out of order or dead-lettered that should not be.
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +37,8 @@ const { values } = parseArgs({
     people: { type: 'string', default: '100' },
     rounds: { type: 'string', default: '10' },
     short: { type: 'boolean', default: false },
+    /** The length of each outage of the second phase (the Workload API's is half as long again). */
+    'outage-minutes': { type: 'string', default: '2' },
     'timeout-minutes': { type: 'string', default: '20' },
     /** 0 shows what the verifier catches when the sink applies allocations as they come. */
     /** Long enough for the lateness this run's faults cause; the run prints the lateness it saw. */
@@ -42,6 +48,8 @@ const { values } = parseArgs({
 const peopleCount = values.short ? 12 : Number(values.people);
 const roundCount = values.short ? 8 : Number(values.rounds);
 const orderWindowSeconds = values['order-window-seconds'] ?? '45';
+// Each far past the retries a bad message gets (six tries, about three seconds with this run's settings).
+const longOutageMs = values.short ? 15_000 : Number(values['outage-minutes']) * 60_000;
 const kinds = ['PERSON', 'EVENT'] as const;
 type Kind = (typeof kinds)[number];
 const stages = ['sink', 'processor', 'connector'] as const;
@@ -243,6 +251,63 @@ for (let round = 0; round < roundCount; round += 1) {
   if (round < roundCount - 1) await pause(roundGapMs);
 }
 await faults;
+
+// --- Outages of minutes, one at a time, each with a round of allocations made while it lasts. No connector is
+// killed meanwhile: the order window (shorter than an outage) cannot reorder what was delayed longer than itself.
+const longOutages: string[] = [];
+async function longOutage(name: string, stop: () => Promise<void>, start: () => Promise<void>, ms: number) {
+  const round = roundCount + longOutages.length;
+  longOutages.push(`${name} ${Math.round(ms / 1000)} s`);
+  await outage(
+    name,
+    async () => {
+      await stop();
+      await pause(ms / 3);
+      await allocateRound(round);
+      say(`round ${round + 1} published while ${name} is down`);
+    },
+    start,
+    (ms * 2) / 3,
+  );
+  await pause(faultGapMs);
+}
+await longOutage(
+  'the Workload API (503)',
+  () => Promise.resolve(pipeline.api.outage('details', { status: 503, body: { status: 503 } })),
+  () => Promise.resolve(pipeline.api.outage('details', undefined)),
+  longOutageMs * 1.5,
+);
+await longOutage(
+  'HMPPS Auth (tokens refused)',
+  () => {
+    pipeline.api.expireTokens();
+    pipeline.api.outage('tokens', { status: 503 });
+    return Promise.resolve();
+  },
+  () => Promise.resolve(pipeline.api.outage('tokens', undefined)),
+  longOutageMs,
+);
+await longOutage(
+  'the schema registry (processor restarted into it)',
+  async () => {
+    await registryProxy.stop();
+    await killAndRestart('processor');
+  },
+  () => registryProxy.start(),
+  longOutageMs,
+);
+await longOutage(
+  'the broker (connector running)',
+  () => broker.stop(),
+  () => broker.start(),
+  longOutageMs,
+);
+await longOutage(
+  'the database',
+  () => databaseProxy.stop(),
+  () => databaseProxy.start(),
+  longOutageMs,
+);
 const publishedAt = performance.now();
 say(
   `all ${sent.length} allocations published and ${faultCount} faults made; waiting for the stages to drain`,
@@ -286,6 +351,18 @@ async function readAll(topic: string) {
 }
 const registryClient = createSchemaRegistry(requireEnv(stack, 'SCHEMA_REGISTRY_URL'));
 const deadLetters = await readAll(pipeline.config.DEAD_LETTER_TOPIC);
+const goodMessageIds = new Set(sent.map((allocation) => allocation.messageId));
+const goodDeadLettered = deadLetters.filter((letter) =>
+  goodMessageIds.has(letter.headers['message-id'] ?? ''),
+);
+const { Attributes: dlq = {} } = await sqs.send(
+  new GetQueueAttributesCommand({
+    QueueUrl: pipeline.queue.deadLetterQueueUrl,
+    AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+  }),
+);
+const onSqsDeadLetterQueue =
+  Number(dlq.ApproximateNumberOfMessages) + Number(dlq.ApproximateNumberOfMessagesNotVisible);
 // How late allocations reached the sink's topic after Workforce made them: what the order window must cover.
 let maxLatenessMs = 0;
 {
@@ -363,12 +440,15 @@ const flagsDiffer = JSON.stringify(flags) === JSON.stringify(referenceFlags) ? 0
 const lines = [
   `allocations ${sent.length} over ${crns.length} people (${roundCount} rounds of person and event, A/X alternating), plus ${expectedDeadLetters} that cannot apply`,
   `faults ${faultCount}: SIGKILLs connector ${kills.connector}, processor ${kills.processor}, sink ${kills.sink}; broker stopped and started; database cut; registry cut`,
+  `outages waited out: ${longOutages.join('; ')}`,
   `stages that exited by themselves ${unexpectedExits}`,
   `lost ${lost}`,
   `duplicated effects ${duplicated}`,
   `order violations ${orderViolations}`,
   `iaps events lost ${iapsLost} (of ${iapsExpected.length}); IAPS flags as the reference: ${flagsDiffer === 0 ? 'yes' : 'no'}`,
   `dead letters ${deadLetters.length} (expected ${expectedDeadLetters})`,
+  `good allocations dead-lettered ${goodDeadLettered.length}`,
+  `on the SQS dead-letter queue ${onSqsDeadLetterQueue}`,
   `latest arrival on the allocations topic ${(maxLatenessMs / 1000).toFixed(1)} s after being made (order window ${orderWindowSeconds} s)`,
   `time to drain ${(drainMs / 1000).toFixed(1)} s after the last fault and publish (publishing took ${((publishedAt - publishStartedAt) / 1000).toFixed(1)} s; whole run ${((performance.now() - runStartedAt) / 1000).toFixed(1)} s)`,
 ];
@@ -380,6 +460,8 @@ const passed =
   iapsLost === 0 &&
   flagsDiffer === 0 &&
   deadLetters.length === expectedDeadLetters &&
+  goodDeadLettered.length === 0 &&
+  onSqsDeadLetterQueue === 0 &&
   kills.connector + kills.processor + kills.sink >= (values.short ? 6 : 10);
 
 await admin.disconnect();
