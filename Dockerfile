@@ -7,10 +7,12 @@ ARG BASE_IMAGE=node:24-bookworm-slim
 FROM ${BASE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY patches ./patches
 # No install scripts: nothing the image runs needs one (oracledb's thin mode and pg are JavaScript), and the
 # local-run-only packages with native builds or downloads (sqlite3, the node binary) are devDependencies,
-# pruned below with pino-pretty and the rest.
-RUN npm ci --ignore-scripts --no-audit --no-fund
+# pruned below with pino-pretty and the rest. The patches beside the dependencies (patches/, kafkajs decoding
+# record headers in linear time) are applied as `npm install` applies them.
+RUN npm ci --ignore-scripts --no-audit --no-fund && npx patch-package
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev

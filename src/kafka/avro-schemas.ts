@@ -1,3 +1,4 @@
+import TimeoutMiddleware from 'mappersmith/middleware/timeout';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,11 +33,26 @@ function valueSchemaOf(topic: string, name: AvroSchemaName) {
   };
 }
 
+/**
+ * The longest one request to the registry may take before it counts as unanswered (a registry that accepts the
+ * connection and never answers would otherwise hold a stage, or a start, for good). The client retries it.
+ */
+export const registryRequestTimeoutMs = 5_000;
+
 export function createSchemaRegistry(
   url: string,
   security: Pick<SchemaRegistryAPIClientArgs, 'auth' | 'agent'> = {},
 ): SchemaRegistry {
-  return new SchemaRegistry({ host: url, ...security });
+  return new SchemaRegistry({
+    host: url,
+    ...security,
+    // mappersmith's ESM and CommonJS typings name the same request differently: one middleware for both.
+    middlewares: [
+      TimeoutMiddleware(registryRequestTimeoutMs) as unknown as NonNullable<
+        SchemaRegistryAPIClientArgs['middlewares']
+      >[number],
+    ],
+  });
 }
 
 /** Registers this version's schemas, for the operator's tool: the registry client stays inside src/kafka. */

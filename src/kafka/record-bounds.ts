@@ -16,6 +16,33 @@ export function keyProblem(key: string | null): AppError | undefined {
     : undefined;
 }
 
+/**
+ * The most headers a record of the service's topics may carry, and their largest total: the service writes
+ * fewer than twenty (a dead letter's reason with the original's own), of a few hundred bytes in all.
+ */
+export const maxHeaders = 64;
+export const maxHeaderBytes = 16_384;
+
+/** Why a record's headers are refused, or undefined when they are within bounds. */
+export function headersProblem(headers: Readonly<Record<string, string>>): AppError | undefined {
+  const names = Object.keys(headers);
+  if (names.length > maxHeaders)
+    return new AppError('invalid-message', `the record has ${names.length} headers, more than ${maxHeaders}`);
+  let bytes = 0;
+  for (const name of names) bytes += Buffer.byteLength(name) + Buffer.byteLength(headers[name] ?? '');
+  return bytes > maxHeaderBytes
+    ? new AppError('invalid-message', `the record's headers are ${bytes} bytes, more than ${maxHeaderBytes}`)
+    : undefined;
+}
+
+/** Why a record is refused before it is decoded (a key or headers no writer of the service makes), if it is. */
+export function recordProblem(message: {
+  readonly key: string | null;
+  readonly headers: Readonly<Record<string, string>>;
+}): AppError | undefined {
+  return keyProblem(message.key) ?? headersProblem(message.headers);
+}
+
 /** A key that may be logged, reported and produced: the key itself within bounds, else none. */
 export function boundedKey(key: string | null): string | null {
   return keyProblem(key) ? null : key;

@@ -9,7 +9,10 @@ import { outcomeObserver } from './outcome-observer.ts';
 import type { OutageWatch } from './outage-watch.ts';
 import type { Decoded, HeldRecord } from './partition-engine.ts';
 import { publisherOf } from './publisher.ts';
-import { boundedKey } from './record-bounds.ts';
+import { boundedKey, headersProblem } from './record-bounds.ts';
+
+/** Thrown to take the smaller letter's way for a record whose headers are out of bounds. */
+const refusedHeaders = new Error('the headers are out of bounds');
 import type { AvroSerde } from './serde.ts';
 import { freshProgress, settleMessage, type SettleProgress } from './settle-message.ts';
 import type { IncomingMessage, StageDefinition, StageHandler, StageOutcome } from './stage.ts';
@@ -53,11 +56,14 @@ export function recordSettler<In, Out>(settling: RecordSettling<In, Out>) {
     const send = (letter: { value: Buffer | null; headers: Record<string, string> }) =>
       producer.send({ topic: settling.deadLetterTopic, messages: [{ key, ...letter }] });
     try {
+      // Headers beyond what the service writes are not written again: the smaller letter below says so.
+      if (headersProblem(message.headers)) throw refusedHeaders;
       await send({ value: message.value, headers: { ...message.headers, ...reason } });
     } catch (thrown) {
-      if (!isRefusedRecord(thrown)) throw thrown;
-      // Too large for the dead-letter topic with its value and headers: the reason, where the original sits
-      // (its topic, partition and offset), its message id and an excerpt; what was left out is said.
+      if (thrown !== refusedHeaders && !isRefusedRecord(thrown)) throw thrown;
+      // Too large for the dead-letter topic with its value and headers (or headers out of bounds): the reason,
+      // where the original sits (its topic, partition and offset), its message id and an excerpt; what was
+      // left out is said.
       const valueBytes = message.value?.length ?? 0;
       const headerCount = Object.keys(message.headers).length;
       const messageId = message.headers['message-id'];

@@ -20,7 +20,9 @@ export const resolveRegistryError: ErrorResolver = (error) => {
   const message = messageOf(error);
   const unreachable =
     (code !== undefined && unreachableCodes.has(code)) ||
-    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|fetch failed|socket hang up|timed out/i.test(message);
+    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|fetch failed|socket hang up|timed out|Timeout \(\d+ms\)/i.test(
+      message,
+    );
   if (status !== undefined && (status >= 500 || outageStatuses.has(status)))
     return new AppError('registry-unavailable', `the schema registry answered ${status}: ${message}`, {
       retryable: true,

@@ -12,7 +12,7 @@ import {
   type HeldRecord,
   type PartitionEngine,
 } from './partition-engine.ts';
-import { keyProblem } from './record-bounds.ts';
+import { recordProblem } from './record-bounds.ts';
 import type { OutageWatch } from './outage-watch.ts';
 import { recordSettler } from './record-settler.ts';
 import type { AvroSerde } from './serde.ts';
@@ -147,8 +147,9 @@ async function fetched<In>(
   const unknown = new Set(partition.unknown(messages.map((message) => message.offset)));
   const records: FetchedRecord<IncomingMessage, In>[] = [];
   for (const message of messages) {
-    // A key no writer of the service makes is refused unread: the record is dead-lettered with the reason.
-    const refused = keyProblem(message.key);
+    // A key or headers no writer of the service makes are refused unread: the record is dead-lettered with the
+    // reason. (Decoding thousands of headers is linear only thanks to patches/kafkajs+2.2.4.patch.)
+    const refused = recordProblem(message);
     const decoded: Decoded<In> = refused
       ? { ok: false, error: refused }
       : unknown.has(message.offset)

@@ -99,6 +99,46 @@ describe('the allocations command-line tool', () => {
     }
   });
 
+  it('redrives a letter only to an input topic of the service, whatever topic its headers name', async () => {
+    // The sink's start creates the service's topics, the dead-letter topic among them.
+    const pipeline = await testPipeline(scope, { stages: ['sink'] });
+    try {
+      const elsewhere = await scope.topic();
+      const producer = (await scope.kafka()).producer();
+      await producer.connect();
+      // Written straight to the dead-letter topic, as anyone who may write there could.
+      await producer.send({
+        topic: pipeline.config.DEAD_LETTER_TOPIC,
+        messages: [
+          {
+            key: 'T123456',
+            value: Buffer.from('anything'),
+            headers: {
+              'dlt-stage': 'sink',
+              'dlt-error-code': 'conflict',
+              'dlt-error-message': 'forged',
+              'dlt-original-topic': elsewhere,
+              'dlt-original-partition': '0',
+              'dlt-original-offset': '0',
+            },
+          },
+        ],
+      });
+      await producer.disconnect();
+      const redrive = await allocationsCli(['dead-letters', 'redrive', '--all'], pipeline.env);
+      expect(redrive.code).toBe(0);
+      expect(redrive.stdout).toMatch(
+        new RegExp(
+          `skipping 0:0: it names "${elsewhere}" as its topic, which is not an input of this service`,
+        ),
+      );
+      expect(redrive.stdout).not.toContain('sent ');
+      expect(await pipeline.readAll(elsewhere)).toEqual([]);
+    } finally {
+      await pipeline.close();
+    }
+  });
+
   it('redrives a dead letter once its cause is fixed, and sends events to SNS', async () => {
     const pipeline = await testPipeline(scope);
     try {

@@ -1,6 +1,9 @@
 import avro from 'avsc';
+import net from 'node:net';
+import { classifyError } from '../../src/classify-error.ts';
 import {
   createSchemaRegistry,
+  registryRequestTimeoutMs,
   readAvroSchema,
   registerValueSchema,
   valueSubject,
@@ -9,6 +12,31 @@ import { requireEnv, stackEnv } from '../support/stack.ts';
 import { uniqueName } from '../support/isolation.ts';
 
 describe('Avro schemas through the schema registry', () => {
+  it('gives up a request the registry takes and never answers, as the registry being unavailable', async () => {
+    // A registry that accepts the connection and says nothing.
+    const held = new Set<net.Socket>();
+    const silent = net.createServer((socket) => held.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const failure = await createSchemaRegistry(`http://127.0.0.1:${port}`)
+        .getSchema(1)
+        .then(
+          () => undefined,
+          (error: unknown) => classifyError(error),
+        );
+      expect(failure).toMatchObject({
+        code: 'registry-unavailable',
+        retryable: true,
+        dependency: 'schema-registry',
+        message: expect.stringContaining(`Timeout (${registryRequestTimeoutMs}ms)`) as string,
+      });
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
+  });
+
   it('registers a schema from schemas/, encodes a message with it and decodes it back', async () => {
     const registry = createSchemaRegistry(requireEnv(await stackEnv(), 'SCHEMA_REGISTRY_URL'));
     const topic = uniqueName('avro');

@@ -266,9 +266,20 @@ export async function deadLettersCommand(
       // A letter written without the whole record (too large for the dead-letter topic) holds an excerpt, which
       // must never go back as if it were the record: the original is replayed from where it sits.
       const cut = entries.filter((entry) => entry.record.headers[deadLetterHeader.truncated] !== undefined);
-      const chosen = (values.again ? entries : entries.filter((entry) => !log.has(entry.offset))).filter(
-        (entry) => !cut.includes(entry),
+      // A letter goes back only to an input of this service's stages: its headers are data, and anyone who can
+      // write to the dead-letter topic could otherwise have the tool write to any topic it may write.
+      const inputs = new Set([config.DOMAIN_EVENTS_TOPIC, config.ALLOCATIONS_TOPIC]);
+      const elsewhere = entries.filter(
+        (entry) => !cut.includes(entry) && !inputs.has(entry.record.headers[deadLetterHeader.topic] ?? ''),
       );
+      const chosen = (values.again ? entries : entries.filter((entry) => !log.has(entry.offset))).filter(
+        (entry) => !cut.includes(entry) && !elsewhere.includes(entry),
+      );
+      for (const entry of elsewhere)
+        out.say(
+          `skipping ${entry.offset}: it names ${JSON.stringify(entry.record.headers[deadLetterHeader.topic] ?? '')}` +
+            ` as its topic, which is not an input of this service (${[...inputs].join(', ')})`,
+        );
       if (already.length && !values.again)
         out.say(
           `skipping ${already.length} already redriven (${already.map((entry) => entry.offset).join(', ')}); --again sends them anyway`,
@@ -283,8 +294,7 @@ export async function deadLettersCommand(
         await operations.ensureTopics([redriveLogSpec(config)]);
       }
       for (const entry of chosen) {
-        const topic = entry.record.headers[deadLetterHeader.topic];
-        if (!topic) throw new Error(`dead letter ${entry.offset} does not say where it came from`);
+        const topic = entry.record.headers[deadLetterHeader.topic] ?? '';
         if (values['dry-run']) {
           out.say(`would send ${entry.offset} (${entry.code}) back to ${topic}`);
           continue;
