@@ -77,7 +77,7 @@ export function recordSettler<In, Out>(settling: RecordSettling<In, Out>) {
       });
       logger.warn(
         { valueBytes, headerCount },
-        'the dead letter was too large: written without the whole record',
+        'the dead letter is written without the whole record (too large, or headers out of bounds)',
       );
     }
   };

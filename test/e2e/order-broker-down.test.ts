@@ -1,6 +1,9 @@
-// The fault of the "order per person" finding: while the broker is down the connector cannot publish and leaves
-// a person's allocation to SQS; the next ones, made after the broker is back, reach Kafka first. The sink's order
-// window still applies them in the order Workforce made them.
+// The fault of the "order per person" finding: while the broker was down the connector could not publish and
+// left a person's allocation to SQS, and the next ones, made after the broker was back, reached Kafka first. Now
+// the connector holds what it received until Kafka takes it (an outage is waited out, issue 23): nothing is
+// left to SQS, nothing overtakes it, and every person's history is as Workforce made it. (The order window's
+// repair of a reordering is proven where one still happens: a connector killed holding messages, in
+// order-per-person.test.ts and the fault soak.)
 import { unallocated } from '../../infra/delius-schema/example-data.ts';
 import { londonWallClock } from '../../src/delius/time.ts';
 import { managerHistory, text } from '../support/delius-queries.ts';
@@ -44,7 +47,7 @@ describe('the broker stopped while Workforce goes on allocating', () => {
   const scope = testScope('e2e-order-outage');
   afterAll(() => scope.close());
 
-  it("leaves every person's history as if their allocations had reached Kafka in the order they were made", async () => {
+  it("holds what the connector received until Kafka is back, spending no receive, and every person's history is as made", async () => {
     const broker = await privateBroker();
     // Round 1's messages stay invisible on the queue for the visibility timeout after the failed publish: long
     // enough to outlast the broker's restart and the publishing of rounds 2 and 3, so that those overtake it.
@@ -70,10 +73,14 @@ describe('the broker stopped while Workforce goes on allocating', () => {
 
       await broker.stop();
       await allocateRound(pipeline, 1, sent);
-      // The connector could not publish round 1 and left it to SQS.
-      await eventually(() => pipeline.sourceOutcomes.some((outcome) => outcome.status === 'retry'), {
-        timeoutMs: ceiling(60_000),
-      });
+      // The connector cannot publish round 1: past its retries it waits for Kafka, holding the messages.
+      await eventually(
+        async () =>
+          (await pipeline.service?.metrics.dependencyDown.get())?.values.some(
+            (value) => value.labels.dependency === 'kafka' && value.value === 1,
+          ) ?? false,
+        { timeoutMs: ceiling(60_000) },
+      );
       await broker.start();
       await allocateRound(pipeline, 2, sent);
       await allocateRound(pipeline, 3, sent);
@@ -81,7 +88,8 @@ describe('the broker stopped while Workforce goes on allocating', () => {
         timeoutMs: ceiling(120_000) + windowSeconds * 1000,
       });
 
-      // The fault did reorder: some person's round 1 reached the sink's topic after a later round.
+      // Nothing was left to SQS, and no person's round 1 reached the sink's topic after a later round.
+      expect(pipeline.sourceOutcomes.filter((outcome) => outcome.status !== 'applied')).toEqual([]);
       const offsets = new Map<string, number>();
       for (const { message } of sinkOutcomes()) {
         const allocation = sent.get(message.headers['message-id'] ?? '');
@@ -93,7 +101,7 @@ describe('the broker stopped while Workforce goes on allocating', () => {
           (kind) => (offsets.get(`${crn}/${kind}/1`) ?? -1) > (offsets.get(`${crn}/${kind}/2`) ?? Infinity),
         ),
       );
-      expect(reordered.length).toBeGreaterThan(0);
+      expect(reordered).toEqual([]);
 
       // Each owner: the unallocated manager, then A, X, A, X, each from the moment Workforce made it.
       const rounds = [...sent.values()];

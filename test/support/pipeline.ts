@@ -1,3 +1,5 @@
+import type avro from 'avsc';
+import { checkAvroBounds } from '../../src/kafka/avro-bounds.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Consumer, KafkaMessage } from 'kafkajs';
@@ -166,8 +168,16 @@ export async function testPipeline(
       await consumer.subscribe({ topic, fromBeginning: true });
       const matched: TopicRecord[] = [];
       const decode = async (message: KafkaMessage): Promise<unknown> => {
-        if (!message.value || message.value[0] !== 0) return message.value?.toString();
-        return registry.decode(message.value).catch(() => message.value?.toString());
+        const { value } = message;
+        if (!value || value[0] !== 0 || value.length < 5) return value?.toString();
+        try {
+          // A hostile record's letter declares lengths it does not hold: walked first, as the service does.
+          const writer = (await registry.getSchema(value.readUInt32BE(1))) as avro.Type;
+          checkAvroBounds(writer, value.subarray(5));
+          return await registry.decode(value);
+        } catch {
+          return value.toString('base64');
+        }
       };
       try {
         await new Promise<void>((resolve, reject) => {
