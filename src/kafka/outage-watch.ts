@@ -130,6 +130,12 @@ export class OutageWatch {
     return this.#state(dependency).answer;
   }
 
+  /** Whether any dependency's outage is being waited out. */
+  anyDown(): boolean {
+    for (const state of this.#states.values()) if (state.downSince !== undefined) return true;
+    return false;
+  }
+
   isDown(dependency: Dependency): boolean {
     return this.#states.get(dependency)?.downSince !== undefined;
   }

@@ -76,6 +76,9 @@ export class PartitionEngine<M, In> {
    * had reached the topic by then.
    */
   private returnedAt = 0;
+  /** When a record of the partition was last settled, or it was first fetched. */
+  private progressAt: number;
+  private lastNow: number;
 
   private readonly options: EngineOptions<In>;
   private readonly latest: LatestSettled;
@@ -84,6 +87,8 @@ export class PartitionEngine<M, In> {
     this.options = options;
     this.latest = latest;
     this.committedAt = now;
+    this.progressAt = now;
+    this.lastNow = now;
   }
 
   /** Which of a batch's offsets are not in hand yet, and so need decoding. */
@@ -96,6 +101,9 @@ export class PartitionEngine<M, In> {
    * batch's first were committed and are forgotten.
    */
   begin(records: readonly FetchedRecord<M, In>[], now: number): void {
+    // A partition with nothing left to settle starts its progress clock with what arrives now; one fetched
+    // again while it waits keeps its clock running.
+    const idle = this.oldestUnsettledAt() === undefined;
     const first = records[0] ? BigInt(records[0].offset) : undefined;
     if (first !== undefined) {
       for (const offset of this.held.keys()) if (BigInt(offset) < first) this.held.delete(offset);
@@ -117,10 +125,26 @@ export class PartitionEngine<M, In> {
     this.turn = [];
     this.settledUpTo = undefined;
     this.committedAt = now;
+    this.lastNow = now;
+    if (idle) this.progressAt = now;
+  }
+
+  /**
+   * How long the partition has made no progress while records wait in it that nothing holds by design: 0 when
+   * every record in hand is settled, or its first unsettled one is held by the order window until its turn.
+   * (A dependency's outage is the driver's to know.)
+   */
+  stalledFor(now: number): number {
+    const oldest = this.oldestUnsettledAt();
+    if (oldest === undefined) return 0;
+    const head = this.held.get(this.batch[this.cursor] ?? '');
+    if (head?.place && head.place.releaseAt > now) return 0;
+    return Math.max(0, now - this.progressAt);
   }
 
   /** What to do next, now. */
   next(now: number): EngineStep<M, In> {
+    this.lastNow = now;
     if (this.mustCommit) return this.commit(now) ?? this.next(now);
     const due = this.commitDue(now);
     if (due) return due;
@@ -168,6 +192,7 @@ export class PartitionEngine<M, In> {
   settled(offset: string, status: StageOutcome['status']): { readonly outOfOrder: boolean } {
     if (this.turn[0] !== offset) throw new Error(`offset ${offset} was not the one to settle`);
     this.turn.shift();
+    this.progressAt = this.lastNow;
     const record = this.record(offset);
     if (this.turn.length > 0) this.early.add(offset);
     else {
@@ -244,6 +269,13 @@ export class StageEngine<M, In> {
   /** Partitions may have moved: what was in hand is read again from the committed offsets. */
   reset(): void {
     this.partitions.clear();
+  }
+
+  /** The longest any partition in hand has made no progress that nothing explains (partition engine's stalledFor). */
+  longestStall(now: number): number {
+    let longest = 0;
+    for (const engine of this.partitions.values()) longest = Math.max(longest, engine.stalledFor(now));
+    return longest;
   }
 
   /** Each partition in hand and how long its oldest unsettled record has waited (0 when all are settled). */

@@ -18,6 +18,9 @@ import { recordSettler } from './record-settler.ts';
 import type { AvroSerde } from './serde.ts';
 import type { IncomingMessage, RunningStage, StageDefinition, StageOutcome } from './stage.ts';
 
+/** No progress on a partition for this long, with nothing to explain it, makes the stage not ready. */
+export const stallBoundMs = 300_000;
+
 /** What every stage of a process shares: made by the Kafka runtime (runtime.ts). */
 export interface StageRuntime {
   readonly kafka: Kafka;
@@ -125,7 +128,13 @@ export async function startStage<In, Out>(
     name: stage,
     isReady: health.isReady,
     isAlive: () => health.isAlive() && !stuck,
-    checks: started.checks ?? {},
+    checks: {
+      ...started.checks,
+      // A partition that has not moved for longer than any retry takes, with no outage being waited out and
+      // nothing held by the order window: stuck, for someone to look at (readiness names the stage).
+      [`${stage}Progress`]: () =>
+        Promise.resolve(runtime.outages.anyDown() || engine.longestStall(Date.now()) <= stallBoundMs),
+    },
     stopping: `the ${stage}`,
     async stop() {
       controller.abort();

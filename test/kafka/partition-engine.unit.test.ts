@@ -385,3 +385,43 @@ describe('the age of the oldest unsettled record', () => {
     expect(await metrics.registry.metrics()).not.toContain('allocations_oldest_unsettled_seconds{');
   });
 });
+
+describe('a partition that makes no progress', () => {
+  const record = (offset: number, timestamp: number, made?: Made): FetchedRecord<string, Made> => ({
+    offset: String(offset),
+    timestamp,
+    message: `m-${offset}`,
+    decoded: made ? { ok: true, value: made } : { ok: false, error: new Error('not Avro') },
+  });
+
+  it('stalls from its last settle while a record waits, fetched again or not, and not once all are settled', () => {
+    const engine = new StageEngine<string, Made>({ ...engineDefaults });
+    const partition = engine.partition(0, 0);
+    partition.begin([record(0, 0), record(1, 0)], 1_000);
+    const first = partition.next(1_000);
+    if (first.kind !== 'settle') throw new Error(`expected a settle, got ${first.kind}`);
+    partition.settled(first.record.offset, 'applied');
+    // The second does not settle (a retry, say): given back and fetched again, its clock keeps running.
+    expect(partition.next(1_500).kind).toBe('settle');
+    partition.end(3_000);
+    partition.begin([record(1, 0)], 400_000);
+    expect(engine.longestStall(400_000)).toBe(399_000);
+    const second = partition.next(400_000);
+    if (second.kind !== 'settle') throw new Error(`expected a settle, got ${second.kind}`);
+    partition.settled(second.record.offset, 'applied');
+    expect(engine.longestStall(900_000)).toBe(0);
+    // New records start the clock when they arrive, not at the last settle long before.
+    partition.begin([record(2, 900_000)], 900_000);
+    expect(engine.longestStall(901_000)).toBe(1_000);
+  });
+
+  it('does not stall while its head is held by the order window', () => {
+    const engine = new StageEngine<string, Made>({ ...engineDefaults, order });
+    const partition = engine.partition(0, 100_000);
+    partition.begin([record(0, 100_000, { key: 'A', madeAt: 99_000 })], 100_000);
+    expect(partition.next(100_000).kind).toBe('hold');
+    expect(engine.longestStall(150_000)).toBe(0);
+    // Past its window, a head that still does not settle stalls.
+    expect(engine.longestStall(400_000)).toBe(300_000);
+  });
+});

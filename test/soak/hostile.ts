@@ -20,7 +20,10 @@ import { testPipeline } from '../support/pipeline.ts';
 import { awsClients } from '../support/stack.ts';
 import { seedPeople, syntheticAllocation } from '../support/synthetic-allocations.ts';
 import { pipelineDrained } from './drained.ts';
+import { createSchemaRegistry, valueSubject } from '../../src/kafka/avro-schemas.ts';
+import { eventually } from '../support/eventually.ts';
 import { hostileMessages, type Ending, type HostileMessage } from './hostile-messages.ts';
+import { hostileRecords } from './hostile-records.ts';
 import { startHostileAnswers, startOutsider } from './hostile-servers.ts';
 
 silenceKafkajsNegativeTimeoutWarning();
@@ -64,6 +67,8 @@ const secret = pipeline.env['HMPPS_AUTH_CLIENT_SECRET'] ?? '';
 /** Outcome lines of the stages' logs, by message id; and every line, for the secret check. */
 const endings = new Map<string, Set<string>>();
 const applied = new Set<string>();
+/** The stages' operations ports, from their "started" lines: the readiness flood's targets. */
+const httpPorts: number[] = [];
 let secretLines = 0;
 let bearerLines = 0;
 function readLine(line: string) {
@@ -75,6 +80,7 @@ function readLine(line: string) {
   } catch {
     return;
   }
+  if (entry['msg'] === 'started' && typeof entry['httpPort'] === 'number') httpPorts.push(entry['httpPort']);
   const id = typeof entry['messageId'] === 'string' ? entry['messageId'] : undefined;
   if (!id) return;
   if (entry['msg'] === 'ignored' || entry['msg'] === 'no detailUrl: acknowledged') add(id, 'ignored');
@@ -113,6 +119,28 @@ for (const stage of stages) {
   children.set(stage, child);
 }
 
+/** `perStage` concurrent readiness requests to each stage at once: how many were answered, and how many UP. */
+async function readinessFlood(ports: readonly number[], perStage: number) {
+  const answers = await Promise.all(
+    ports.flatMap((port) =>
+      Array.from({ length: perStage }, () =>
+        fetch(`http://127.0.0.1:${port}/health/readiness`, { signal: AbortSignal.timeout(30_000) }).then(
+          async (response) => {
+            await response.arrayBuffer();
+            return response.status;
+          },
+          () => undefined,
+        ),
+      ),
+    ),
+  );
+  return {
+    requests: answers.length,
+    answered: answers.filter((status) => status !== undefined).length,
+    up: answers.filter((status) => status === 200).length,
+  };
+}
+
 /** Peak resident memory of a process so far (VmHWM), in MiB. */
 function peakRssMiB(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
@@ -132,8 +160,20 @@ await seedPeople(pipeline, crns);
 const good = new Set<string>();
 const refusedBySqs = new Map<string, string>();
 
-// Dead letters as they come, with the headers checked for secrets.
+// Dead letters as they come, with the headers checked for secrets: once the stages have created the topics.
 const kafka = await scope.kafka();
+const admin = await scope.admin();
+await eventually(
+  async () => {
+    const topics = await admin.listTopics();
+    return [
+      pipeline.config.DEAD_LETTER_TOPIC,
+      pipeline.config.DOMAIN_EVENTS_TOPIC,
+      pipeline.config.ALLOCATIONS_TOPIC,
+    ].every((topic) => topics.includes(topic));
+  },
+  { timeoutMs: 120_000 },
+);
 const reader = kafka.consumer({ groupId: uniqueName('hostile-dead-letters') });
 await reader.connect();
 await reader.subscribe({ topic: pipeline.config.DEAD_LETTER_TOPIC, fromBeginning: true });
@@ -178,6 +218,30 @@ for (let index = 0; index < hostile.length; index += 10) {
 }
 for (; nextGood < crns.length; nextGood += 1)
   good.add(await pipeline.publish(syntheticAllocation(pipeline, crns[nextGood] as string, 'PERSON', 0)));
+// Records straight onto each topic, past the connector, with the topic's own schema id in their framing.
+const registry = createSchemaRegistry(pipeline.config.SCHEMA_REGISTRY_URL);
+const topicsWithSchemas = await eventually(
+  async () =>
+    Promise.all(
+      [pipeline.config.DOMAIN_EVENTS_TOPIC, pipeline.config.ALLOCATIONS_TOPIC].map(async (topic) => ({
+        topic,
+        schemaId: await registry.getLatestSchemaId(valueSubject(topic)),
+      })),
+    ),
+  { timeoutMs: 120_000 },
+);
+const straight = hostileRecords(topicsWithSchemas, values.short ? 2 : 10);
+{
+  const producer = kafka.producer();
+  await producer.connect();
+  for (const record of straight) await producer.send({ topic: record.topic, messages: [record.message] });
+  await producer.disconnect();
+}
+for (const record of straight) byId.set(record.id, { ...record, body: '' });
+
+// A readiness flood while the stages work: every request answered, and nothing else held up by it.
+await eventually(() => httpPorts.length === stages.length, { timeoutMs: 120_000 });
+const flood = await readinessFlood(httpPorts, 400);
 const sentInMs = performance.now() - sendStartedAt;
 
 /** Reads the SQS dead-letter queue, deleting as it goes: each body names its message. */
@@ -207,7 +271,10 @@ async function drainSqsDeadLetters() {
   }
 }
 
-const delivered = () => hostile.filter((message) => !refusedBySqs.has(message.id));
+const delivered = (): HostileMessage[] => [
+  ...hostile.filter((message) => !refusedBySqs.has(message.id)),
+  ...straight.map((record) => ({ ...record, body: '' })),
+];
 const allEnded = () =>
   delivered().every((message) => endings.has(message.id)) && [...good].every((id) => applied.has(id));
 const deadline = Date.now() + Number(values['timeout-minutes']) * 60_000;
@@ -273,7 +340,8 @@ for (const [category, row] of byCategory)
     `  ${category.padEnd(48)} ${String(row.sent).padStart(5)}  wrong ending ${row.wrong}  no ending ${row.missing}`,
   );
 const lines = [
-  `hostile messages ${hostile.length} in ${byCategory.size} categories, good ${good.size}, sent in ${(sentInMs / 1000).toFixed(1)} s`,
+  `hostile messages ${hostile.length} and records written straight to the topics ${straight.length}, in ${byCategory.size} categories, good ${good.size}, sent in ${(sentInMs / 1000).toFixed(1)} s`,
+  `readiness flood ${flood.requests} requests to ${httpPorts.length} stages: answered ${flood.answered} (UP ${flood.up}), unanswered ${flood.requests - flood.answered}`,
   `good applied ${goodApplied}/${good.size}`,
   `refused by SQS itself when sent ${refusedBySqs.size} (never reached the service)`,
   `bad ended with a reason ${ended}/${delivered().length} (SQS dead-letter queue ${counts['sqs-dead-letter-queue']}, dead-letter topic ${counts['dead-letter']}, ignored ${counts.ignored}); wrong ending ${wrongEndings}`,
@@ -295,6 +363,8 @@ const passed =
   wrongCount === 0 &&
   unknownDeadLetters === 0 &&
   outsider.requests.length === 0 &&
+  flood.answered === flood.requests &&
+  httpPorts.length === stages.length &&
   crashes === 0 &&
   secretLines + bearerLines + secretHeaders === 0;
 await pipeline.close();
