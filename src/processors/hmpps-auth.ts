@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Dispatcher } from 'undici';
 import { fetch, type Response } from 'undici';
 import { AppError, messageOf } from '../domain/errors.ts';
-import { httpStatusError, resolveHttpError, retryAfterMs } from './http-errors.ts';
+import { resolveHttpError, retryAfterMs } from './http-errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
 /** HMPPS Auth's client-credentials token response (examples/hmpps-auth-token-response.json). */
@@ -76,13 +76,13 @@ export function hmppsAuthClient(
       await response.body?.cancel();
       // No token is any message's fault: whatever HMPPS Auth answers (5xx, 429, or a refused client that an
       // operator mends), it is an outage, waited out so that nobody has to redrive every message afterwards.
-      const refused = httpStatusError(response.status, 'HMPPS Auth', {
-        dependency: 'hmpps-auth',
-        retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
-      });
+      const retryAfter = retryAfterMs(response.headers.get('retry-after'));
       throw new AppError('http-error', `HMPPS Auth answered ${response.status} to the token request`, {
         retryable: true,
-        context: refused.context,
+        context: {
+          status: response.status,
+          ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
+        },
         dependency: 'hmpps-auth',
       });
     }
