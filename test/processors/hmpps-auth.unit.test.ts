@@ -97,12 +97,16 @@ describe('the HMPPS Auth client', () => {
       { url: 'https://unknown.example', clientId: 'c', clientSecret: 's' },
       { metrics: createMetrics(), dispatcher: agent },
     );
-    await expect(client.token(signal)).rejects.toMatchObject({ retryable: true });
+    await expect(client.token(signal)).rejects.toMatchObject({ retryable: true, dependency: 'hmpps-auth' });
   });
 
-  it('fails on an answer that is not a token', async () => {
+  it('fails on an answer that is not a token as HMPPS Auth failing, never as the message’s detail', async () => {
     const { client, answer } = auth();
     answer(200, { token_type: 'bearer' });
-    await expect(client.token(signal)).rejects.toThrow();
+    await expect(client.token(signal)).rejects.toMatchObject({
+      code: 'http-error',
+      retryable: true,
+      dependency: 'hmpps-auth',
+    });
   });
 });
