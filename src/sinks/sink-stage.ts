@@ -32,6 +32,9 @@ export const sinkDefaults = {
   orderWindowMs: 60_000,
 } as const satisfies Partial<SinkOptions>;
 
+/** The longest readiness waits for its own connection (the operations server gives a check 2 s in all). */
+const readinessAcquireMs = 2_000;
+
 /** Where the sink reads and writes. */
 export type SinkRoute = StageRoute<AllocationRecord, IapsEventRecord>;
 
@@ -103,15 +106,24 @@ export function sinkStage(
           metrics: deps.metrics,
           now: Date.now,
         };
+        // Readiness asks on a connection of its own: a pool taken by the work (or waiting on a Delius user's
+        // lock) never holds the answer up, and a flood of probes never takes a connection from the work.
+        const probe = createSequelize(
+          { ...options.database, poolMax: 1, poolMin: 0, poolAcquireTimeoutMs: readinessAcquireMs },
+          deps.logger,
+        );
         return {
           handle: (record) => applyToDelius(record, sink),
           checks: {
             async database() {
-              await sequelize.authenticate();
+              await probe.authenticate();
               return true;
             },
           },
-          close: () => sequelize.close(),
+          async close() {
+            await sequelize.close();
+            await probe.close();
+          },
         };
       } catch (error) {
         await sequelize.close();

@@ -1,6 +1,11 @@
+import { classifyError } from '../../src/classify-error.ts';
+import { sinkOptionsOf } from '../../src/config/options.ts';
+import type { AllocationRecord } from '../../src/domain/topic-records.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { sinkStage } from '../../src/sinks/sink-stage.ts';
 import { topologyOf } from '../../src/topology.ts';
 import { eventually } from '../support/eventually.ts';
-import { testScope } from '../support/isolation.ts';
+import { testLogger, testScope } from '../support/isolation.ts';
 import { testPipeline } from '../support/pipeline.ts';
 import { startStageProcess } from '../support/processes.ts';
 import { requireEnv, stackEnv } from '../support/stack.ts';
@@ -53,6 +58,88 @@ describe('the sink stage starting while the database is unreachable', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await proxy.stop();
+      await pipeline.close();
+    }
+  });
+});
+
+/** A person allocation of the example data's T123456, as the processor hands it to the sink. */
+const record: AllocationRecord = {
+  messageId: 'readiness-1',
+  eventType: 'person.community.manager.allocated',
+  detailUrl: 'https://workload.example/allocation/person/1',
+  crn: 'T123456',
+  kind: 'PERSON',
+  allocationId: 'r-1',
+  staffCode: 'N02ABS1',
+  teamCode: 'N02ABS',
+  createdDate: '2022-08-01T09:00:00+01:00',
+  allocationReason: null,
+  personCrn: 'T123456',
+  eventNumber: null,
+  requirementId: null,
+  licenceConditionId: null,
+  spoStaffCode: null,
+  spoOversightNotes: null,
+  sensitiveOversightNotes: null,
+  publishedAt: 1_000,
+  enrichedAt: 1_500,
+};
+
+describe('the sink stage’s readiness', () => {
+  const scope = testScope('sink-readiness');
+  afterAll(() => scope.close());
+
+  it('asks the database on a connection of its own, so a pool taken by the work never holds it up', async () => {
+    const pipeline = await testPipeline(scope, {
+      stages: [],
+      // One connection for the work, which waits on a lock for as long as the test holds it.
+      env: {
+        DATABASE_POOL_MAX: '1',
+        DATABASE_POOL_ACQUIRE_TIMEOUT_MS: '120000',
+        DATABASE_STATEMENT_TIMEOUT_MS: '120000',
+      },
+    });
+    const config = pipeline.config;
+    const definition = sinkStage(sinkOptionsOf(config), {
+      route: topologyOf(config).sink,
+      metrics: createMetrics(),
+      logger: testLogger,
+      classify: classifyError,
+    });
+    const started = await definition.start();
+    const offender = `"${pipeline.delius.schema}"."OFFENDER"`;
+    const locker = await scope.postgres();
+    const locking = await locker.transaction();
+    try {
+      // Everything the allocation reads first is locked: the work's one connection waits inside its transaction.
+      await locker.query(`LOCK TABLE ${offender} IN ACCESS EXCLUSIVE MODE`, { transaction: locking });
+      const handled = started.handle(record, {
+        signal: new AbortController().signal,
+        attempt: 1,
+        logger: testLogger,
+        origin: {
+          topic: config.ALLOCATIONS_TOPIC,
+          partition: 0,
+          offset: '0',
+          key: record.crn,
+          headers: {},
+          timestamp: '0',
+        },
+      });
+      await eventually(async () => {
+        const [rows] = await locker.query(
+          `SELECT count(*)::int AS waiting FROM pg_locks WHERE NOT granted AND relation = '${offender}'::regclass`,
+        );
+        return (rows as { waiting: number }[])[0]?.waiting === 1;
+      });
+      // The pool's one connection is taken and waits: readiness still answers, at once.
+      expect(await started.checks?.['database']?.()).toBe(true);
+      await locking.commit();
+      expect((await handled).status).toBe('applied');
+    } finally {
+      await locking.rollback().catch(() => undefined);
+      await started.close?.();
       await pipeline.close();
     }
   });
