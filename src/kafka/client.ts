@@ -44,6 +44,10 @@ export function createKafka(
     brokers: [...settings.brokers],
     clientId: settings.clientId,
     ...settings.security,
+    // Every request (admin calls included) has a time limit: kafkajs's defaults, said here so that they stay.
+    connectionTimeout: 1_000,
+    requestTimeout: 30_000,
+    enforceRequestTimeout: true,
     // kafkajs logs at INFO on every join and commit; WARN keeps the service's logs about the service.
     logLevel: logLevel.WARN,
     logCreator: pinoLogCreator(logger.child({ component: 'kafkajs' })),
