@@ -26,6 +26,8 @@ export interface WorkloadApi {
   registerExamples(examplesDir: string): Promise<number>;
   /** Detail requests received at `path` (authorised or not). */
   requestCount(path: string): number;
+  /** When each detail request at `path` was received (ms since the epoch), in order. */
+  requestTimes(path: string): readonly number[];
   /** Tokens issued so far. */
   tokensIssued(): number;
   /** Makes every issued token expire now, as if time had passed: the next detail request gets a 401. */
@@ -71,6 +73,7 @@ export async function startWorkloadApi(
   const tokens = new Map<string, number>();
   const stubs = new Map<string, { responses: readonly StubResponse[]; served: number }>();
   const counts = new Map<string, number>();
+  const times = new Map<string, number[]>();
   let issued = 0;
   const outages: { details?: StubResponse | undefined; tokens?: StubResponse | undefined } = {};
   const serveOutage = (response: ServerResponse, answer: StubResponse) =>
@@ -119,6 +122,7 @@ export async function startWorkloadApi(
 
   async function serveDetail(request: IncomingMessage, response: ServerResponse, pathname: string) {
     counts.set(pathname, (counts.get(pathname) ?? 0) + 1);
+    times.set(pathname, [...(times.get(pathname) ?? []), Date.now()]);
     if (outages.details) return serveOutage(response, outages.details);
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     const expiresAt = token ? tokens.get(token) : undefined;
@@ -169,6 +173,7 @@ export async function startWorkloadApi(
       return stubs.length;
     },
     requestCount: (pathname) => counts.get(pathname) ?? 0,
+    requestTimes: (pathname) => times.get(pathname) ?? [],
     tokensIssued: () => issued,
     expireTokens() {
       for (const token of tokens.keys()) tokens.set(token, 0);
