@@ -33,6 +33,15 @@ export type ErrorCode =
  */
 export type Dependency = 'workload-api' | 'hmpps-auth' | 'schema-registry' | 'kafka' | 'database';
 
+/**
+ * HTTP statuses that say a server cannot serve anyone just now, whatever was asked: failing (5xx), shedding load
+ * (429), slow (408), or refusing the service itself (401 with fresh credentials, 403: its roles or credentials,
+ * which an operator mends). A failure with one of them may be an outage (the Workload API's, the registry's).
+ */
+export function isOutageStatus(status: number): boolean {
+  return status >= 500 || status === 401 || status === 403 || status === 408 || status === 429;
+}
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;

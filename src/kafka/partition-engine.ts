@@ -78,7 +78,6 @@ export class PartitionEngine<M, In> {
   private returnedAt = 0;
   /** When a record of the partition was last settled, or it was first fetched. */
   private progressAt: number;
-  private lastNow: number;
 
   private readonly options: EngineOptions<In>;
   private readonly latest: LatestSettled;
@@ -88,7 +87,6 @@ export class PartitionEngine<M, In> {
     this.latest = latest;
     this.committedAt = now;
     this.progressAt = now;
-    this.lastNow = now;
   }
 
   /** Which of a batch's offsets are not in hand yet, and so need decoding. */
@@ -125,7 +123,6 @@ export class PartitionEngine<M, In> {
     this.turn = [];
     this.settledUpTo = undefined;
     this.committedAt = now;
-    this.lastNow = now;
     if (idle) this.progressAt = now;
   }
 
@@ -144,7 +141,6 @@ export class PartitionEngine<M, In> {
 
   /** What to do next, now. */
   next(now: number): EngineStep<M, In> {
-    this.lastNow = now;
     if (this.mustCommit) return this.commit(now) ?? this.next(now);
     const due = this.commitDue(now);
     if (due) return due;
@@ -189,10 +185,10 @@ export class PartitionEngine<M, In> {
    * it again, and unlike an allocation's effects a dead letter is not deduplicated. Returns true when a record
    * of its key made later had already been settled (it came later than the order window could mend).
    */
-  settled(offset: string, status: StageOutcome['status']): { readonly outOfOrder: boolean } {
+  settled(offset: string, status: StageOutcome['status'], now: number): { readonly outOfOrder: boolean } {
     if (this.turn[0] !== offset) throw new Error(`offset ${offset} was not the one to settle`);
     this.turn.shift();
-    this.progressAt = this.lastNow;
+    this.progressAt = now;
     const record = this.record(offset);
     if (this.turn.length > 0) this.early.add(offset);
     else {

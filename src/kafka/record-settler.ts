@@ -10,9 +10,6 @@ import type { OutageWatch } from './outage-watch.ts';
 import type { Decoded, HeldRecord } from './partition-engine.ts';
 import { publisherOf } from './publisher.ts';
 import { boundedKey, headersProblem } from './record-bounds.ts';
-
-/** Thrown to take the smaller letter's way for a record whose headers are out of bounds. */
-const refusedHeaders = new Error('the headers are out of bounds');
 import type { AvroSerde } from './serde.ts';
 import { freshProgress, settleMessage, type SettleProgress } from './settle-message.ts';
 import type { IncomingMessage, StageDefinition, StageHandler, StageOutcome } from './stage.ts';
@@ -55,31 +52,35 @@ export function recordSettler<In, Out>(settling: RecordSettling<In, Out>) {
     const reason = deadLetterHeaders(stage, message, error, attempts);
     const send = (letter: { value: Buffer | null; headers: Record<string, string> }) =>
       producer.send({ topic: settling.deadLetterTopic, messages: [{ key, ...letter }] });
-    try {
-      // Headers beyond what the service writes are not written again: the smaller letter below says so.
-      if (headersProblem(message.headers)) throw refusedHeaders;
-      await send({ value: message.value, headers: { ...message.headers, ...reason } });
-    } catch (thrown) {
-      if (thrown !== refusedHeaders && !isRefusedRecord(thrown)) throw thrown;
-      // Too large for the dead-letter topic with its value and headers (or headers out of bounds): the reason,
-      // where the original sits (its topic, partition and offset), its message id and an excerpt; what was
-      // left out is said.
-      const valueBytes = message.value?.length ?? 0;
-      const headerCount = Object.keys(message.headers).length;
-      const messageId = message.headers['message-id'];
-      await send({
-        value: message.value?.subarray(0, deadLetterExcerptBytes) ?? null,
-        headers: {
-          ...(messageId && messageId.length <= 128 ? { 'message-id': messageId } : {}),
-          ...reason,
-          [deadLetterHeader.truncated]: `value of ${valueBytes} bytes cut to ${Math.min(valueBytes, deadLetterExcerptBytes)}; ${headerCount} headers left out`,
+    /** The whole record with its reason; false when the dead-letter topic refuses it for its size. */
+    const sentWhole = () =>
+      send({ value: message.value, headers: { ...message.headers, ...reason } }).then(
+        () => true,
+        (thrown: unknown) => {
+          if (isRefusedRecord(thrown)) return false;
+          throw thrown;
         },
-      });
-      logger.warn(
-        { valueBytes, headerCount },
-        'the dead letter is written without the whole record (too large, or headers out of bounds)',
       );
-    }
+    // Headers beyond what the service writes are never written again: the smaller letter says so.
+    if (headersProblem(message.headers) === undefined && (await sentWhole())) return;
+    // Too large for the dead-letter topic with its value and headers (or headers out of bounds): the reason,
+    // where the original sits (its topic, partition and offset), its message id and an excerpt; what was
+    // left out is said.
+    const valueBytes = message.value?.length ?? 0;
+    const headerCount = Object.keys(message.headers).length;
+    const messageId = message.headers['message-id'];
+    await send({
+      value: message.value?.subarray(0, deadLetterExcerptBytes) ?? null,
+      headers: {
+        ...(messageId && messageId.length <= 128 ? { 'message-id': messageId } : {}),
+        ...reason,
+        [deadLetterHeader.truncated]: `value of ${valueBytes} bytes cut to ${Math.min(valueBytes, deadLetterExcerptBytes)}; ${headerCount} headers left out`,
+      },
+    });
+    logger.warn(
+      { valueBytes, headerCount },
+      'the dead letter is written without the whole record (too large, or headers out of bounds)',
+    );
   };
 
   // A record waiting for its next try is given back with its partition (a slice at a time), so that the

@@ -1,13 +1,6 @@
-import { AppError, messageOf, type ErrorResolver } from '../domain/errors.ts';
+import { AppError, isOutageStatus, messageOf, type ErrorResolver } from '../domain/errors.ts';
 
 const unreachableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
-
-/**
- * Statuses that say the registry cannot serve anyone just now: it is failing (5xx), shedding load (429), slow
- * (408), or refusing the service's credentials (401, 403: an operator mends them). A 404 (an id or subject it
- * does not have) is the record's, never the registry's.
- */
-const outageStatuses = new Set([401, 403, 408, 429]);
 
 /**
  * The schema registry client's errors (@kafkajs/confluent-schema-registry over mappersmith). It does not keep
@@ -23,7 +16,8 @@ export const resolveRegistryError: ErrorResolver = (error) => {
     /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|fetch failed|socket hang up|timed out|Timeout \(\d+ms\)/i.test(
       message,
     );
-  if (status !== undefined && (status >= 500 || outageStatuses.has(status)))
+  // A 404 (an id or subject the registry does not have) is the record's, never the registry's.
+  if (status !== undefined && isOutageStatus(status))
     return new AppError('registry-unavailable', `the schema registry answered ${status}: ${message}`, {
       retryable: true,
       cause: error,

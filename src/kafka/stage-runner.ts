@@ -210,7 +210,7 @@ async function driveBatch<In>(
       } else {
         const outcome = await settle(step.record, heartbeat);
         if (!outcome) break;
-        const { outOfOrder } = partition.settled(step.record.offset, outcome.status);
+        const { outOfOrder } = partition.settled(step.record.offset, outcome.status, Date.now());
         const { place, timestamp } = step.record;
         if (place) metrics.heldOrderSeconds.observe({ stage }, Math.max(0, Date.now() - timestamp) / 1000);
         if (outOfOrder) {

@@ -1,4 +1,4 @@
-import { AppError, messageOf, type ErrorResolver } from '../domain/errors.ts';
+import { AppError, isOutageStatus, messageOf, type ErrorResolver } from '../domain/errors.ts';
 
 const timeoutCodes = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
@@ -14,15 +14,6 @@ export const resolveHttpError: ErrorResolver = (error) => {
     return new AppError('http-error', code, { retryable: true, cause: error });
   return undefined;
 };
-
-/**
- * Statuses that say the API cannot serve anyone just now: failing (5xx), shedding load (429), slow (408), or
- * refusing the service itself (401 after a fresh token, 403: its roles or credentials, which an operator mends).
- * They may be an outage: retried, and waited out while nothing else is answered either (outage-watch.ts).
- */
-export function isOutageStatus(status: number): boolean {
-  return status >= 500 || status === 401 || status === 403 || status === 408 || status === 429;
-}
 
 /** The longest `Retry-After` honoured as it is; a longer one is waited in steps of this. */
 export const retryAfterCapMs = 300_000;

@@ -1,6 +1,6 @@
 import { Agent, fetch, type Dispatcher, type Response } from 'undici';
-import { AppError, messageOf } from '../domain/errors.ts';
-import { httpStatusError, isOutageStatus, resolveHttpError, retryAfterMs } from './http-errors.ts';
+import { AppError, isOutageStatus, messageOf } from '../domain/errors.ts';
+import { httpStatusError, resolveHttpError, retryAfterMs } from './http-errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { HmppsAuthClient } from './hmpps-auth.ts';
 import { shownUrl } from './shown-url.ts';

@@ -111,6 +111,7 @@ function simulate(log: readonly Logged[], simulation: Simulation = {}): Run {
         const { outOfOrder } = partition.settled(
           step.record.offset,
           simulation.statusOf?.(offset) ?? 'applied',
+          now,
         );
         if (outOfOrder) run.outOfOrder.push(offset);
       }
@@ -330,14 +331,15 @@ describe('the partition engine, with an order window', () => {
   });
 });
 
-describe('the age of the oldest unsettled record', () => {
-  const record = (offset: number, timestamp: number, made?: Made): FetchedRecord<string, Made> => ({
-    offset: String(offset),
-    timestamp,
-    message: `m-${offset}`,
-    decoded: made ? { ok: true, value: made } : { ok: false, error: new Error('not Avro') },
-  });
+/** A fetched record of partition 0, decoded to `made`, or undecodable without it. */
+const record = (offset: number, timestamp: number, made?: Made): FetchedRecord<string, Made> => ({
+  offset: String(offset),
+  timestamp,
+  message: `m-${offset}`,
+  decoded: made ? { ok: true, value: made } : { ok: false, error: new Error('not Avro') },
+});
 
+describe('the age of the oldest unsettled record', () => {
   it('is the age of the first record not yet settled, and 0 once every record in hand is', () => {
     const engine = new StageEngine<string, Made>({ ...engineDefaults });
     const partition = engine.partition(0, 10_000);
@@ -345,11 +347,11 @@ describe('the age of the oldest unsettled record', () => {
     expect([...engine.unsettled(10_000)]).toEqual([{ partition: 0, ageMs: 9_000 }]);
     const first = partition.next(10_000);
     if (first.kind !== 'settle') throw new Error(`expected a settle, got ${first.kind}`);
-    partition.settled(first.record.offset, 'applied');
+    partition.settled(first.record.offset, 'applied', 10_000);
     expect([...engine.unsettled(10_000)]).toEqual([{ partition: 0, ageMs: 8_000 }]);
     const second = partition.next(10_000);
     if (second.kind !== 'settle') throw new Error(`expected a settle, got ${second.kind}`);
-    partition.settled(second.record.offset, 'applied');
+    partition.settled(second.record.offset, 'applied', 10_000);
     expect([...engine.unsettled(10_000)]).toEqual([{ partition: 0, ageMs: 0 }]);
   });
 
@@ -371,7 +373,7 @@ describe('the age of the oldest unsettled record', () => {
     const early = partition.next(200_000);
     if (early.kind !== 'settle') throw new Error(`expected a settle, got ${early.kind}`);
     expect(early).toMatchObject({ early: true, record: { offset: '1' } });
-    partition.settled('1', 'applied');
+    partition.settled('1', 'applied', 200_000);
     expect([...engine.unsettled(200_000)]).toEqual([{ partition: 0, ageMs: 100_000 }]);
   });
 
@@ -387,20 +389,13 @@ describe('the age of the oldest unsettled record', () => {
 });
 
 describe('a partition that makes no progress', () => {
-  const record = (offset: number, timestamp: number, made?: Made): FetchedRecord<string, Made> => ({
-    offset: String(offset),
-    timestamp,
-    message: `m-${offset}`,
-    decoded: made ? { ok: true, value: made } : { ok: false, error: new Error('not Avro') },
-  });
-
   it('stalls from its last settle while a record waits, fetched again or not, and not once all are settled', () => {
     const engine = new StageEngine<string, Made>({ ...engineDefaults });
     const partition = engine.partition(0, 0);
     partition.begin([record(0, 0), record(1, 0)], 1_000);
     const first = partition.next(1_000);
     if (first.kind !== 'settle') throw new Error(`expected a settle, got ${first.kind}`);
-    partition.settled(first.record.offset, 'applied');
+    partition.settled(first.record.offset, 'applied', 1_000);
     // The second does not settle (a retry, say): given back and fetched again, its clock keeps running.
     expect(partition.next(1_500).kind).toBe('settle');
     partition.end(3_000);
@@ -408,7 +403,7 @@ describe('a partition that makes no progress', () => {
     expect(engine.longestStall(400_000)).toBe(399_000);
     const second = partition.next(400_000);
     if (second.kind !== 'settle') throw new Error(`expected a settle, got ${second.kind}`);
-    partition.settled(second.record.offset, 'applied');
+    partition.settled(second.record.offset, 'applied', 400_000);
     expect(engine.longestStall(900_000)).toBe(0);
     // New records start the clock when they arrive, not at the last settle long before.
     partition.begin([record(2, 900_000)], 900_000);

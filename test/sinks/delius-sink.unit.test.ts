@@ -4,28 +4,9 @@ import type { AllocationResult, Handled } from '../../src/domain/outcome.ts';
 import type { AllocationRecord } from '../../src/domain/topic-records.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { applyToDelius } from '../../src/sinks/delius-sink.ts';
+import { allocationRecord } from '../support/allocation-requests.ts';
 
-const record: AllocationRecord = {
-  messageId: 'm-1',
-  eventType: 'event.manager.allocated',
-  detailUrl: 'https://workload.example/allocation/event/1',
-  crn: 'X123456',
-  kind: 'EVENT',
-  allocationId: 'a-1',
-  staffCode: 'N02ABS1',
-  teamCode: 'N02ABS',
-  createdDate: '2022-07-28T10:30:54.023+01:00',
-  allocationReason: null,
-  personCrn: null,
-  eventNumber: 1,
-  requirementId: null,
-  licenceConditionId: null,
-  spoStaffCode: null,
-  spoOversightNotes: null,
-  sensitiveOversightNotes: null,
-  publishedAt: 1_000,
-  enrichedAt: 1_500,
-};
+const record: AllocationRecord = allocationRecord();
 const flag = { table: 'IAPS_EVENT', id: 7 } as const;
 
 /** The sink's handler over a Delius module that answers `outcome` and records the requests it was given. */

@@ -5,6 +5,7 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import { sinkStage } from '../../src/sinks/sink-stage.ts';
 import { topologyOf } from '../../src/topology.ts';
 import { eventually } from '../support/eventually.ts';
+import { allocationRecord } from '../support/allocation-requests.ts';
 import { testLogger, testScope } from '../support/isolation.ts';
 import { testPipeline } from '../support/pipeline.ts';
 import { startStageProcess } from '../support/processes.ts';
@@ -64,27 +65,17 @@ describe('the sink stage starting while the database is unreachable', () => {
 });
 
 /** A person allocation of the example data's T123456, as the processor hands it to the sink. */
-const record: AllocationRecord = {
+const record: AllocationRecord = allocationRecord({
   messageId: 'readiness-1',
   eventType: 'person.community.manager.allocated',
   detailUrl: 'https://workload.example/allocation/person/1',
   crn: 'T123456',
   kind: 'PERSON',
   allocationId: 'r-1',
-  staffCode: 'N02ABS1',
-  teamCode: 'N02ABS',
   createdDate: '2022-08-01T09:00:00+01:00',
-  allocationReason: null,
   personCrn: 'T123456',
   eventNumber: null,
-  requirementId: null,
-  licenceConditionId: null,
-  spoStaffCode: null,
-  spoOversightNotes: null,
-  sensitiveOversightNotes: null,
-  publishedAt: 1_000,
-  enrichedAt: 1_500,
-};
+});
 
 describe('the sink stage’s readiness', () => {
   const scope = testScope('sink-readiness');
