@@ -73,6 +73,7 @@ export async function startService(
         ...shared,
         output: topology.connector.output,
         publisherFor: (list) => kafka.publisherFor(list),
+        partitionsOf: (topic) => kafka.partitionsOf(topic),
         onOutcome: hooks.onSourceOutcome,
       }),
   };

@@ -103,6 +103,15 @@ export const configSchema = z.object({
     .min(0)
     .max(3_600)
     .default(sinkDefaults.orderWindowMs / 1000),
+  /**
+   * Release each held allocation as soon as the connectors' watermark shows nothing made before it can still
+   * arrive (off: the order window alone holds). README, "Order per person".
+   */
+  ORDER_WATERMARK: z.stringbool().default(true),
+  /** The longest Workforce takes from making an allocation (createdDate) to publishing its event, in ms. */
+  ORDER_PUBLISH_BOUND_MS: z.coerce.number().int().min(0).max(60_000).default(sinkDefaults.publishBoundMs),
+  /** How late SQS may show a message it took in (and its answer reach the connector), in ms. */
+  SQS_LATE_DELIVERY_MS: z.coerce.number().int().min(0).max(60_000).default(connectorDefaults.lateMs),
   REFERENCE_DATA_TTL_SECONDS: z.coerce
     .number()
     .int()

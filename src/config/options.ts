@@ -44,6 +44,7 @@ export function connectorOptionsOf(config: Config): ConnectorOptions {
     waitTimeSeconds: config.SQS_WAIT_TIME_SECONDS,
     maxBodyBytes: config.SQS_MAX_BODY_BYTES,
     retry: retryOf(config),
+    watermark: { enabled: config.ORDER_WATERMARK, lateMs: config.SQS_LATE_DELIVERY_MS },
   };
 }
 
@@ -98,6 +99,7 @@ export function sinkOptionsOf(config: Config): SinkOptions {
     auditUserName: config.DELIUS_AUDIT_USER,
     referenceDataTtlMs: config.REFERENCE_DATA_TTL_SECONDS * 1000,
     orderWindowMs: config.ORDER_WINDOW_SECONDS * 1000,
+    publishBoundMs: config.ORDER_WATERMARK ? config.ORDER_PUBLISH_BOUND_MS : undefined,
   };
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { AppError } from '../domain/errors.ts';
 import type { DomainEventRecord } from '../domain/topic-records.ts';
@@ -8,6 +9,8 @@ import type { Output, RunningStage } from '../kafka/stage.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { createSqsClient, type AwsSettings } from './aws-clients.ts';
+import { SourceWatermark } from './source-watermark.ts';
+import { startWatermarkEmitter, watermarkEmitterDefaults } from './watermark-emitter.ts';
 import { sqsSourceDefaults, startSqsSource, type SourceOutcome } from './sqs-source.ts';
 
 export interface ConnectorOptions {
@@ -19,18 +22,30 @@ export interface ConnectorOptions {
   /** The largest SQS body taken on; larger ones go to the dead-letter queue. */
   readonly maxBodyBytes: number;
   readonly retry: RetryPolicy;
+  /** Say this instance's low watermark on the output topic (source-watermark.ts); off: the window alone holds. */
+  readonly watermark: {
+    readonly enabled: boolean;
+    /** How late SQS may show a message it took in, and its answer reach us. */
+    readonly lateMs: number;
+  };
 }
+
+/** Added to the visibility timeout before a silent instance's watermark stops counting. */
+export const watermarkMarginMs = 5_000;
 
 export const connectorDefaults = {
   visibilityTimeoutSeconds: 30,
   waitTimeSeconds: 20,
   maxBodyBytes: sqsSourceDefaults.maxBodyBytes,
-} as const satisfies Partial<ConnectorOptions>;
+  /** Longer than SQS takes to answer a receive that has messages, and to show one it took in, as a rule. */
+  lateMs: 150,
+} as const;
 
 export interface ConnectorDeps {
   readonly output: Output<DomainEventRecord>;
   /** Registers the output's schema and publishes (the Kafka runtime). */
   readonly publisherFor: (outputs: readonly Output<DomainEventRecord>[]) => Promise<Publisher>;
+  readonly partitionsOf: (topic: string) => Promise<number>;
   readonly classify: (error: unknown) => AppError;
   readonly outages: OutageWatch;
   readonly metrics: Metrics;
@@ -42,11 +57,30 @@ export interface ConnectorDeps {
 export async function startConnector(options: ConnectorOptions, deps: ConnectorDeps): Promise<RunningStage> {
   // A receive waits up to waitTimeSeconds for messages; an answer later than 10 s after that is given up.
   const sqs = createSqsClient({ ...options.aws, requestTimeoutMs: (options.waitTimeSeconds + 10) * 1000 });
+  const publisher = await deps.publisherFor([deps.output]);
+  const logger = deps.logger.child({ stage: 'connector' });
+  const visibilityMs = options.visibilityTimeoutSeconds * 1000;
+  const watermark = options.watermark.enabled
+    ? new SourceWatermark({ lateMs: options.watermark.lateMs, visibilityMs, marginMs: watermarkMarginMs })
+    : undefined;
+  const emitter = watermark
+    ? startWatermarkEmitter(
+        {
+          ...watermarkEmitterDefaults,
+          topic: deps.output.topic,
+          partitions: await deps.partitionsOf(deps.output.topic),
+          instance: randomUUID(),
+          expiryMs: visibilityMs + watermarkMarginMs,
+        },
+        { watermark, publisher, logger, metrics: deps.metrics },
+      )
+    : undefined;
   const source = startSqsSource(
     {
       sqs,
       queueUrl: options.queueUrl,
-      publisher: await deps.publisherFor([deps.output]),
+      publisher,
+      watermark,
       topic: deps.output.topic,
       classify: deps.classify,
       outages: deps.outages,
@@ -54,7 +88,7 @@ export async function startConnector(options: ConnectorOptions, deps: ConnectorD
       maxBodyBytes: options.maxBodyBytes,
       waitTimeSeconds: options.waitTimeSeconds,
       retry: options.retry,
-      logger: deps.logger.child({ stage: 'connector' }),
+      logger,
       metrics: deps.metrics,
     },
     deps.onOutcome ? { onOutcome: deps.onOutcome } : {},
@@ -73,6 +107,9 @@ export async function startConnector(options: ConnectorOptions, deps: ConnectorD
       },
     },
     stopping: 'the connector (its SQS receive in flight)',
-    stop: () => source.stop(),
+    async stop() {
+      await source.stop();
+      await emitter?.stop();
+    },
   };
 }

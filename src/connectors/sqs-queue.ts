@@ -18,11 +18,14 @@ export interface SqsQueue {
   readonly logger: Logger;
 }
 
+/** The most messages one receive asks for (SQS's own limit): an answer with fewer took all that were visible. */
+export const receiveLimit = 10;
+
 export async function receive(queue: SqsQueue): Promise<Message[]> {
   const received = await queue.sqs.send(
     new ReceiveMessageCommand({
       QueueUrl: queue.queueUrl,
-      MaxNumberOfMessages: 10,
+      MaxNumberOfMessages: receiveLimit,
       WaitTimeSeconds: queue.waitTimeSeconds,
       VisibilityTimeout: queue.visibilityTimeoutSeconds,
       MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],

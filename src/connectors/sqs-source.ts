@@ -11,7 +11,8 @@ import type { Emit } from '../kafka/stage.ts';
 import { withLogContext } from '../observability/log-context.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { readSqsMessage, subjectOfEvent, toDomainEvent, type ReceivedEvent } from './sqs-message.ts';
-import { deleteAll, keepInvisible, makeVisible, receive, type SqsQueue } from './sqs-queue.ts';
+import type { SourceWatermark } from './source-watermark.ts';
+import { deleteAll, keepInvisible, makeVisible, receive, receiveLimit, type SqsQueue } from './sqs-queue.ts';
 
 export { keepInvisible } from './sqs-queue.ts';
 
@@ -28,6 +29,8 @@ export interface SqsSourceDeps extends SqsQueue {
   readonly classify: (error: unknown) => AppError;
   /** A Kafka outage is waited out holding the batch (kept invisible), never spending its messages' receives. */
   readonly outages: OutageWatch;
+  /** This instance's low watermark, told each receive and what became of each message (source-watermark.ts). */
+  readonly watermark?: SourceWatermark | undefined;
   /** The largest body taken on; a larger one is left to the dead-letter queue unread. */
   readonly maxBodyBytes?: number;
   /** Publishing that fails in a way a retry may mend is retried so, then left to SQS to deliver again. */
@@ -150,6 +153,10 @@ export async function handleSqsBatch(
       observe({ ...settled, startedAt });
       return settled.outcome;
     });
+    if (message.MessageId !== undefined) {
+      if (outcome.status === 'retry') deps.watermark?.putBack(message.MessageId, Date.now());
+      else deps.watermark?.done(message.MessageId);
+    }
     if (outcome.status === 'retry') leftToSqs ??= outcome.error;
     else if (outcome.status === 'dead-letter') toDeadLetterQueue.push(message);
     else toDelete.push(message);
@@ -162,6 +169,17 @@ export async function handleSqsBatch(
   }
   await Promise.all([deleteAll(toDelete, deps), makeVisible(toDeadLetterQueue, deps)]);
   return outcomes;
+}
+
+/** When SQS took each message in (its `SentTimestamp`; now, if SQS did not say), by message id. */
+function sentTimes(messages: readonly Message[]): Map<string, number> {
+  const now = Date.now();
+  const times = new Map<string, number>();
+  for (const message of messages) {
+    const sent = Number(message.Attributes?.SentTimestamp);
+    if (message.MessageId !== undefined) times.set(message.MessageId, Number.isFinite(sent) ? sent : now);
+  }
+  return times;
 }
 
 /** One message: a batch of one (the tests' way in). */
@@ -193,10 +211,13 @@ export function startSqsSource(
     for (let failures = 0; !controller.signal.aborted;) {
       let messages: Message[];
       try {
+        deps.watermark?.receiving(Date.now());
         messages = await receive(deps);
+        deps.watermark?.received(sentTimes(messages), messages.length >= receiveLimit, Date.now());
         healthy = true;
         failures = 0;
       } catch (thrown) {
+        deps.watermark?.failed();
         if (controller.signal.aborted) break;
         healthy = false;
         failures += 1;
@@ -222,6 +243,10 @@ export function startSqsSource(
         );
       } finally {
         release();
+        // Every message of the batch has been settled with the watermark; one that was not is back with SQS.
+        const now = Date.now();
+        for (const message of messages)
+          if (message.MessageId !== undefined) deps.watermark?.putBack(message.MessageId, now);
       }
     }
   })();

@@ -18,6 +18,12 @@ export interface OrderPolicy<In> {
   /** When the record's event happened, in ms since the epoch (NaN when it cannot be told). */
   readonly timeOf: (input: In) => number;
   readonly windowMs: number;
+  /**
+   * Release on the connectors' watermark (watermark.ts): a record is let go as soon as the lowest live
+   * watermark has passed when it was made plus `boundMs`, the longest Workforce takes to publish an allocation
+   * it made. The window stays the bound for what no watermark sees.
+   */
+  readonly watermark?: { readonly boundMs: number } | undefined;
 }
 
 /** A record's place in the order: its key, when it was made, and when the window lets it go. */

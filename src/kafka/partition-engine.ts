@@ -9,6 +9,7 @@
  */
 import type { StageOutcome } from './stage.ts';
 import { LatestSettled, nextStep, placeOf, type OrderPlace, type OrderPolicy } from './order-window.ts';
+import { WatermarkView, type Watermark } from './watermark.ts';
 
 /** A fetched record with its decoding: the value, or why it could not be decoded (the settling says so again). */
 export type Decoded<In> =
@@ -20,6 +21,8 @@ export interface FetchedRecord<M, In> {
   readonly timestamp: number;
   readonly message: M;
   readonly decoded: Decoded<In>;
+  /** A watermark record's word (watermark.ts): read by the engine, never handled as an allocation. */
+  readonly mark?: Watermark | undefined;
 }
 
 /** A record in hand: what it was fetched as, and its place in the order (none when unordered or undecodable). */
@@ -51,12 +54,15 @@ export interface EngineOptions<In> {
   readonly holdSliceMs: number;
   /** Records whose windows close within this of the head's are let go with it: one fetch, not one each. */
   readonly holdLingerMs: number;
+  /** A head waiting for the watermark is looked at again this often, with the watermarks read since. */
+  readonly watermarkSliceMs: number;
 }
 
 export const engineDefaults = {
   commitIntervalMs: 1_000,
   holdSliceMs: 1_000,
   holdLingerMs: 250,
+  watermarkSliceMs: 50,
 } as const satisfies Partial<EngineOptions<unknown>>;
 
 /** One partition's records in hand, from its committed offset on. */
@@ -78,6 +84,11 @@ export class PartitionEngine<M, In> {
   private returnedAt = 0;
   /** When a record of the partition was last settled, or it was first fetched. */
   private progressAt: number;
+  /** The connectors' watermarks read on this partition, and the offset of the last watermark record read. */
+  private readonly marks = new WatermarkView();
+  private marksUpTo: bigint | undefined;
+  /** When the head now held was made, while the order holds it. */
+  private holdingSince: number | undefined;
 
   private readonly options: EngineOptions<In>;
   private readonly latest: LatestSettled;
@@ -109,6 +120,10 @@ export class PartitionEngine<M, In> {
     }
     for (const record of records) {
       if (this.held.has(record.offset)) continue;
+      if (record.mark) {
+        this.marks.saw(record.mark);
+        this.marksUpTo = BigInt(record.offset);
+      }
       const { order } = this.options;
       const placed =
         order && record.decoded.ok ? placeOf(order, record.decoded.value, record.timestamp) : undefined;
@@ -124,6 +139,21 @@ export class PartitionEngine<M, In> {
     this.settledUpTo = undefined;
     this.committedAt = now;
     if (idle) this.progressAt = now;
+  }
+
+  /**
+   * The lowest live watermark that vouches for this batch: read from a watermark record the batch reaches, so
+   * that every record before that one is in hand. Undefined when none does.
+   */
+  watermark(): number | undefined {
+    const last = this.batch.at(-1);
+    if (this.marksUpTo === undefined || last === undefined || BigInt(last) < this.marksUpTo) return undefined;
+    return this.marks.lowest();
+  }
+
+  /** How long the order has held the head, since it was made (0 when it holds none). */
+  heldFor(now: number): number {
+    return this.holdingSince === undefined ? 0 : Math.max(0, now - this.holdingSince);
   }
 
   /**
@@ -166,16 +196,29 @@ export class PartitionEngine<M, In> {
       const record = this.record(offset);
       return { offset, place: record.place };
     });
-    const step = nextStep(head, behind, this.early, now, this.returnedAt);
+    // Released by the watermark: every record made before it is in hand (up to the watermark record), so it is
+    // settled now, after those of its person made earlier, with no need to fetch again.
+    const lowest = order.watermark ? this.watermark() : undefined;
+    const released =
+      order.watermark !== undefined &&
+      lowest !== undefined &&
+      head.place.time + order.watermark.boundMs <= lowest;
+    const step = released
+      ? nextStep(head, behind, this.early, Number.POSITIVE_INFINITY)
+      : nextStep(head, behind, this.early, now, this.returnedAt);
     // Not committed: the next fetch starts at this record again, with whatever has arrived behind it.
     if (step.kind === 'refetch') return { kind: 'return' };
     if (step.kind === 'hold') {
-      const { holdLingerMs, holdSliceMs } = this.options;
+      const { holdLingerMs, holdSliceMs, watermarkSliceMs } = this.options;
+      // Awaiting a watermark that is being said: looked at again soon, with the watermark records read since.
+      const slice = order.watermark && this.marks.heard() ? watermarkSliceMs : holdSliceMs;
+      this.holdingSince = head.place.time;
       return {
         kind: 'hold',
-        waitMs: Math.max(0, Math.min(step.untilMs + holdLingerMs, now + holdSliceMs) - now),
+        waitMs: Math.max(0, Math.min(step.untilMs + holdLingerMs, now + slice) - now),
       };
     }
+    this.holdingSince = undefined;
     this.turn = [...step.ahead, head.offset];
     return this.settleStep(this.turn[0] ?? head.offset);
   }
@@ -272,6 +315,18 @@ export class StageEngine<M, In> {
     let longest = 0;
     for (const engine of this.partitions.values()) longest = Math.max(longest, engine.stalledFor(now));
     return longest;
+  }
+
+  /** Each partition in hand: how long the order has held its head, and how far its watermark is behind now. */
+  *order(now: number): Iterable<{ partition: number; heldMs: number; watermarkDelayMs: number | undefined }> {
+    for (const [partition, engine] of this.partitions) {
+      const lowest = engine.watermark();
+      yield {
+        partition,
+        heldMs: engine.heldFor(now),
+        watermarkDelayMs: lowest === undefined ? undefined : Math.max(0, now - lowest),
+      };
+    }
   }
 
   /** Each partition in hand and how long its oldest unsettled record has waited (0 when all are settled). */

@@ -7,6 +7,15 @@ const { Partitioners } = kafkajs;
 /** Publishes records, each encoded with its topic's registered schema, in one request. */
 export interface Publisher {
   publish<T>(emits: readonly Emit<T>[]): Promise<void>;
+  /** Control records (headers only, no key or value) to the given partitions, in one request (watermark.ts). */
+  publishMarks(marks: readonly Mark[]): Promise<void>;
+}
+
+/** A control record for one partition: a watermark, told by its headers. */
+export interface Mark {
+  readonly topic: string;
+  readonly partition: number;
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /**
@@ -39,6 +48,15 @@ export function publisherOf(producer: Producer, serde: AvroSerde): Publisher {
         })),
       );
       await producer.sendBatch({ topicMessages });
+    },
+    async publishMarks(marks) {
+      if (marks.length === 0) return;
+      await producer.sendBatch({
+        topicMessages: marks.map((mark) => ({
+          topic: mark.topic,
+          messages: [{ partition: mark.partition, key: null, value: null, headers: { ...mark.headers } }],
+        })),
+      });
     },
   };
 }

@@ -69,6 +69,8 @@ interface Consumed {
 export interface KafkaRuntime {
   /** Publishes records of the given outputs (their schemas registered first). */
   publisherFor(outputs: readonly Output<unknown>[]): Promise<Publisher>;
+  /** How many partitions a topic has. */
+  partitionsOf(topic: string): Promise<number>;
   /** Runs a stage as a consumer group. */
   run<In, Out>(definition: StageDefinition<In, Out>): Promise<RunningStage>;
   readonly checks: Readonly<Record<string, ReadinessCheck>>;
@@ -142,12 +144,17 @@ export async function openKafkaRuntime(
   }
 
   const consumed: Consumed[] = [];
+  const partitionsOf = async (topic: string) => {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    return topics[0]?.partitions.length ?? 0;
+  };
   const checkedSubject = outputs[0] ? valueSubject(outputs[0].topic) : undefined;
   return {
     async publisherFor(list) {
       await register(list);
       return publisherOf(producer, serde);
     },
+    partitionsOf,
     async run(definition) {
       // Registered (or looked up) here, where every schema the process writes is: cached after the first time.
       await register(definition.outputs);
@@ -157,6 +164,7 @@ export async function openKafkaRuntime(
         serde,
         deadLetterTopic: options.deadLetterTopic,
         sessionTimeoutMs: options.sessionTimeoutMs,
+        partitionsOf,
         classify: deps.classify,
         outages: deps.outages,
         logger,

@@ -2,7 +2,8 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from '
 import type { AppError } from '../domain/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { pause } from './backoff.ts';
+import { messageOf } from '../domain/errors.ts';
+import { backoffDelay, pause } from './backoff.ts';
 import { groupConsumer } from './group-consumer.ts';
 import {
   engineDefaults,
@@ -14,9 +15,11 @@ import {
 } from './partition-engine.ts';
 import { recordProblem } from './record-bounds.ts';
 import type { OutageWatch } from './outage-watch.ts';
+import { publisherOf } from './publisher.ts';
 import { recordSettler } from './record-settler.ts';
 import type { AvroSerde } from './serde.ts';
 import type { IncomingMessage, RunningStage, StageDefinition, StageOutcome } from './stage.ts';
+import { isWatermark, readWatermark, watermarkHeader, type Watermark } from './watermark.ts';
 
 /** No progress on a partition for this long, with nothing to explain it, makes the stage not ready. */
 export const stallBoundMs = 300_000;
@@ -28,6 +31,8 @@ export interface StageRuntime {
   readonly serde: AvroSerde;
   readonly deadLetterTopic: string;
   readonly sessionTimeoutMs: number;
+  /** How many partitions a topic has (for passing watermarks on partition to partition). */
+  readonly partitionsOf: (topic: string) => Promise<number>;
   readonly classify: (error: unknown) => AppError;
   readonly outages: OutageWatch;
   readonly logger: Logger;
@@ -91,9 +96,15 @@ export async function startStage<In, Out>(
       );
     },
   });
+  const forward = await watermarkForwarder(definition, runtime, logger, controller.signal);
   const stopReporting = runtime.metrics.reportUnsettled(function* (now) {
     for (const entry of engine.unsettled(now)) yield { stage, ...entry };
   });
+  const stopReportingOrder = definition.order
+    ? runtime.metrics.reportOrder(function* (now) {
+        for (const entry of engine.order(now)) yield { stage, ...entry };
+      })
+    : () => true;
   const { consumer, health } = groupConsumer(
     runtime.kafka,
     {
@@ -115,7 +126,7 @@ export async function startStage<In, Out>(
     eachBatch: async (payload) => {
       const partition = engine.partition(payload.batch.partition, Date.now());
       partition.begin(await fetched(payload, partition, decode), Date.now());
-      await driveBatch(payload, partition, settle, {
+      await driveBatch(payload, partition, settle, forward, {
         signal: controller.signal,
         metrics: runtime.metrics,
         logger,
@@ -139,6 +150,7 @@ export async function startStage<In, Out>(
     async stop() {
       controller.abort();
       stopReporting();
+      stopReportingOrder();
       await consumer.disconnect();
       await started.close?.();
       logger.info('stopped');
@@ -156,6 +168,24 @@ async function fetched<In>(
   const unknown = new Set(partition.unknown(messages.map((message) => message.offset)));
   const records: FetchedRecord<IncomingMessage, In>[] = [];
   for (const message of messages) {
+    // A watermark record is read from its header; one that is not a watermark is dead-lettered as invalid.
+    if (isWatermark(message.headers) && unknown.has(message.offset)) {
+      let mark: Watermark | undefined;
+      let error: unknown;
+      try {
+        mark = readWatermark(message.headers);
+      } catch (thrown) {
+        error = thrown;
+      }
+      records.push({
+        offset: message.offset,
+        timestamp: Number(message.timestamp),
+        message,
+        decoded: { ok: false, error },
+        mark,
+      });
+      continue;
+    }
     // A key or headers no writer of the service makes are refused unread: the record is dead-lettered with the
     // reason. (Decoding thousands of headers is linear only thanks to patches/kafkajs+2.2.4.patch.)
     const refused = recordProblem(message);
@@ -177,6 +207,7 @@ async function driveBatch<In>(
   payload: EachBatchPayload,
   partition: PartitionEngine<IncomingMessage, In>,
   settle: Settle<In>,
+  forward: ForwardMark,
   context: {
     signal: AbortSignal;
     metrics: Metrics;
@@ -207,6 +238,10 @@ async function driveBatch<In>(
       else if (step.kind === 'hold') {
         await pause(step.waitMs, signal, heartbeat);
         break;
+      } else if (step.record.mark) {
+        // Read by the engine when fetched; passed on downstream (the processor) before it is committed.
+        if (!(await forward(step.record.message, heartbeat))) break;
+        partition.settled(step.record.offset, 'ignored', Date.now());
       } else {
         const outcome = await settle(step.record, heartbeat);
         if (!outcome) break;
@@ -235,4 +270,58 @@ async function driveBatch<In>(
         );
       });
   }
+}
+
+/** Passes a watermark record on; false when a stop came first (it is read again after the restart). */
+type ForwardMark = (message: IncomingMessage, heartbeat: () => Promise<void>) => Promise<boolean>;
+
+/**
+ * How a stage passes the connectors' watermarks on (watermark.ts): to the same partition of its output, after
+ * the records it made from those before it. Only when both topics have as many partitions, so that a person's
+ * records are on the same partition number in both; otherwise it says so once and passes none on (the sink then
+ * holds by the order window alone). A stage that does not pass them on (the sink) settles them as read.
+ */
+async function watermarkForwarder<In, Out>(
+  definition: StageDefinition<In, Out>,
+  runtime: StageRuntime,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<ForwardMark> {
+  const output = definition.outputs[0]?.topic;
+  const settled: ForwardMark = () => Promise.resolve(true);
+  if (!definition.forwardWatermarks || output === undefined) return settled;
+  const [from, to] = await Promise.all([
+    runtime.partitionsOf(definition.input.topic),
+    runtime.partitionsOf(output),
+  ]);
+  if (from !== to) {
+    logger.warn(
+      { input: definition.input.topic, inputPartitions: from, output, outputPartitions: to },
+      'watermarks are not passed on: the topics have different partition counts (the order window alone holds)',
+    );
+    return settled;
+  }
+  const publisher = publisherOf(runtime.producer, runtime.serde);
+  return async (message, heartbeat) => {
+    const mark = {
+      topic: output,
+      partition: message.partition,
+      headers: { [watermarkHeader]: message.headers[watermarkHeader] ?? '' },
+    };
+    for (let attempt = 1; !signal.aborted; attempt += 1) {
+      try {
+        await publisher.publishMarks([mark]);
+        return true;
+      } catch (thrown) {
+        const error = runtime.classify(thrown);
+        if (!error.retryable) {
+          // Only a later release for the records behind it: never worth holding the partition for.
+          logger.warn({ error: messageOf(error) }, 'a watermark cannot be passed on: left out');
+          return true;
+        }
+        await pause(backoffDelay(definition.policy.retry, Math.min(attempt, 30)), signal, heartbeat);
+      }
+    }
+    return false;
+  };
 }

@@ -92,6 +92,8 @@ export interface StageDefinition<In, Out> {
   readonly policy: StagePolicy;
   /** Settle each key's records in the order they were made, within a window (order-window.ts). */
   readonly order?: OrderPolicy<In> | undefined;
+  /** Pass the connectors' watermarks on to the same partition of the first output (watermark.ts). */
+  readonly forwardWatermarks?: boolean | undefined;
 }
 
 /** A started stage, whatever it reads from: what the service asks of it for health and shutdown. */

@@ -25,8 +25,52 @@ export function createMetrics(registry: Registry = new Registry()) {
           this.set({ stage, partition: String(partition) }, Math.max(0, ageMs) / 1000);
     },
   });
+  /** Each ordered stage's held heads and watermarks, read when scraped. */
+  const orderSources = new Set<(now: number) => Iterable<OrderReport>>();
+  // Registered first and read first on a scrape: its collect sets the watermark gauge as well.
+  const heldOldest: Gauge<'stage' | 'partition'> = new Gauge({
+    name: 'allocations_order_held_oldest_seconds',
+    help: 'Age (since it was made) of the allocation an ordered stage holds at the head of each partition; 0 when none',
+    labelNames: ['stage', 'partition'] as const,
+    registers,
+    collect() {
+      this.reset();
+      watermarkDelay.reset();
+      const now = Date.now();
+      for (const source of orderSources)
+        for (const { stage, partition, heldMs, watermarkDelayMs } of source(now)) {
+          const labels = { stage, partition: String(partition) };
+          this.set(labels, Math.max(0, heldMs) / 1000);
+          if (watermarkDelayMs !== undefined) watermarkDelay.set(labels, watermarkDelayMs / 1000);
+        }
+    },
+  });
+  const watermarkDelay: Gauge<'stage' | 'partition'> = new Gauge({
+    name: 'allocations_order_watermark_delay_seconds',
+    help: 'How far the lowest live connector watermark a partition has read is behind now; absent while unknown',
+    labelNames: ['stage', 'partition'] as const,
+    registers,
+  });
   return {
     oldestUnsettled,
+    heldOldest,
+    watermarkDelay,
+    /** An ordered stage reports its held heads and watermarks per partition; the returned function stops it. */
+    reportOrder(source: (now: number) => Iterable<OrderReport>) {
+      orderSources.add(source);
+      return () => orderSources.delete(source);
+    },
+    connectorWatermark: new Gauge({
+      name: 'allocations_connector_watermark_seconds',
+      help: "This connector instance's low watermark (epoch seconds): every message SQS took in before it is on Kafka",
+      registers,
+    }),
+    publishDelaySeconds: new Histogram({
+      name: 'allocations_publish_delay_seconds',
+      help: 'Time from Workforce making an allocation (createdDate) to SNS taking its event in: bounds the watermark wait',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
     /** A stage reports its partitions' oldest unsettled records; the returned function stops it. */
     reportUnsettled(source: (now: number) => Iterable<{ stage: string; partition: number; ageMs: number }>) {
       unsettledSources.add(source);
@@ -49,7 +93,7 @@ export function createMetrics(registry: Registry = new Registry()) {
     endToEndSeconds: new Histogram({
       name: 'allocations_end_to_end_seconds',
       help: 'Time from the SNS publish to the Delius commit',
-      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10, 30, 60, 120, 300, 600],
       registers,
     }),
     retries: new Counter({
@@ -116,3 +160,11 @@ export function createMetrics(registry: Registry = new Registry()) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** One partition of an ordered stage: its held head's age and how far its watermark is behind (if known). */
+export interface OrderReport {
+  readonly stage: string;
+  readonly partition: number;
+  readonly heldMs: number;
+  readonly watermarkDelayMs: number | undefined;
+}

@@ -49,6 +49,8 @@ export function processorStage(
     outputs: [route.output],
     subjectOf: (event) => ({ crn: event.crn }),
     policy: { concurrency: options.concurrency, retry: options.retry },
+    // The connectors' watermarks go on to the sink, after the allocations made from the events before them.
+    forwardWatermarks: true,
     start() {
       const dispatcher = workloadDispatcher(options);
       const auth = hmppsAuthClient(options.auth, {

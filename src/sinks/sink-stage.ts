@@ -23,6 +23,11 @@ export interface SinkOptions {
    * of order are applied in the order they were made (0: applied as they come).
    */
   readonly orderWindowMs: number;
+  /**
+   * Release on the connectors' watermark once it has passed when an allocation was made plus this (the longest
+   * Workforce takes to publish one it made); undefined: the window alone holds.
+   */
+  readonly publishBoundMs?: number | undefined;
 }
 
 export const sinkDefaults = {
@@ -30,6 +35,7 @@ export const sinkDefaults = {
   auditUserName: 'HMPPSAllocations',
   referenceDataTtlMs: 300_000,
   orderWindowMs: 60_000,
+  publishBoundMs: 150,
 } as const satisfies Partial<SinkOptions>;
 
 /** The longest readiness waits for its own connection (the operations server gives a check 2 s in all). */
@@ -77,6 +83,7 @@ export function sinkStage(
             keyOf: allocationKey,
             timeOf: (record) => Date.parse(record.createdDate),
             windowMs: options.orderWindowMs,
+            watermark: options.publishBoundMs === undefined ? undefined : { boundMs: options.publishBoundMs },
           }
         : undefined,
     async start() {
@@ -113,7 +120,14 @@ export function sinkStage(
           deps.logger,
         );
         return {
-          handle: (record) => applyToDelius(record, sink),
+          handle: (record, context) => {
+            // How long Workforce took to publish what it made: what ORDER_PUBLISH_BOUND_MS must cover.
+            if (context.attempt === 1 && record.publishedAt !== null)
+              deps.metrics.publishDelaySeconds.observe(
+                Math.max(0, record.publishedAt - Date.parse(record.createdDate)) / 1000,
+              );
+            return applyToDelius(record, sink);
+          },
           checks: {
             async database() {
               await probe.authenticate();

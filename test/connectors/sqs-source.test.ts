@@ -217,6 +217,7 @@ describe('the SQS source connector', () => {
           requests.push(emits.length);
           return deps.publisher.publish(emits);
         },
+        publishMarks: (marks) => deps.publisher.publishMarks(marks),
       },
     });
     const byCrn = Object.fromEntries(

@@ -51,6 +51,7 @@ function connector(refuse: (emits: readonly Emit[]) => Error | undefined) {
         const refused = refuse(emits);
         return refused ? Promise.reject(refused) : Promise.resolve();
       },
+      publishMarks: () => Promise.resolve(),
     },
   };
   return { deps, published, sqsCommands };

@@ -7,6 +7,7 @@ import {
 import type { OrderPolicy } from '../../src/kafka/order-window.ts';
 import type { StageOutcome } from '../../src/kafka/stage.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
+import type { Watermark } from '../../src/kafka/watermark.ts';
 
 /** A record's event: whose it is and when it was made; none when its bytes cannot be decoded. */
 interface Made {
@@ -20,6 +21,8 @@ interface Logged {
   /** The record's Kafka timestamp, when its producer set one other than its arrival. */
   readonly timestamp?: number;
   readonly made?: Made;
+  /** A connector's watermark record, instead of an allocation. */
+  readonly mark?: Watermark;
 }
 
 const windowMs = 60_000;
@@ -35,6 +38,8 @@ interface Run {
   readonly decoded: number;
   readonly holds: number[];
   readonly batches: number;
+  /** When each offset was first settled, on the simulated clock. */
+  readonly settledAt: Map<number, number>;
 }
 
 interface Simulation {
@@ -67,6 +72,7 @@ function simulate(log: readonly Logged[], simulation: Simulation = {}): Run {
     decoded: 0,
     holds: [] as number[],
     batches: 0,
+    settledAt: new Map<number, number>(),
   };
   for (let guard = 0; committed < log.length; guard += 1) {
     if (guard > 10_000) throw new Error('the engine never finished the partition');
@@ -87,6 +93,7 @@ function simulate(log: readonly Logged[], simulation: Simulation = {}): Run {
       timestamp: logged.timestamp ?? logged.arrivedAt,
       message: logged,
       decoded: logged.made ? { ok: true, value: logged.made } : { ok: false, error: new Error('not Avro') },
+      mark: logged.mark,
     }));
     partition.begin(records, now);
     let crashed = false;
@@ -103,6 +110,7 @@ function simulate(log: readonly Logged[], simulation: Simulation = {}): Run {
       } else {
         const offset = Number(step.record.offset);
         run.settled.push(offset);
+        if (!run.settledAt.has(offset)) run.settledAt.set(offset, now);
         now += simulation.settleMs ?? 10;
         if (crashAfter !== undefined && (crashAfter -= 1) < 0) {
           crashed = true;
@@ -418,5 +426,131 @@ describe('a partition that makes no progress', () => {
     expect(engine.longestStall(150_000)).toBe(0);
     // Past its window, a head that still does not settle stalls.
     expect(engine.longestStall(400_000)).toBe(300_000);
+  });
+});
+
+describe('the partition engine, releasing on the connectors’ watermark', () => {
+  const boundMs = 150;
+  const expiryMs = 5_000;
+  const options = { order: { ...order, watermark: { boundMs } } };
+  /** A connector's word, said at `at` (its clock) with the watermark `at - behindMs`. */
+  const mark = (at: number, instance = 'c1', behindMs = 200, extra: Partial<Watermark> = {}): Logged => ({
+    arrivedAt: at,
+    mark: { instance, at: at - behindMs, emittedAt: at, expiresAt: at + expiryMs, ...extra },
+  });
+  /** Watermark records from `from` to `to`, every 100 ms. */
+  const marks = (from: number, to: number, instance = 'c1', behindMs = 200): Logged[] =>
+    Array.from({ length: Math.floor((to - from) / 100) + 1 }, (_, index) =>
+      mark(from + index * 100, instance, behindMs),
+    );
+  const inArrivalOrder = (log: Logged[]) => [...log].sort((a, b) => a.arrivedAt - b.arrivedAt);
+  const allocation = (arrivedAt: number, key: string, madeAt: number): Logged => ({
+    arrivedAt,
+    made: { key, madeAt },
+  });
+
+  it('applies an allocation as soon as a trusted watermark passes when it was made plus the bound', () => {
+    // The view trusts the watermark once its clock has run for an expiry from the first word it read.
+    const log = inArrivalOrder([...marks(0, 20_000), allocation(10_010, 'A', 10_000)]);
+    const offset = log.findIndex((logged) => logged.made);
+    const run = simulate(log, { options, settleMs: 1 });
+    const settledAt = run.settledAt.get(offset) ?? Number.NaN;
+    // Released by the first word at or past 10 000 + 150 (said at 10 350, 200 ms behind), read within a slice.
+    expect(settledAt).toBeGreaterThanOrEqual(10_350);
+    expect(settledAt).toBeLessThanOrEqual(10_350 + engineDefaults.watermarkSliceMs + 10);
+  });
+
+  it('holds for the whole window when no connector says its watermark', () => {
+    const run = simulate([allocation(10_010, 'A', 10_000)], { options });
+    expect(run.settledAt.get(0)).toBeGreaterThanOrEqual(10_000 + windowMs);
+  });
+
+  it('does not trust a watermark until its view has read for an expiry: an instance it never heard may hold one', () => {
+    const log = inArrivalOrder([...marks(0, 20_000), allocation(1_010, 'A', 1_000)]);
+    const offset = log.findIndex((logged) => logged.made);
+    const run = simulate(log, { options, settleMs: 1 });
+    // The first word was said at 0: trusted from 5 000, when the watermark (4 800) is long past 1 150.
+    expect(run.settledAt.get(offset)).toBeGreaterThanOrEqual(expiryMs);
+    expect(run.settledAt.get(offset)).toBeLessThan(expiryMs + 200);
+  });
+
+  it('waits for the lowest live instance, and goes on without one that has gone silent past its expiry', () => {
+    // c2 says its watermark is stuck at 9 800 (it holds a message) until it goes silent at 10 000.
+    const stuck = Array.from({ length: 101 }, (_, index) => ({
+      arrivedAt: index * 100,
+      mark: {
+        instance: 'c2',
+        at: Math.min(index * 100, 9_800),
+        emittedAt: index * 100,
+        expiresAt: index * 100 + expiryMs,
+      },
+    }));
+    const log = inArrivalOrder([...marks(0, 30_000), ...stuck, allocation(10_010, 'A', 10_000)]);
+    const offset = log.findIndex((logged) => logged.made);
+    const run = simulate(log, { options, settleMs: 1 });
+    // Released once c2's last word (said at 10 000) expires, at 15 000 by the stream's clock.
+    expect(run.settledAt.get(offset)).toBeGreaterThanOrEqual(15_000);
+    expect(run.settledAt.get(offset)).toBeLessThan(15_000 + 200);
+  });
+
+  it('does not count an instance that left with nothing in hand', () => {
+    const log = inArrivalOrder([
+      ...marks(0, 20_000),
+      ...marks(0, 6_000, 'c2', 5_000),
+      mark(6_000, 'c2', 5_000, { leaving: true }),
+      allocation(10_010, 'A', 10_000),
+    ]);
+    const offset = log.findIndex((logged) => logged.made);
+    const run = simulate(log, { options, settleMs: 1 });
+    expect(run.settledAt.get(offset)).toBeLessThan(10_500);
+  });
+
+  it.each(permutations([0, 1, 2]).map((arrival) => [arrival]))(
+    'applies a person’s allocations that reached the topic in the order %j in the order they were made',
+    (arrival) => {
+      // Three allocations made 50 ms apart reach the topic in any order within 300 ms, with words all along.
+      const made = arrival.map((index, position) =>
+        allocation(10_100 + position * 100, 'A', 10_000 + index * 50),
+      );
+      const log = inArrivalOrder([...marks(0, 20_000), ...made]);
+      const run = simulate(log, { options, settleMs: 1 });
+      const order = run.settled
+        .map((offset) => log[offset]?.made?.madeAt)
+        .filter((madeAt): madeAt is number => madeAt !== undefined);
+      expect(order).toEqual([10_000, 10_050, 10_100]);
+      expect(run.outOfOrder).toEqual([]);
+      // Long before the window would have let them go.
+      const allocations = log.flatMap((logged, offset) => (logged.made ? [offset] : []));
+      expect(Math.max(...allocations.map((offset) => run.settledAt.get(offset) ?? Infinity))).toBeLessThan(
+        11_000,
+      );
+    },
+  );
+
+  it('does not release on a word beyond the batch in hand: the records before it may not all be there', () => {
+    const log = inArrivalOrder([...marks(0, 20_000), allocation(10_010, 'A', 10_000)]);
+    const offset = log.findIndex((logged) => logged.made);
+    // One record a fetch: the word that would release it is never in the same batch as the held head.
+    const run = simulate(log, { options, settleMs: 1, maxBatch: 1 });
+    expect(run.settledAt.get(offset)).toBeGreaterThanOrEqual(10_000 + windowMs);
+  });
+
+  it('reports how long it has held its head and how far its watermark is behind', () => {
+    const engine = new StageEngine<Logged, Made>({ ...engineDefaults, ...options });
+    const partition = engine.partition(0, 0);
+    const log = [...marks(0, 6_000), allocation(6_000, 'A', 5_990)];
+    partition.begin(
+      log.map((logged, offset) => ({
+        offset: String(offset),
+        timestamp: logged.arrivedAt,
+        message: logged,
+        decoded: logged.made ? { ok: true, value: logged.made } : { ok: false, error: undefined },
+        mark: logged.mark,
+      })),
+      6_000,
+    );
+    for (let step = partition.next(6_000); step.kind === 'settle'; step = partition.next(6_000))
+      partition.settled(step.record.offset, 'ignored', 6_000);
+    expect([...engine.order(6_100)]).toEqual([{ partition: 0, heldMs: 110, watermarkDelayMs: 300 }]);
   });
 });
