@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { rootDir } from '../infra/paths.ts';
 import { stackDown, stackUp } from '../infra/stack.ts';
+import { watermarkVouches } from '../src/kafka/watermark.ts';
 import { productionNodeFlags } from '../src/node-flags.ts';
 import { silenceKafkajsNegativeTimeoutWarning } from '../src/observability/known-warnings.ts';
 import { eventually } from '../test/support/eventually.ts';
@@ -166,12 +167,13 @@ async function moduleRun(root: string, pool: number): Promise<ModuleRun & { load
 
 // --- The pipeline: its own queue, topics and Delius schema, the stages as processes of the real entry point.
 const scope = testScope('bench');
+const partitions = 6;
 const pipeline: TestPipeline = await testPipeline(scope, {
   stages: [],
   visibilityTimeoutSeconds: 60,
   env: {
     LOG_LEVEL: 'info',
-    TOPIC_PARTITIONS: '6',
+    TOPIC_PARTITIONS: String(partitions),
     DATABASE_POOL_MAX: '4',
     KAFKA_SESSION_TIMEOUT_MS: '10000',
     ...(process.env['BENCH_ORDER_WINDOW_SECONDS']
@@ -187,11 +189,18 @@ const eventTypes = {
   LICENCE_CONDITION: 'licence-condition.manager.allocated',
 } as const;
 
-/** Registers owner `index`'s detail for `round` on the Workload API and returns the domain event. */
-function allocationEvent(index: number, round: number): Record<string, unknown> {
+/**
+ * Registers owner `index`'s detail for `round` on the Workload API and returns the domain event; `madeNow`: the
+ * allocation is made at this moment (its createdDate), as Workforce's are, rather than on the round's day.
+ */
+function allocationEvent(index: number, round: number, madeNow = false): Record<string, unknown> {
   const kind = kindOf(index);
   const detailPath = `/allocation/${kind.toLowerCase()}/${crnOf(prefix, index)}-${round}`;
-  pipeline.api.register(detailPath, { status: 200, body: allocationBody(prefix, index, round) });
+  const body = allocationBody(prefix, index, round);
+  pipeline.api.register(detailPath, {
+    status: 200,
+    body: madeNow ? { ...body, createdDate: new Date().toISOString() } : body,
+  });
   return {
     eventType: eventTypes[kind],
     version: 1,
@@ -208,6 +217,8 @@ interface Running {
   readonly children: Map<Stage, ChildProcess>;
   readonly doneAt: Record<Stage, Map<string, number>>;
   readonly finishedAt: Map<string, number>;
+  /** Partitions on which the sink has said that the watermark vouches for them. */
+  readonly trusted: Set<string>;
   stop(): Promise<void>;
 }
 /** The stages run as the production image runs them: the compiled entry point (built at the start), its V8 flags. */
@@ -215,8 +226,9 @@ const entryPoint = path.join(rootDir, 'dist', 'main.js');
 /** BENCH_LOG_DIR: where each stage's log lines are kept, to look into a run. */
 const logDir = process.env['BENCH_LOG_DIR'];
 const finalMessages = new Set(['published', 'applied', 'duplicate', 'ignored', 'dead-lettered']);
-function startStages(): Running {
+function startStages(env: Record<string, string> = {}): Running {
   const children = new Map<Stage, ChildProcess>();
+  const trusted = new Set<string>();
   const doneAt: Running['doneAt'] = { connector: new Map(), processor: new Map(), sink: new Map() };
   for (const stage of stages) {
     const child = spawn(process.execPath, [...productionNodeFlags, entryPoint, '--stage', stage], {
@@ -224,6 +236,7 @@ function startStages(): Running {
       env: {
         ...process.env,
         ...pipeline.env,
+        ...env,
         HTTP_PORT: '0',
         // To look into a stage: for example --heapsnapshot-near-heap-limit=1 --max-old-space-size=160.
         ...(process.env['BENCH_STAGE_NODE_OPTIONS']
@@ -236,6 +249,10 @@ function startStages(): Running {
     if (child.stdout)
       createInterface({ input: child.stdout }).on('line', (line) => {
         if (logDir) appendFileSync(path.join(logDir, `${stage}.log`), `${line}\n`);
+        if (line.includes(watermarkVouches)) {
+          const { partition } = JSON.parse(line) as { partition?: number };
+          trusted.add(String(partition));
+        }
         if (!line.includes('"messageId"')) return;
         const entry = JSON.parse(line) as { msg?: string; messageId?: string; time?: number };
         if (finalMessages.has(entry.msg ?? '') && entry.messageId)
@@ -246,6 +263,7 @@ function startStages(): Running {
     children,
     doneAt,
     finishedAt: doneAt.sink,
+    trusted,
     async stop() {
       await Promise.all(
         [...children.values()].map(
@@ -319,16 +337,35 @@ async function pipelineRun(round: number): Promise<PipelineRun> {
 }
 const round2 = (value: number) => round(value, 2);
 
-/** Allocations at half the pipeline's rate, each timed from its SNS publish to the sink's Delius commit. */
-async function latencyRun(ratePerSecond: number, round: number) {
+/** How the sink orders what it applies, in a latency run: as the service's settings say. */
+const orderings = {
+  /** ORDER_WINDOW_SECONDS=0: applied as they come. */
+  off: { ORDER_WINDOW_SECONDS: '0' },
+  /** ORDER_WATERMARK=false: each held for the whole window (60 s) after it was made. */
+  window: { ORDER_WATERMARK: 'false' },
+  /** The defaults: released as soon as the connectors' watermark has passed them. */
+  watermark: {},
+} as const satisfies Record<string, Record<string, string>>;
+type Ordering = keyof typeof orderings;
+
+/**
+ * Allocations made now (as Workforce's are: their createdDate is the moment of publishing) at half the
+ * pipeline's rate, each timed from its SNS publish to the sink's Delius commit, with the sink ordering as told.
+ */
+async function latencyRun(ratePerSecond: number, round: number, ordering: Ordering) {
   const count = Math.min(allocations - 20, Math.max(50, Math.round(ratePerSecond * latencySeconds)));
-  const running = startStages();
+  const running = startStages(orderings[ordering]);
   try {
-    // Warm-up: the stages have joined their groups and connected once these have gone through.
+    // Warm-up: the stages have joined their groups and connected once these have gone through (made long ago,
+    // so that no ordering holds them).
     const warmUp = await publishAll(
       Array.from({ length: 20 }, (_, offset) => allocationEvent(allocations - 20 + offset, round)),
     );
     await eventually(() => warmUp.every((id) => running.finishedAt.has(id)), { timeoutMs: 120_000 });
+    // And the sink trusts the watermark on every partition (a visibility timeout and a margin after it first
+    // read one): what a sink that has been running a while does.
+    if (ordering === 'watermark')
+      await eventually(() => running.trusted.size >= partitions, { timeoutMs: 300_000, intervalMs: 250 });
     const publishedAt = new Map<string, number>();
     const startedAt = performance.now();
     const inFlight: Promise<void>[] = [];
@@ -336,7 +373,7 @@ async function latencyRun(ratePerSecond: number, round: number) {
       const due = startedAt + (index * 1000) / ratePerSecond;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      const event = allocationEvent(index, round);
+      const event = allocationEvent(index, round, true);
       const at = Date.now();
       inFlight.push(
         pipeline.publish(event).then((id) => {
@@ -358,6 +395,7 @@ async function latencyRun(ratePerSecond: number, round: number) {
       return { p50: percentile(spans, 0.5), p99: percentile(spans, 0.99) };
     };
     return {
+      ordering,
       allocations: count,
       ratePerSecond: round2(ratePerSecond),
       p50: percentile(latencies, 0.5),
@@ -442,13 +480,16 @@ try {
     );
   }
   const steady = runs.map((run) => run.steadyRate);
-  const latency = await latencyRun(
-    values['latency-rate'] ? Number(values['latency-rate']) : median(steady) / 2,
-    repetitions + 1,
-  );
-  say(
-    `latency at ${latency.ratePerSecond}/s, ${latency.allocations} allocations, SNS publish → Delius commit: p50 ${latency.p50} ms, p95 ${latency.p95} ms, p99 ${latency.p99} ms, max ${latency.max} ms; legs (p50/p99 ms) ${JSON.stringify(latency.legs)}`,
-  );
+  const latencyRate = values['latency-rate'] ? Number(values['latency-rate']) : median(steady) / 2;
+  const latency: Record<Ordering, Awaited<ReturnType<typeof latencyRun>>> = {
+    off: await latencyRun(latencyRate, repetitions + 1, 'off'),
+    window: await latencyRun(latencyRate, repetitions + 2, 'window'),
+    watermark: await latencyRun(latencyRate, repetitions + 3, 'watermark'),
+  };
+  for (const run of Object.values(latency))
+    say(
+      `latency, ordering ${run.ordering}, at ${run.ratePerSecond}/s, ${run.allocations} allocations made now, SNS publish → Delius commit: p50 ${run.p50} ms, p95 ${run.p95} ms, p99 ${run.p99} ms, max ${run.max} ms; legs (p50/p99 ms) ${JSON.stringify(run.legs)}`,
+    );
   // Without repetitions (a latency run at --latency-rate alone) there is nothing to compare or record.
   if (runs.length > 0) {
     const perStage = (pick: (run: PipelineRun) => Record<string, number>) =>

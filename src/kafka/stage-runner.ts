@@ -19,7 +19,13 @@ import { publisherOf } from './publisher.ts';
 import { recordSettler } from './record-settler.ts';
 import type { AvroSerde } from './serde.ts';
 import type { IncomingMessage, RunningStage, StageDefinition, StageOutcome } from './stage.ts';
-import { isWatermark, readWatermark, watermarkHeader, type Watermark } from './watermark.ts';
+import {
+  isWatermark,
+  readWatermark,
+  watermarkHeader,
+  watermarkVouches,
+  type Watermark,
+} from './watermark.ts';
 
 /** No progress on a partition for this long, with nothing to explain it, makes the stage not ready. */
 export const stallBoundMs = 300_000;
@@ -96,6 +102,8 @@ export async function startStage<In, Out>(
       );
     },
   });
+  /** Partitions whose watermark has been said to vouch for them, since the last (re)join. */
+  const vouched = new Set<number>();
   const forward = await watermarkForwarder(definition, runtime, logger, controller.signal);
   const stopReporting = runtime.metrics.reportUnsettled(function* (now) {
     for (const entry of engine.unsettled(now)) yield { stage, ...entry };
@@ -115,7 +123,13 @@ export async function startStage<In, Out>(
     },
     logger,
     // Partitions may have moved: what was in hand is read again from the committed offsets.
-    { onJoin: () => engine.reset(), stopping: () => controller.signal.aborted },
+    {
+      onJoin: () => {
+        engine.reset();
+        vouched.clear();
+      },
+      stopping: () => controller.signal.aborted,
+    },
   );
   await consumer.connect();
   await consumer.subscribe({ topic: definition.input.topic, fromBeginning: true });
@@ -126,6 +140,14 @@ export async function startStage<In, Out>(
     eachBatch: async (payload) => {
       const partition = engine.partition(payload.batch.partition, Date.now());
       partition.begin(await fetched(payload, partition, decode), Date.now());
+      if (
+        definition.order?.watermark &&
+        !vouched.has(payload.batch.partition) &&
+        partition.watermark() !== undefined
+      ) {
+        vouched.add(payload.batch.partition);
+        logger.info({ partition: payload.batch.partition }, watermarkVouches);
+      }
       await driveBatch(payload, partition, settle, forward, {
         signal: controller.signal,
         metrics: runtime.metrics,

@@ -16,6 +16,9 @@ import { AppError } from '../domain/errors.ts';
 
 export const watermarkHeader = 'watermark';
 
+/** Logged once a partition's view first trusts a watermark (after each assignment): releases no longer wait. */
+export const watermarkVouches = 'the connectors’ watermark now vouches for this partition';
+
 /** The longest header a watermark is read from: a few numbers and an instance id. */
 const maxWatermarkChars = 512;
 
