@@ -151,6 +151,21 @@ export class PartitionEngine<M, In> {
     return this.marks.lowest();
   }
 
+  /**
+   * Whether a watermark record needs no passing on: a later word of the same instance follows it in the batch
+   * with nothing but watermark records between, so that word says all it says, and later.
+   */
+  superseded(offset: string): boolean {
+    const instance = this.held.get(offset)?.mark?.instance;
+    if (instance === undefined) return false;
+    for (let index = this.batch.indexOf(offset) + 1; index < this.batch.length; index += 1) {
+      const mark = this.held.get(this.batch[index] ?? '')?.mark;
+      if (!mark) return false;
+      if (mark.instance === instance) return true;
+    }
+    return false;
+  }
+
   /** How long the order has held the head, since it was made (0 when it holds none). */
   heldFor(now: number): number {
     return this.holdingSince === undefined ? 0 : Math.max(0, now - this.holdingSince);

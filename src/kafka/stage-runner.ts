@@ -261,8 +261,11 @@ async function driveBatch<In>(
         await pause(step.waitMs, signal, heartbeat);
         break;
       } else if (step.record.mark) {
-        // Read by the engine when fetched; passed on downstream (the processor) before it is committed.
-        if (!(await forward(step.record.message, heartbeat))) break;
+        // Read by the engine when fetched; passed on downstream (the processor) before it is committed, unless
+        // a later word of its instance comes next anyway.
+        const passed =
+          partition.superseded(step.record.offset) || (await forward(step.record.message, heartbeat));
+        if (!passed) break;
         partition.settled(step.record.offset, 'ignored', Date.now());
       } else {
         const outcome = await settle(step.record, heartbeat);

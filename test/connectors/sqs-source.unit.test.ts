@@ -1,5 +1,6 @@
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { classifyError } from '../../src/classify-error.ts';
+import { SourceWatermark } from '../../src/connectors/source-watermark.ts';
 import { handleSqsBatch, type SqsSourceDeps } from '../../src/connectors/sqs-source.ts';
 import { AppError } from '../../src/domain/errors.ts';
 import type { Emit } from '../../src/kafka/stage.ts';
@@ -133,6 +134,30 @@ describe('a receive batch through the connector', () => {
         { name: 'ChangeMessageVisibilityBatchCommand', entries: 1 },
       ]),
     );
+  });
+
+  it('keeps the watermark at what it left to SQS, and lets go of what reached Kafka or needs no Kafka', async () => {
+    const down = new AppError('timeout', 'the request timed out', { retryable: true });
+    const { deps } = connector((emits) => (emits.some((emit) => emit.key === 'A000002') ? down : undefined));
+    const watermark = new SourceWatermark({ lateMs: 0, visibilityMs: 30_000, marginMs: 5_000 });
+    const sentAt = (crn: string, at: number): Message => ({
+      ...message(crn),
+      Attributes: { SentTimestamp: String(at) },
+    });
+    const batch = [sentAt('A000001', 1_000), sentAt('A000002', 2_000), sentAt('A000003', 3_000)];
+    watermark.receiving(0);
+    watermark.received(
+      new Map(batch.map((each) => [each.MessageId ?? '', Number(each.Attributes?.SentTimestamp)])),
+      false,
+      5_000,
+    );
+    expect(watermark.current(5_000)).toBe(1_000);
+    const outcomes = await handleSqsBatch(batch, { ...deps, watermark });
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['applied', 'retry', 'retry']);
+    // A000001 is on Kafka; A000002 and A000003 are back with SQS until they can be taken again.
+    expect(watermark.current(Date.now())).toBe(2_000);
+    expect(watermark.holding(Date.now() + 34_000)).toBe(true);
+    expect(watermark.holding(Date.now() + 36_000)).toBe(false);
   });
 
   it('refuses only the record the broker will never take, and says why it cannot be published', async () => {

@@ -6,6 +6,7 @@ import { rootDir } from '../../infra/paths.ts';
 import { allocationsQueueName } from '../../infra/stack.ts';
 import { configSchema } from '../../src/config/config.ts';
 import { deadLetterHeader } from '../../src/kafka/dead-letters.ts';
+import { watermarkHeader, watermarkSchema } from '../../src/kafka/watermark.ts';
 
 interface AsyncApi {
   channels: Record<string, { address: string; messages: Record<string, { $ref: string }> }>;
@@ -14,8 +15,8 @@ interface AsyncApi {
       string,
       {
         title: string;
-        payload: { schemaFormat?: string; schema?: { $ref: string } };
-        headers?: { properties: Record<string, unknown> };
+        payload?: { schemaFormat?: string; schema?: { $ref: string } };
+        headers?: { properties: Record<string, { description?: string }> };
       }
     >;
   };
@@ -32,16 +33,16 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
   it('describes every Avro schema of schemas/, under the name the schema gives its record', async () => {
     const document = await load();
     const avroMessages = Object.values(document.components.messages).filter((message) =>
-      message.payload.schemaFormat?.includes('avro'),
+      message.payload?.schemaFormat?.includes('avro'),
     );
     const files = (await readdir(path.join(rootDir, 'schemas')))
       .filter((file) => file.endsWith('.avsc'))
       .sort();
-    expect(avroMessages.map((message) => path.basename(message.payload.schema?.$ref ?? '')).sort()).toEqual(
+    expect(avroMessages.map((message) => path.basename(message.payload?.schema?.$ref ?? '')).sort()).toEqual(
       files,
     );
     for (const message of avroMessages) {
-      const schemaPath = path.resolve(path.dirname(documentPath), message.payload.schema?.$ref ?? '');
+      const schemaPath = path.resolve(path.dirname(documentPath), message.payload?.schema?.$ref ?? '');
       const type = avro.Type.forSchema(JSON.parse(await readFile(schemaPath, 'utf8')) as avro.Schema);
       expect(message.title).toBe(type.name);
     }
@@ -63,9 +64,9 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
     expect(document.channels['iapsEvents']?.address).toBe(defaults.IAPS_EVENTS_TOPIC);
     expect(document.channels['deadLetters']?.address).toBe(defaults.DEAD_LETTER_TOPIC);
     expect(document.channels['allocationsQueue']?.address).toBe(allocationsQueueName);
-    expect(messageOf(document, 'domainEvents')?.payload.schema?.$ref).toBe('../schemas/domain-event.avsc');
-    expect(messageOf(document, 'allocations')?.payload.schema?.$ref).toBe('../schemas/allocation.avsc');
-    expect(messageOf(document, 'iapsEvents')?.payload.schema?.$ref).toBe('../schemas/iaps-event.avsc');
+    expect(messageOf(document, 'domainEvents')?.payload?.schema?.$ref).toBe('../schemas/domain-event.avsc');
+    expect(messageOf(document, 'allocations')?.payload?.schema?.$ref).toBe('../schemas/allocation.avsc');
+    expect(messageOf(document, 'iapsEvents')?.payload?.schema?.$ref).toBe('../schemas/iaps-event.avsc');
   });
 
   it('lists exactly the headers a dead letter carries', async () => {
@@ -73,5 +74,15 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
     expect(Object.keys(messageOf(document, 'deadLetters')?.headers?.properties ?? {}).sort()).toEqual(
       Object.values(deadLetterHeader).sort(),
     );
+  });
+
+  it('describes the watermark records on both topics the stages read, with every field of their header', async () => {
+    const document = await load();
+    for (const channel of ['domainEvents', 'allocations'])
+      expect(
+        Object.values(document.channels[channel]?.messages ?? {}).map((message) => message.$ref),
+      ).toContain('#/components/messages/Watermark');
+    const header = document.components.messages['Watermark']?.headers?.properties[watermarkHeader];
+    for (const field of Object.keys(watermarkSchema.shape)) expect(header?.description).toContain(field);
   });
 });

@@ -554,3 +554,40 @@ describe('the partition engine, releasing on the connectors’ watermark', () =>
     expect([...engine.order(6_100)]).toEqual([{ partition: 0, heldMs: 110, watermarkDelayMs: 300 }]);
   });
 });
+
+describe('watermark records passed on', () => {
+  const word = (instance: string, at: number): Logged => ({
+    arrivedAt: at,
+    mark: { instance, at, emittedAt: at, expiresAt: at + 5_000 },
+  });
+  it('need not pass on a word followed by a later one of its instance with only words between', () => {
+    const engine = new StageEngine<Logged, Made>({ ...engineDefaults });
+    const partition = engine.partition(0, 0);
+    const log: Logged[] = [
+      word('c1', 1),
+      word('c2', 1),
+      word('c1', 2),
+      { arrivedAt: 3, made: { key: 'A', madeAt: 0 } },
+      word('c1', 4),
+      word('c2', 4),
+    ];
+    partition.begin(
+      log.map((logged, offset) => ({
+        offset: String(offset),
+        timestamp: logged.arrivedAt,
+        message: logged,
+        decoded: logged.made ? { ok: true, value: logged.made } : { ok: false, error: undefined },
+        mark: logged.mark,
+      })),
+      10,
+    );
+    expect(log.map((_, offset) => partition.superseded(String(offset)))).toEqual([
+      true, // c1's next word follows with only c2's between
+      false, // an allocation comes before c2's next word
+      false, // an allocation comes next
+      false, // not a word
+      false, // the last of c1's
+      false, // the last of c2's
+    ]);
+  });
+});

@@ -43,6 +43,8 @@ const { values } = parseArgs({
     /** 0 shows what the verifier catches when the sink applies allocations as they come. */
     /** Long enough for the lateness this run's faults cause; the run prints the lateness it saw. */
     'order-window-seconds': { type: 'string' },
+    /** `off`: the sink holds by the window alone (ORDER_WATERMARK=false), as before the watermark. */
+    watermark: { type: 'string', default: 'on' },
   },
 });
 const peopleCount = values.short ? 12 : Number(values.people);
@@ -81,6 +83,7 @@ const pipeline = await testPipeline(scope, {
     TOPIC_PARTITIONS: '6',
     KAFKA_SESSION_TIMEOUT_MS: '10000',
     ORDER_WINDOW_SECONDS: orderWindowSeconds,
+    ORDER_WATERMARK: String(values.watermark !== 'off'),
     RETRY_MAX_ATTEMPTS: '6',
     RETRY_INITIAL_DELAY_MS: '100',
     RETRY_MAX_DELAY_MS: '2000',
@@ -449,7 +452,7 @@ const lines = [
   `dead letters ${deadLetters.length} (expected ${expectedDeadLetters})`,
   `good allocations dead-lettered ${goodDeadLettered.length}`,
   `on the SQS dead-letter queue ${onSqsDeadLetterQueue}`,
-  `latest arrival on the allocations topic ${(maxLatenessMs / 1000).toFixed(1)} s after being made (order window ${orderWindowSeconds} s)`,
+  `latest arrival on the allocations topic ${(maxLatenessMs / 1000).toFixed(1)} s after being made (order window ${orderWindowSeconds} s, watermark ${values.watermark})`,
   `time to drain ${(drainMs / 1000).toFixed(1)} s after the last fault and publish (publishing took ${((publishedAt - publishStartedAt) / 1000).toFixed(1)} s; whole run ${((performance.now() - runStartedAt) / 1000).toFixed(1)} s)`,
 ];
 for (const line of lines) console.log(line);
