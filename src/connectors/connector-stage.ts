@@ -38,7 +38,7 @@ export const connectorDefaults = {
   waitTimeSeconds: 20,
   maxBodyBytes: sqsSourceDefaults.maxBodyBytes,
   /** Longer than SQS takes to answer a receive that has messages, and to show one it took in, as a rule. */
-  lateMs: 150,
+  lateMs: 100,
 } as const;
 
 export interface ConnectorDeps {

@@ -56,12 +56,6 @@ export interface EngineOptions<In> {
   readonly holdLingerMs: number;
   /** A head waiting for the watermark is looked at again this often, with the watermarks read since. */
   readonly watermarkSliceMs: number;
-  /**
-   * A partition that has settled records for this long gives itself back between two of them: kafkajs fetches
-   * again only once every partition of its last fetch has returned, so one long batch would keep every other
-   * partition's new records waiting (the next fetch goes on from the first record not settled).
-   */
-  readonly batchSliceMs: number;
 }
 
 export const engineDefaults = {
@@ -69,7 +63,6 @@ export const engineDefaults = {
   holdSliceMs: 1_000,
   holdLingerMs: 250,
   watermarkSliceMs: 50,
-  batchSliceMs: 200,
 } as const satisfies Partial<EngineOptions<unknown>>;
 
 /** One partition's records in hand, from its committed offset on. */
@@ -79,7 +72,6 @@ export class PartitionEngine<M, In> {
   private readonly early = new Set<string>();
   private batch: readonly string[] = [];
   private cursor = 0;
-  private batchStartedAt = 0;
   /** Records of the current turn: those settled early, then the head. */
   private turn: string[] = [];
   private settledUpTo: string | undefined;
@@ -143,7 +135,6 @@ export class PartitionEngine<M, In> {
     }
     this.batch = records.map((record) => record.offset);
     this.cursor = 0;
-    this.batchStartedAt = now;
     this.turn = [];
     this.settledUpTo = undefined;
     this.committedAt = now;
@@ -200,8 +191,6 @@ export class PartitionEngine<M, In> {
     if (due) return due;
     const queued = this.turn[0];
     if (queued !== undefined) return this.settleStep(queued);
-    // Between turns, once the batch has settled something for its slice: the others' new records go first.
-    if (this.cursor > 0 && now - this.batchStartedAt >= this.options.batchSliceMs) return { kind: 'return' };
     for (;;) {
       const offset = this.batch[this.cursor];
       if (offset === undefined) return { kind: 'return' };

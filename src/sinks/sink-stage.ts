@@ -35,7 +35,7 @@ export const sinkDefaults = {
   auditUserName: 'HMPPSAllocations',
   referenceDataTtlMs: 300_000,
   orderWindowMs: 60_000,
-  publishBoundMs: 150,
+  publishBoundMs: 100,
 } as const satisfies Partial<SinkOptions>;
 
 /** The longest readiness waits for its own connection (the operations server gives a check 2 s in all). */
