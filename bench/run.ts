@@ -353,13 +353,17 @@ type Ordering = keyof typeof orderings;
  * pipeline's rate, each timed from its SNS publish to the sink's Delius commit, with the sink ordering as told.
  */
 async function latencyRun(ratePerSecond: number, round: number, ordering: Ordering) {
-  const count = Math.min(allocations - 20, Math.max(50, Math.round(ratePerSecond * latencySeconds)));
+  // Enough for fresh processes to be past their first, slow, allocations (JIT, caches, connections).
+  const warmUpCount = Math.min(200, Math.floor(allocations / 5));
+  const count = Math.min(allocations - warmUpCount, Math.max(50, Math.round(ratePerSecond * latencySeconds)));
   const running = startStages(orderings[ordering]);
   try {
     // Warm-up: the stages have joined their groups and connected once these have gone through (made long ago,
     // so that no ordering holds them).
     const warmUp = await publishAll(
-      Array.from({ length: 20 }, (_, offset) => allocationEvent(allocations - 20 + offset, round)),
+      Array.from({ length: warmUpCount }, (_, offset) =>
+        allocationEvent(allocations - warmUpCount + offset, round),
+      ),
     );
     await eventually(() => warmUp.every((id) => running.finishedAt.has(id)), { timeoutMs: 120_000 });
     // And the sink trusts the watermark on every partition (a visibility timeout and a margin after it first
