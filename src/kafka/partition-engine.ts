@@ -121,7 +121,7 @@ export class PartitionEngine<M, In> {
     for (const record of records) {
       if (this.held.has(record.offset)) continue;
       if (record.mark) {
-        this.marks.saw(record.mark);
+        this.marks.saw(record.mark, now);
         this.marksUpTo = BigInt(record.offset);
       }
       const { order } = this.options;

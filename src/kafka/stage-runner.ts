@@ -2,8 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from '
 import type { AppError } from '../domain/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { messageOf } from '../domain/errors.ts';
-import { backoffDelay, pause } from './backoff.ts';
+import { pause } from './backoff.ts';
 import { groupConsumer } from './group-consumer.ts';
 import {
   engineDefaults,
@@ -15,17 +14,11 @@ import {
 } from './partition-engine.ts';
 import { recordProblem } from './record-bounds.ts';
 import type { OutageWatch } from './outage-watch.ts';
-import { publisherOf } from './publisher.ts';
 import { recordSettler } from './record-settler.ts';
 import type { AvroSerde } from './serde.ts';
 import type { IncomingMessage, RunningStage, StageDefinition, StageOutcome } from './stage.ts';
-import {
-  isWatermark,
-  readWatermark,
-  watermarkHeader,
-  watermarkVouches,
-  type Watermark,
-} from './watermark.ts';
+import { isWatermark, watermarkVouches } from './watermark.ts';
+import { markOf, watermarkForwarder, type ForwardMark } from './watermark-forwarding.ts';
 
 /** No progress on a partition for this long, with nothing to explain it, makes the stage not ready. */
 export const stallBoundMs = 300_000;
@@ -192,19 +185,11 @@ async function fetched<In>(
   for (const message of messages) {
     // A watermark record is read from its header; one that is not a watermark is dead-lettered as invalid.
     if (isWatermark(message.headers) && unknown.has(message.offset)) {
-      let mark: Watermark | undefined;
-      let error: unknown;
-      try {
-        mark = readWatermark(message.headers);
-      } catch (thrown) {
-        error = thrown;
-      }
       records.push({
         offset: message.offset,
         timestamp: Number(message.timestamp),
         message,
-        decoded: { ok: false, error },
-        mark,
+        ...markOf(message),
       });
       continue;
     }
@@ -295,58 +280,4 @@ async function driveBatch<In>(
         );
       });
   }
-}
-
-/** Passes a watermark record on; false when a stop came first (it is read again after the restart). */
-type ForwardMark = (message: IncomingMessage, heartbeat: () => Promise<void>) => Promise<boolean>;
-
-/**
- * How a stage passes the connectors' watermarks on (watermark.ts): to the same partition of its output, after
- * the records it made from those before it. Only when both topics have as many partitions, so that a person's
- * records are on the same partition number in both; otherwise it says so once and passes none on (the sink then
- * holds by the order window alone). A stage that does not pass them on (the sink) settles them as read.
- */
-async function watermarkForwarder<In, Out>(
-  definition: StageDefinition<In, Out>,
-  runtime: StageRuntime,
-  logger: Logger,
-  signal: AbortSignal,
-): Promise<ForwardMark> {
-  const output = definition.outputs[0]?.topic;
-  const settled: ForwardMark = () => Promise.resolve(true);
-  if (!definition.forwardWatermarks || output === undefined) return settled;
-  const [from, to] = await Promise.all([
-    runtime.partitionsOf(definition.input.topic),
-    runtime.partitionsOf(output),
-  ]);
-  if (from !== to) {
-    logger.warn(
-      { input: definition.input.topic, inputPartitions: from, output, outputPartitions: to },
-      'watermarks are not passed on: the topics have different partition counts (the order window alone holds)',
-    );
-    return settled;
-  }
-  const publisher = publisherOf(runtime.producer, runtime.serde);
-  return async (message, heartbeat) => {
-    const mark = {
-      topic: output,
-      partition: message.partition,
-      headers: { [watermarkHeader]: message.headers[watermarkHeader] ?? '' },
-    };
-    for (let attempt = 1; !signal.aborted; attempt += 1) {
-      try {
-        await publisher.publishMarks([mark]);
-        return true;
-      } catch (thrown) {
-        const error = runtime.classify(thrown);
-        if (!error.retryable) {
-          // Only a later release for the records behind it: never worth holding the partition for.
-          logger.warn({ error: messageOf(error) }, 'a watermark cannot be passed on: left out');
-          return true;
-        }
-        await pause(backoffDelay(definition.policy.retry, Math.min(attempt, 30)), signal, heartbeat);
-      }
-    }
-    return false;
-  };
 }

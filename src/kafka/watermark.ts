@@ -82,6 +82,12 @@ export function readWatermark(headers: Readonly<Record<string, string>>): Waterm
 const maxInstances = 1_000;
 
 /**
+ * A word said further ahead of the reader's clock than this is ignored: the stream's clock would jump with it and
+ * expire every instance (a connector's clock far off, or a record no connector wrote).
+ */
+export const maxAheadMs = 60_000;
+
+/**
  * What one partition's watermark records say, read in offset order: the lowest watermark of the connector
  * instances that still count. Expiry is judged by the stream's clock (the latest `emittedAt` read), never the
  * reader's: a reader behind (a lagging processor, a backlog) must not expire an instance whose later word it
@@ -96,7 +102,9 @@ export class WatermarkView {
   private clock = Number.NEGATIVE_INFINITY;
   private trustedFrom: number | undefined;
 
-  saw(mark: Watermark): void {
+  /** A word read, at `now` by the reader's clock. */
+  saw(mark: Watermark, now: number): void {
+    if (mark.emittedAt > now + maxAheadMs) return;
     this.trustedFrom ??= mark.expiresAt;
     this.clock = Math.max(this.clock, mark.emittedAt);
     const known = this.instances.get(mark.instance);

@@ -44,56 +44,67 @@ describe('a watermark record', () => {
   });
 });
 
+/** When the words are read: later than any of them was said. */
+const readAt = 1_000_000;
+
 describe("a partition's view of the watermarks", () => {
   it('says nothing until its clock has run for the expiry of the first word it read', () => {
     const view = new WatermarkView();
     expect(view.lowest()).toBeUndefined();
-    view.saw(word('c1', 900, 1_000));
+    view.saw(word('c1', 900, 1_000), readAt);
     expect(view.heard()).toBe(true);
-    view.saw(word('c1', 5_900, 6_000));
+    view.saw(word('c1', 5_900, 6_000), readAt);
     expect(view.lowest()).toBeUndefined();
-    view.saw(word('c1', 5_950, 6_001));
+    view.saw(word('c1', 5_950, 6_001), readAt);
     expect(view.lowest()).toBe(5_950);
   });
 
   it('is the lowest of the live instances, each by its latest word', () => {
     const view = new WatermarkView();
-    view.saw(word('c1', 0, 0));
-    view.saw(word('c2', 0, 0));
-    view.saw(word('c1', 7_000, 7_100));
-    view.saw(word('c2', 6_500, 7_000));
+    view.saw(word('c1', 0, 0), readAt);
+    view.saw(word('c2', 0, 0), readAt);
+    view.saw(word('c1', 7_000, 7_100), readAt);
+    view.saw(word('c2', 6_500, 7_000), readAt);
     expect(view.lowest()).toBe(6_500);
     // A word said earlier but read later does not take an instance back.
-    view.saw(word('c2', 100, 200));
+    view.saw(word('c2', 100, 200), readAt);
     expect(view.lowest()).toBe(6_500);
   });
 
   it('stops counting an instance silent past its expiry, by the stream’s clock and not the reader’s', () => {
     const view = new WatermarkView();
-    view.saw(word('c1', 0, 0));
-    view.saw(word('c2', 5_000, 5_000));
-    view.saw(word('c1', 9_000, 9_000));
+    view.saw(word('c1', 0, 0), readAt);
+    view.saw(word('c2', 5_000, 5_000), readAt);
+    view.saw(word('c1', 9_000, 9_000), readAt);
     // c2 expires at 10 000 by the stream's clock: only a word said after that shows it.
     expect(view.lowest()).toBe(5_000);
-    view.saw(word('c1', 10_001, 10_001));
+    view.saw(word('c1', 10_001, 10_001), readAt);
     expect(view.lowest()).toBe(10_001);
   });
 
   it('stops counting an instance that left, and says nothing when none is left', () => {
     const view = new WatermarkView();
-    view.saw(word('c1', 0, 0));
-    view.saw(word('c1', 5_001, 5_001));
+    view.saw(word('c1', 0, 0), readAt);
+    view.saw(word('c1', 5_001, 5_001), readAt);
     expect(view.lowest()).toBe(5_001);
-    view.saw(word('c1', 5_100, 5_100, { leaving: true }));
+    view.saw(word('c1', 5_100, 5_100, { leaving: true }), readAt);
     expect(view.lowest()).toBeUndefined();
   });
 
   it('keeps a bounded number of instances, forgetting the longest silent', () => {
     const view = new WatermarkView();
-    view.saw(word('first', 100, 0));
-    view.saw(word('old', 0, 1, { expiresAt: 1_000_000 }));
-    for (let index = 0; index < 1_000; index += 1) view.saw(word(`c${index}`, 6_000, 6_000));
+    view.saw(word('first', 100, 0), readAt);
+    view.saw(word('old', 0, 1, { expiresAt: 1_000_000 }), readAt);
+    for (let index = 0; index < 1_000; index += 1) view.saw(word(`c${index}`, 6_000, 6_000), readAt);
     // 'old' (watermark 0) is forgotten to make room: the lowest is the others'.
     expect(view.lowest()).toBe(6_000);
+  });
+
+  it('ignores a word said further ahead of the reader than a minute, which would expire every instance', () => {
+    const view = new WatermarkView();
+    view.saw(word('c1', 0, 0), 10_000);
+    view.saw(word('c1', 9_000, 9_000), 10_000);
+    view.saw(word('forged', 99_999_999, 99_999_999), 10_000);
+    expect(view.lowest()).toBe(9_000);
   });
 });
