@@ -39,7 +39,7 @@ export const connectorDefaults = {
   maxBodyBytes: sqsSourceDefaults.maxBodyBytes,
   /** Longer than SQS takes to answer a receive that has messages, and to show one it took in, as a rule. */
   lateMs: 100,
-} as const;
+} as const satisfies Partial<ConnectorOptions> & { readonly lateMs: number };
 
 export interface ConnectorDeps {
   readonly output: Output<DomainEventRecord>;

@@ -46,6 +46,7 @@ export function startWatermarkEmitter(
 ): WatermarkEmitter {
   const controller = new AbortController();
   let saidAt = Number.NEGATIVE_INFINITY;
+  let said: number | undefined;
   let failing = false;
   const say = async (at: number, now: number, leaving: boolean) => {
     const mark: Watermark = {
@@ -65,6 +66,7 @@ export function startWatermarkEmitter(
         })),
       );
       saidAt = now;
+      said = at;
       deps.metrics.connectorWatermark.set(at / 1000);
       if (failing) deps.logger.info('the watermark is said again');
       failing = false;
@@ -82,7 +84,10 @@ export function startWatermarkEmitter(
       const now = Date.now();
       const active = now - deps.watermark.lastTakenAt() < options.activeForMs;
       const at = deps.watermark.current(now);
-      if (at !== undefined && (active || now - saidAt >= options.idleIntervalMs)) await say(at, now, false);
+      // A word that says nothing new waits for the idle interval (it still shows the instance is alive).
+      const due = now - saidAt >= options.idleIntervalMs || (active && at !== said);
+      if (at !== undefined && due) await say(at, now, false);
+      // Idle, it looks often and speaks seldom: the first receive that brings messages makes it speak at once.
       await pause(active ? options.activeIntervalMs : options.activeIntervalMs * 2, controller.signal);
     }
   })();

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, redactedConfig } from '../../src/config/config.ts';
-import { processorOptionsOf, sinkOptionsOf } from '../../src/config/options.ts';
+import { connectorOptionsOf, processorOptionsOf, sinkOptionsOf } from '../../src/config/options.ts';
 
 const minimal = {
   KAFKA_BROKERS: '127.0.0.1:9092',
@@ -29,6 +29,18 @@ describe('configuration', () => {
     expect(config.DATABASE_URL).toBeUndefined();
     expect(() => sinkOptionsOf(config)).toThrow(new ConfigError('DATABASE_URL is required to run the sink'));
     expect(processorOptionsOf(config).allowedOrigins).toHaveLength(2);
+  });
+
+  it('orders on the watermark by default, with its bound and the late delivery, and by the window alone when told', () => {
+    const defaults = loadConfig(minimal);
+    expect(sinkOptionsOf(defaults)).toMatchObject({ orderWindowMs: 60_000, publishBoundMs: 100 });
+    expect(connectorOptionsOf(defaults).watermark).toEqual({ enabled: true, lateMs: 100 });
+    const set = loadConfig({ ...minimal, ORDER_PUBLISH_BOUND_MS: '1000', SQS_LATE_DELIVERY_MS: '500' });
+    expect(sinkOptionsOf(set).publishBoundMs).toBe(1_000);
+    expect(connectorOptionsOf(set).watermark.lateMs).toBe(500);
+    const off = loadConfig({ ...minimal, ORDER_WATERMARK: 'false' });
+    expect(sinkOptionsOf(off).publishBoundMs).toBeUndefined();
+    expect(connectorOptionsOf(off).watermark.enabled).toBe(false);
   });
 
   it('fails with one line naming each missing or malformed variable', () => {

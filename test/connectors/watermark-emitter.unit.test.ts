@@ -35,6 +35,8 @@ describe("a connector instance's watermark, said on the topic", () => {
     watermark.receiving(Date.now());
     watermark.received(new Map([['m1', 1_000]]), false, Date.now());
     watermark.done('m1');
+    // A long poll open with nothing to answer: the watermark follows the clock.
+    watermark.receiving(Date.now());
     const { publisher, requests } = publisherThat(() => false);
     const metrics = createMetrics();
     const emitter = startWatermarkEmitter(options, {
@@ -88,5 +90,23 @@ describe("a connector instance's watermark, said on the topic", () => {
     await eventually(() => requests.length >= 1);
     await emitter.stop();
     expect(refusals).toBeGreaterThan(3);
+  });
+
+  it('says nothing new no more often than the idle interval', async () => {
+    const watermark = new SourceWatermark({ lateMs: 0, visibilityMs: 30_000, marginMs: 5_000 });
+    watermark.receiving(Date.now());
+    // Held: the watermark stays at this message's time, so the active cadence has nothing new to say.
+    watermark.received(new Map([['m1', 1_000]]), false, Date.now());
+    const { publisher, requests } = publisherThat(() => false);
+    const emitter = startWatermarkEmitter(
+      { ...options, idleIntervalMs: 200 },
+      { watermark, publisher, logger: createLogger({ level: 'silent' }), metrics: createMetrics() },
+    );
+    await eventually(() => requests.length >= 3);
+    await emitter.stop();
+    const said = requests.map((request) => readWatermark(request[0]?.headers ?? {}).emittedAt);
+    const gaps = said.slice(1, -1).map((at, index) => at - (said[index] ?? 0));
+    // 10 ms cadence, but a word only each 200 ms (the last is the stop's).
+    expect(gaps.every((gap) => gap >= 200)).toBe(true);
   });
 });
