@@ -2,8 +2,10 @@
 // and memory in one run, on the local stack (started if it is not running). Each repetition runs, within the
 // same minutes, the Delius module alone (pool 1, pool 4; and the baseline commit's module when --baseline names
 // one, from a git worktree under .cache) and then the whole pipeline, its three stages as separate processes,
-// preloaded with --allocations allocations on the queue (run from dist/, built first, as the image runs them). A paced run at half the pipeline's rate then gives the
-// latency. The machine is shared: compare the ratios of one run, never absolute rates across runs.
+// preloaded with --allocations allocations on the queue (run from dist/, built first, as the image runs them).
+// Three paced runs at half the pipeline's rate, of allocations made now, then give the latency with ordering off,
+// the window alone and the watermark. The machine is shared: compare the ratios of one run, never absolute rates
+// across runs.
 // Prints its figures and appends one JSON line to bench/results.jsonl.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';

@@ -6,7 +6,9 @@
  * stage with an order policy holds each record until `windowMs` after it was made (or after it reached the
  * topic, if that was earlier), and when it lets one go it first settles every record of the same key that is
  * held behind it and was made earlier. So records that reach the topic within the window of being made are
- * settled in the order they were made; a record later than that is settled when it comes, as before.
+ * settled in the order they were made; a record later than that is settled when it comes, as before. With the
+ * connectors' watermark (`watermark`), a record is let go sooner: as soon as the watermark shows that nothing
+ * made before it can still arrive (partition-engine.ts decides it; watermark.ts says what a watermark is).
  *
  * Nothing is held anywhere but in the topic: the runner does not commit past a held record, so a restart or a
  * rebalance reads it again. Pure functions here; the runner (stage-runner.ts) fetches, settles and commits.
