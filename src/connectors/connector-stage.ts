@@ -59,9 +59,10 @@ export async function startConnector(options: ConnectorOptions, deps: ConnectorD
   const sqs = createSqsClient({ ...options.aws, requestTimeoutMs: (options.waitTimeSeconds + 10) * 1000 });
   const publisher = await deps.publisherFor([deps.output]);
   const logger = deps.logger.child({ stage: 'connector' });
-  const visibilityMs = options.visibilityTimeoutSeconds * 1000;
+  // A message put back is visible again after the visibility timeout; the margin is for its next receive.
+  const expiryMs = options.visibilityTimeoutSeconds * 1000 + watermarkMarginMs;
   const watermark = options.watermark.enabled
-    ? new SourceWatermark({ lateMs: options.watermark.lateMs, visibilityMs, marginMs: watermarkMarginMs })
+    ? new SourceWatermark({ lateMs: options.watermark.lateMs, expiryMs })
     : undefined;
   const emitter = watermark
     ? startWatermarkEmitter(
@@ -70,7 +71,7 @@ export async function startConnector(options: ConnectorOptions, deps: ConnectorD
           topic: deps.output.topic,
           partitions: await deps.partitionsOf(deps.output.topic),
           instance: randomUUID(),
-          expiryMs: visibilityMs + watermarkMarginMs,
+          expiryMs,
         },
         { watermark, publisher, logger, metrics: deps.metrics },
       )

@@ -15,10 +15,11 @@
  */
 export interface SourceWatermarkOptions {
   readonly lateMs: number;
-  /** How long a message put back stays invisible: the queue's visibility timeout. */
-  readonly visibilityMs: number;
-  /** Added to the visibility timeout, for the receive that takes the message back to say so. */
-  readonly marginMs: number;
+  /**
+   * How long a message put back counts: the queue's visibility timeout (it is invisible that long) plus a margin
+   * for the receive that takes it back to say so. The same span the sink counts a silent instance's last word.
+   */
+  readonly expiryMs: number;
 }
 
 export class SourceWatermark {
@@ -62,7 +63,7 @@ export class SourceWatermark {
     const sentAt = this.held.get(id);
     this.held.delete(id);
     if (sentAt === undefined) return;
-    this.owed.push({ sentAt, until: now + this.options.visibilityMs + this.options.marginMs });
+    this.owed.push({ sentAt, until: now + this.options.expiryMs });
   }
 
   /** When a receive last brought messages: the instance has work, and its word is awaited. */

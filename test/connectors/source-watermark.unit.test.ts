@@ -1,6 +1,6 @@
 import { SourceWatermark } from '../../src/connectors/source-watermark.ts';
 
-const options = { lateMs: 150, visibilityMs: 30_000, marginMs: 5_000 };
+const options = { lateMs: 150, expiryMs: 35_000 };
 const sent = (...entries: [string, number][]) => new Map(entries);
 
 describe("a connector instance's watermark", () => {

@@ -139,7 +139,7 @@ describe('a receive batch through the connector', () => {
   it('keeps the watermark at what it left to SQS, and lets go of what reached Kafka or needs no Kafka', async () => {
     const down = new AppError('timeout', 'the request timed out', { retryable: true });
     const { deps } = connector((emits) => (emits.some((emit) => emit.key === 'A000002') ? down : undefined));
-    const watermark = new SourceWatermark({ lateMs: 0, visibilityMs: 30_000, marginMs: 5_000 });
+    const watermark = new SourceWatermark({ lateMs: 0, expiryMs: 35_000 });
     const sentAt = (crn: string, at: number): Message => ({
       ...message(crn),
       Attributes: { SentTimestamp: String(at) },

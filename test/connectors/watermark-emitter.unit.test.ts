@@ -29,22 +29,32 @@ function publisherThat(fail: () => boolean) {
   return { publisher, requests };
 }
 
+/** An instance that has received one message, sent at 1 000 and still in hand. */
+function holdingOne(): SourceWatermark {
+  const watermark = new SourceWatermark({ lateMs: 0, expiryMs: 35_000 });
+  watermark.receiving(Date.now());
+  watermark.received(new Map([['m1', 1_000]]), false, Date.now());
+  return watermark;
+}
+
+/** The emitter over a fake publisher (`fail` decides each request): what it published, and its metrics. */
+function emitting(watermark: SourceWatermark, fail = () => false, overrides: Partial<typeof options> = {}) {
+  const { publisher, requests } = publisherThat(fail);
+  const metrics = createMetrics();
+  const emitter = startWatermarkEmitter(
+    { ...options, ...overrides },
+    { watermark, publisher, logger: createLogger({ level: 'silent' }), metrics },
+  );
+  return { emitter, requests, metrics };
+}
+
 describe("a connector instance's watermark, said on the topic", () => {
   it('is said on every partition in one request, often while the instance has had messages, and leaving at the end', async () => {
-    const watermark = new SourceWatermark({ lateMs: 0, visibilityMs: 30_000, marginMs: 5_000 });
-    watermark.receiving(Date.now());
-    watermark.received(new Map([['m1', 1_000]]), false, Date.now());
+    const watermark = holdingOne();
     watermark.done('m1');
     // A long poll open with nothing to answer: the watermark follows the clock.
     watermark.receiving(Date.now());
-    const { publisher, requests } = publisherThat(() => false);
-    const metrics = createMetrics();
-    const emitter = startWatermarkEmitter(options, {
-      watermark,
-      publisher,
-      logger: createLogger({ level: 'silent' }),
-      metrics,
-    });
+    const { emitter, requests, metrics } = emitting(watermark);
     await eventually(() => requests.length >= 3);
     await emitter.stop();
     for (const request of requests) expect(request.map((mark) => mark.partition)).toEqual([0, 1, 2]);
@@ -58,16 +68,7 @@ describe("a connector instance's watermark, said on the topic", () => {
   });
 
   it('is not said leaving while it holds a message', async () => {
-    const watermark = new SourceWatermark({ lateMs: 0, visibilityMs: 30_000, marginMs: 5_000 });
-    watermark.receiving(Date.now());
-    watermark.received(new Map([['m1', 1_000]]), false, Date.now());
-    const { publisher, requests } = publisherThat(() => false);
-    const emitter = startWatermarkEmitter(options, {
-      watermark,
-      publisher,
-      logger: createLogger({ level: 'silent' }),
-      metrics: createMetrics(),
-    });
+    const { emitter, requests } = emitting(holdingOne());
     await eventually(() => requests.length >= 1);
     await emitter.stop();
     const last = readWatermark(requests.at(-1)?.[0]?.headers ?? {});
@@ -76,32 +77,16 @@ describe("a connector instance's watermark, said on the topic", () => {
   });
 
   it('goes on saying it after Kafka refused it', async () => {
-    const watermark = new SourceWatermark({ lateMs: 0, visibilityMs: 30_000, marginMs: 5_000 });
-    watermark.receiving(Date.now());
-    watermark.received(new Map([['m1', 1_000]]), false, Date.now());
     let refusals = 0;
-    const { publisher, requests } = publisherThat(() => (refusals += 1) <= 3);
-    const emitter = startWatermarkEmitter(options, {
-      watermark,
-      publisher,
-      logger: createLogger({ level: 'silent' }),
-      metrics: createMetrics(),
-    });
+    const { emitter, requests } = emitting(holdingOne(), () => (refusals += 1) <= 3);
     await eventually(() => requests.length >= 1);
     await emitter.stop();
     expect(refusals).toBeGreaterThan(3);
   });
 
   it('says nothing new no more often than the idle interval', async () => {
-    const watermark = new SourceWatermark({ lateMs: 0, visibilityMs: 30_000, marginMs: 5_000 });
-    watermark.receiving(Date.now());
     // Held: the watermark stays at this message's time, so the active cadence has nothing new to say.
-    watermark.received(new Map([['m1', 1_000]]), false, Date.now());
-    const { publisher, requests } = publisherThat(() => false);
-    const emitter = startWatermarkEmitter(
-      { ...options, idleIntervalMs: 200 },
-      { watermark, publisher, logger: createLogger({ level: 'silent' }), metrics: createMetrics() },
-    );
+    const { emitter, requests } = emitting(holdingOne(), () => false, { idleIntervalMs: 200 });
     await eventually(() => requests.length >= 3);
     await emitter.stop();
     const said = requests.map((request) => readWatermark(request[0]?.headers ?? {}).emittedAt);

@@ -54,6 +54,15 @@ interface Simulation {
   readonly crashAfter?: number;
 }
 
+/** A logged record as the driver hands it to the engine: decoded when it was made, or not Avro. */
+const fetchedRecord = (logged: Logged, offset: number): FetchedRecord<Logged, Made> => ({
+  offset: String(offset),
+  timestamp: logged.timestamp ?? logged.arrivedAt,
+  message: logged,
+  decoded: logged.made ? { ok: true, value: logged.made } : { ok: false, error: new Error('not Avro') },
+  mark: logged.mark,
+});
+
 /**
  * The driver's loop as stage-runner.ts runs it, over one partition and a simulated clock: fetch what has
  * reached the partition from the committed offset, decode what the engine does not hold, and carry out each
@@ -88,13 +97,7 @@ function simulate(log: readonly Logged[], simulation: Simulation = {}): Run {
     run.batches += 1;
     const unknown = new Set(partition.unknown(fetched.map(({ offset }) => String(offset))));
     run.decoded += unknown.size;
-    const records: FetchedRecord<Logged, Made>[] = fetched.map(({ logged, offset }) => ({
-      offset: String(offset),
-      timestamp: logged.timestamp ?? logged.arrivedAt,
-      message: logged,
-      decoded: logged.made ? { ok: true, value: logged.made } : { ok: false, error: new Error('not Avro') },
-      mark: logged.mark,
-    }));
+    const records = fetched.map(({ logged, offset }) => fetchedRecord(logged, offset));
     partition.begin(records, now);
     let crashed = false;
     for (;;) {
@@ -540,13 +543,7 @@ describe('the partition engine, releasing on the connectors’ watermark', () =>
     const partition = engine.partition(0, 0);
     const log = [...marks(0, 6_000), allocation(6_000, 'A', 5_990)];
     partition.begin(
-      log.map((logged, offset) => ({
-        offset: String(offset),
-        timestamp: logged.arrivedAt,
-        message: logged,
-        decoded: logged.made ? { ok: true, value: logged.made } : { ok: false, error: undefined },
-        mark: logged.mark,
-      })),
+      log.map((logged, offset) => fetchedRecord(logged, offset)),
       6_000,
     );
     for (let step = partition.next(6_000); step.kind === 'settle'; step = partition.next(6_000))
@@ -572,13 +569,7 @@ describe('watermark records passed on', () => {
       word('c2', 4),
     ];
     partition.begin(
-      log.map((logged, offset) => ({
-        offset: String(offset),
-        timestamp: logged.arrivedAt,
-        message: logged,
-        decoded: logged.made ? { ok: true, value: logged.made } : { ok: false, error: undefined },
-        mark: logged.mark,
-      })),
+      log.map((logged, offset) => fetchedRecord(logged, offset)),
       10,
     );
     expect(log.map((_, offset) => partition.superseded(String(offset)))).toEqual([
