@@ -1,6 +1,7 @@
 import TimeoutMiddleware from 'mappersmith/middleware/timeout';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { SchemaRegistryAPIClientArgs } from '@kafkajs/confluent-schema-registry/dist/api/index.js';
@@ -75,7 +76,8 @@ export function schemaRegistrar(
  *
  * Two processes starting together race in the client's steps (read the subject's compatibility, register,
  * set the compatibility): Apicurio then answers NONE for a subject whose compatibility is not set yet, or
- * refuses a second compatibility rule. In either case the schema is already there, so its id is looked up.
+ * refuses a second compatibility rule. Usually the schema is already there, so its id is looked up; where that
+ * look-up fails too (the other process is mid-way), the registration is made again, as every step of it may be.
  */
 export async function registerValueSchema(
   registry: SchemaRegistry,
@@ -99,9 +101,21 @@ export async function registerValueSchema(
         }
       });
     } catch (error) {
-      if (!(error instanceof RegistryTimeout) || attempt >= registrationAttempts) throw error;
+      const again =
+        error instanceof RegistryTimeout
+          ? attempt < registrationAttempts
+          : isRace(error) && attempt < raceAttempts;
+      if (!again) throw error;
+      await sleep(raceBackoffMs * attempt * (0.5 + Math.random()));
     }
   }
+}
+
+/** What the registry answers a process that registers a subject at the same moment as another. */
+function isRace(error: unknown): boolean {
+  return /already exists|compatibility does not match the configuration \(\w+ != NONE\)/i.test(
+    messageOf(error),
+  );
 }
 
 /**
@@ -146,6 +160,8 @@ function isNotFound(error: unknown): boolean {
 
 const registrationTimeoutMs = 30_000;
 const registrationAttempts = 3;
+const raceAttempts = 6;
+const raceBackoffMs = 50;
 
 class RegistryTimeout extends Error {}
 
