@@ -9,7 +9,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY patches ./patches
 # No install scripts: nothing the image runs needs one (oracledb's thin mode and pg are JavaScript), and the
-# local-run-only packages with native builds or downloads (sqlite3, the node binary) are devDependencies,
+# local-run-only packages (the node binary, PGlite for the embedded Delius) are devDependencies,
 # pruned below with pino-pretty and the rest. The patches beside the dependencies (patches/, kafkajs decoding
 # record headers in linear time) are applied as `npm install` applies them.
 RUN npm ci --ignore-scripts --no-audit --no-fund && npx patch-package

@@ -29,6 +29,16 @@ const oracleDoubleSuites = [
   'e2e/order-per-person',
   'e2e/oracle-outage',
 ];
+/** The Delius suites that run on the embedded PGlite of local runs as they run on PostgreSQL. */
+const embeddedSuites = [
+  'delius/rules',
+  'delius/examples',
+  'delius/history',
+  'delius/idempotency',
+  'delius/edges',
+  'delius/transaction',
+  'delius/concurrency',
+];
 const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
@@ -70,6 +80,13 @@ export default {
       setupFiles: ['<rootDir>/test/support/oracle-double/backend.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    // The Delius suites on the embedded Delius of local runs (infra/embedded-delius.ts: PGlite over its socket).
+    {
+      ...shared,
+      displayName: 'embedded',
+      testMatch: embeddedSuites.map((suite) => `<rootDir>/test/${suite}.test.ts`),
+      setupFiles: ['<rootDir>/test/support/embedded-backend.ts'],
     },
     // `npm run test:oracle`: the Delius module's tests against the Oracle user DELIUS_TEST_ORACLE_URL names.
     ...(process.env.DELIUS_TEST_ORACLE_PROJECT && process.env.DELIUS_TEST_ORACLE_URL

@@ -1,15 +1,16 @@
-// `npm run dev [-- --send-examples] [-- --database path.sqlite]`: the whole service on the local default stack.
-// Starts the stack (Kafka, Apicurio, fauxqs; downloads cached), an embedded SQLite Delius with reference data
-// and sample people, the local Workload API and HMPPS Auth, and the pipeline; prints each allocation's outcome.
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+// `npm run dev [-- --send-examples] [-- --database DIR]`: the whole service on the local default stack.
+// Starts the stack (Kafka, Apicurio, fauxqs; downloads cached), an embedded Delius (PostgreSQL in PGlite) with
+// reference data and sample people, the local Workload API and HMPPS Auth, and the pipeline; prints each
+// allocation's outcome.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { QueryTypes } from 'sequelize';
 import { startService } from '../src/app.ts';
 import { awsSettingsFrom, createSnsClient } from '../src/connectors/aws-clients.ts';
 import { ConfigError, loadConfig, stageNames } from '../src/config/config.ts';
 import { createSequelize } from '../src/db/sequelize.ts';
+import { startEmbeddedDelius } from './embedded-delius.ts';
 import { buildDeliusSchema } from './delius-schema/build-schema.ts';
 import { seedExampleData } from './delius-schema/example-data.ts';
 import { seedReferenceData } from './delius-schema/reference-data.ts';
@@ -27,15 +28,15 @@ silenceKafkajsNegativeTimeoutWarning();
 const { values } = parseArgs({
   options: {
     'send-examples': { type: 'boolean', default: false },
-    database: { type: 'string', default: path.join(rootDir, '.infra', 'delius.sqlite') },
+    database: { type: 'string', default: path.join(rootDir, '.infra', 'delius') },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log(`usage: npm run dev [-- --send-examples] [-- --database FILE]
+  console.log(`usage: npm run dev [-- --send-examples] [-- --database DIR]
 
   --send-examples   publish every example allocation event of examples/ through SNS
-  --database FILE   the SQLite Delius to use (default .infra/delius.sqlite); created with sample people if new
+  --database DIR    the embedded Delius's data folder (default .infra/delius); created with sample people if new
 
 Stop with Ctrl-C. Environment variables override any setting (see the README's configuration table).`);
   process.exit(0);
@@ -61,22 +62,37 @@ async function main() {
   const { env: stackEnv, started } = await (containers ? containersUp : stackUp)((line) => say(`  ${line}`));
   say(`  ${started.length ? `started ${started.join(', ')}` : 'reusing the running stack'}`);
 
-  const databaseFile = path.resolve(values.database);
-  const databaseUrl = `sqlite:${databaseFile}`;
+  const databaseDir = path.resolve(values.database);
   const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'warn', pretty: true });
-  if (!existsSync(databaseFile)) {
-    await mkdir(path.dirname(databaseFile), { recursive: true });
-    const sequelize = createSequelize({ url: databaseUrl }, logger);
+  const delius = await startEmbeddedDelius(databaseDir);
+  const sequelize = createSequelize({ url: delius.url, poolMax: 1 }, logger);
+  // Built unless a run before finished building it (its last step seeds the people).
+  const people = async () => {
+    const [table] = await sequelize.query<{ name: string | null }>(
+      `SELECT to_regclass('"OFFENDER"') AS name`,
+      {
+        type: QueryTypes.SELECT,
+      },
+    );
+    if (!table?.name) return 0;
+    const [row] = await sequelize.query<{ count: string }>('SELECT count(*) AS count FROM "OFFENDER"', {
+      type: QueryTypes.SELECT,
+    });
+    return Number(row?.count ?? 0);
+  };
+  if ((await people()) === 0) {
     const models = await buildDeliusSchema(sequelize);
     await seedReferenceData(models);
     await seedExampleData(models);
     await sequelize.close();
     say(
-      `▶ created the local Delius ${path.relative(process.cwd(), databaseFile)} (reference data, people X123456, T123456, T223456)`,
+      `▶ created the local Delius in ${path.relative(process.cwd(), databaseDir)} (reference data, people X123456, T123456, T223456)`,
     );
   } else {
-    say(`▶ using the local Delius ${path.relative(process.cwd(), databaseFile)}`);
+    await sequelize.close();
+    say(`▶ using the local Delius in ${path.relative(process.cwd(), databaseDir)}`);
   }
+  say(`  served as ${delius.url} (PostgreSQL in PGlite), for as long as this runs`);
 
   const api = await startWorkloadApi();
   const served = await api.registerExamples(examplesDir);
@@ -86,7 +102,9 @@ async function main() {
     ...stackEnv,
     LOG_PRETTY: 'true',
     LOG_LEVEL: 'warn',
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: delius.url,
+    // One connection: the embedded server interleaves the statements of several (infra/embedded-delius.ts).
+    DATABASE_POOL_MAX: '1',
     HMPPS_AUTH_URL: api.url,
     HMPPS_AUTH_CLIENT_ID: api.clientId,
     HMPPS_AUTH_CLIENT_SECRET: api.clientSecret,
@@ -134,6 +152,7 @@ async function main() {
     void service
       .stop((step) => say(`  waiting for ${step}`))
       .then(() => api.close())
+      .then(() => delius.close())
       .then(() => say(`▶ stopped in ${((performance.now() - stoppingSince) / 1000).toFixed(1)} s`))
       .then(
         () => process.exit(0),

@@ -16,11 +16,6 @@ describe('classifying what is thrown: one resolver per adapter, composed', () =>
       true,
     ],
     [
-      { name: 'SequelizeDatabaseError', message: 'busy', parent: { code: 'SQLITE_BUSY' } },
-      'database-busy',
-      true,
-    ],
-    [
       { name: 'SequelizeDatabaseError', message: 'ORA-00060', parent: { errorNum: 60 } },
       'database-busy',
       true,

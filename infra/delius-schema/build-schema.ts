@@ -4,7 +4,7 @@ import { firstGeneratedId } from '../../src/delius/dialect.ts';
 import { defineDeliusModels, type DeliusModels } from '../../src/delius/models/index.ts';
 
 /**
- * Builds the Delius tables allocation handling touches, for the test database (PostgreSQL), local runs (SQLite)
+ * Builds the Delius tables allocation handling touches, for the test database (PostgreSQL), local runs (PostgreSQL in PGlite)
  * and the opt-in Oracle tests (`npm run test:oracle`, in a disposable Oracle user). In production the service
  * never creates or alters Delius tables: on Oracle this refuses unless told, by `disposableOracleUser`, that it
  * may first drop everything the connected user owns.
@@ -46,24 +46,15 @@ export async function buildDeliusSchema(
     for (const statement of oracleStandIns) await run(statement);
     return models;
   }
-  if (dialect === 'postgres') {
-    for (const sequence of sequenceNames(models)) {
-      await run(`CREATE SEQUENCE IF NOT EXISTS "${sequence}" START WITH ${firstGeneratedId}`);
-    }
-    await run(
-      `CREATE TABLE IF NOT EXISTS "CASELOAD_REBUILD_CALL" ("CALL_ID" BIGSERIAL PRIMARY KEY, "OFFENDER_ID" BIGINT NOT NULL, "CALLED_AT" TIMESTAMPTZ NOT NULL DEFAULT now())`,
-    );
-    await run(
-      `CREATE OR REPLACE FUNCTION "PROCREBUILDOPTTABLES"(p_offender_id BIGINT) RETURNS void LANGUAGE sql AS $$ INSERT INTO "CASELOAD_REBUILD_CALL" ("OFFENDER_ID") VALUES (p_offender_id) $$`,
-    );
-  } else {
-    await run(
-      `CREATE TABLE IF NOT EXISTS "ID_SEQUENCE" ("NAME" TEXT PRIMARY KEY, "NEXT_VALUE" INTEGER NOT NULL)`,
-    );
-    await run(
-      `CREATE TABLE IF NOT EXISTS "CASELOAD_REBUILD_CALL" ("CALL_ID" INTEGER PRIMARY KEY AUTOINCREMENT, "OFFENDER_ID" INTEGER NOT NULL, "CALLED_AT" TEXT NOT NULL)`,
-    );
+  for (const sequence of sequenceNames(models)) {
+    await run(`CREATE SEQUENCE IF NOT EXISTS "${sequence}" START WITH ${firstGeneratedId}`);
   }
+  await run(
+    `CREATE TABLE IF NOT EXISTS "CASELOAD_REBUILD_CALL" ("CALL_ID" BIGSERIAL PRIMARY KEY, "OFFENDER_ID" BIGINT NOT NULL, "CALLED_AT" TIMESTAMPTZ NOT NULL DEFAULT now())`,
+  );
+  await run(
+    `CREATE OR REPLACE FUNCTION "PROCREBUILDOPTTABLES"(p_offender_id BIGINT) RETURNS void LANGUAGE sql AS $$ INSERT INTO "CASELOAD_REBUILD_CALL" ("OFFENDER_ID") VALUES (p_offender_id) $$`,
+  );
   await run(
     `CREATE UNIQUE INDEX IF NOT EXISTS "RESPONSIBLE_OFFICER_ONE_ACTIVE" ON "RESPONSIBLE_OFFICER" ("OFFENDER_ID") WHERE "END_DATE" IS NULL`,
   );
@@ -111,7 +102,7 @@ function withDeliusDateTypes(attributes: ModelAttributes, dialect: Dialect): Mod
     if (type.key !== 'DATE') return undefined;
     const precision = Number(type._length) || undefined;
     if (dialect === 'oracle') return precision ? `TIMESTAMP(${precision})` : 'DATE';
-    if (dialect === 'postgres' && precision) return `TIMESTAMP(${precision}) WITH TIME ZONE`;
+    if (precision) return `TIMESTAMP(${precision}) WITH TIME ZONE`;
     return undefined;
   };
   return Object.fromEntries(

@@ -156,7 +156,7 @@ export const configSchema = z.object({
    */
   DATABASE_URL: z
     .string()
-    .regex(/^(oracle|postgres|postgresql|sqlite):/, 'oracle:, postgres: or sqlite: URL')
+    .regex(/^(oracle|postgres|postgresql):/, 'oracle: or postgres: URL')
     .optional(),
   DATABASE_SCHEMA: z.string().optional(),
   DATABASE_POOL_MAX: positiveInt.default(4),

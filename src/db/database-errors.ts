@@ -61,7 +61,7 @@ export const isUniqueViolation = (error: unknown): boolean =>
   asDriverError(error).name === 'SequelizeUniqueConstraintError';
 
 /**
- * What the database adapter's errors (Sequelize over pg, oracledb and sqlite3) mean. It reads names and codes
+ * What the database adapter's errors (Sequelize over pg and oracledb) mean. It reads names and codes
  * rather than classes, so nothing here loads a driver.
  */
 export const resolveDatabaseError: ErrorResolver = (error) => {
@@ -94,7 +94,6 @@ export const resolveDatabaseError: ErrorResolver = (error) => {
     return retry('database-unavailable', typeof code === 'string' ? { code } : {});
   if (typeof code === 'string' && (postgresTransient.has(code) || code.startsWith('08')))
     return retry('database-busy', { sqlState: code });
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return retry('database-busy');
   if (cause?.errorNum !== undefined && oracleUnavailable.has(cause.errorNum))
     return retry('database-unavailable', { oraCode: cause.errorNum });
   if (cause?.errorNum !== undefined && oracleTransient.has(cause.errorNum))

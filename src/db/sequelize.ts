@@ -1,15 +1,14 @@
 import { Sequelize, type Options } from 'sequelize';
 import { firstLineOf } from '../domain/errors.ts';
-import { installed } from '../installed.ts';
 import type { Logger } from '../observability/logger.ts';
 
-export type Dialect = 'postgres' | 'sqlite' | 'oracle';
+export type Dialect = 'postgres' | 'oracle';
 
 /**
  * The dialect is chosen by the URL, so the same code runs on production's Oracle (thin mode, no Instant
- * Client), the PostgreSQL of the tests and the embedded SQLite of local runs:
- * `oracle://user:password@host:1521/SERVICE`, `postgres://user@host:5432/db`, `sqlite:path/to/file.sqlite`
- * or `sqlite::memory:`.
+ * Client) and on PostgreSQL: the tests' server, and the embedded PGlite of local runs, which `npm run dev`
+ * serves on a loopback port (infra/embedded-delius.ts): `oracle://user:password@host:1521/SERVICE`,
+ * `postgres://user@host:5432/db`.
  */
 export function dialectOf(url: string): Dialect {
   const scheme = url.slice(0, url.indexOf(':')).toLowerCase();
@@ -17,12 +16,10 @@ export function dialectOf(url: string): Dialect {
     case 'postgres':
     case 'postgresql':
       return 'postgres';
-    case 'sqlite':
-      return 'sqlite';
     case 'oracle':
       return 'oracle';
     default:
-      throw new Error(`DATABASE_URL must start with oracle:, postgres: or sqlite: (got "${scheme}:")`);
+      throw new Error(`DATABASE_URL must start with oracle: or postgres: (got "${scheme}:")`);
   }
 }
 
@@ -82,16 +79,6 @@ export function createSequelize(settings: DatabaseSettings, logger: Logger): Seq
           lock_timeout: timeoutMs,
         },
       });
-    case 'sqlite': {
-      if (!installed('sqlite3'))
-        throw new Error(
-          'DATABASE_URL is a sqlite: URL, but sqlite3 is not installed: SQLite is for local runs (`npm install`); ' +
-            'the production image carries the oracle and postgres drivers only',
-        );
-      const storage = url.slice('sqlite:'.length) || ':memory:';
-      // One connection: SQLite serialises writers anyway, and a shared in-memory database needs it.
-      return new Sequelize({ ...common, dialect, storage, pool: { max: 1, min: 0 } });
-    }
     case 'oracle': {
       const parsed = new URL(url);
       const sequelize = new Sequelize({

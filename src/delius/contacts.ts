@@ -30,7 +30,7 @@ export async function insertContact(
   const startTime = toSeconds(request.startTime);
   const created = await db.models.Contact.create(
     {
-      id: await db.dialect.idForInsert(deliusSequences.contact, transaction),
+      id: db.dialect.idForInsert(deliusSequences.contact),
       personId: request.personId,
       eventId: request.eventId ?? null,
       requirementId: request.requirementId ?? null,

@@ -3,10 +3,10 @@ import type { Literal } from 'sequelize/lib/utils';
 import type { Dialect } from '../db/sequelize.ts';
 
 /**
- * The few statements that differ between production's Oracle and the PostgreSQL / SQLite used for tests and
- * local runs. Everything else goes through the models, which Sequelize renders for each dialect.
+ * The few statements that differ between production's Oracle and the PostgreSQL used for tests and local runs
+ * (a server, or the embedded PGlite). Everything else goes through the models, which Sequelize renders for each dialect.
  *
- * On PostgreSQL and SQLite the Delius packages do not exist: the schema builder (`schema/build-schema.ts`)
+ * On PostgreSQL the Delius packages do not exist: the schema builder (`schema/build-schema.ts`)
  * creates a recording stand-in for the caseload rebuild, so tests can see each call.
  */
 export interface DeliusDialect {
@@ -14,11 +14,10 @@ export interface DeliusDialect {
   /** The next value of a Delius sequence, e.g. `OFFENDER_MANAGER_ID_SEQ`, in a statement of its own. */
   nextId(sequence: string, transaction: Transaction): Promise<number>;
   /**
-   * The id for a new row: on Oracle and PostgreSQL the sequence's next value inside the INSERT, read back with
-   * the row (RETURNING … INTO on Oracle, RETURNING on PostgreSQL), so an id costs no round trip; on SQLite, whose
-   * driver drops RETURNING, the value from `nextId`.
+   * The id for a new row: the sequence's next value inside the INSERT, read back with the row (RETURNING … INTO
+   * on Oracle, RETURNING on PostgreSQL), so an id costs no round trip.
    */
-  idForInsert(sequence: string, transaction: Transaction): Promise<number | Literal>;
+  idForInsert(sequence: string): Literal;
   /** C16: PKG_TRIGGERSUPPORT.PROCREBUILDOPTTABLES, after a commit. */
   rebuildCaseload(personId: number): Promise<void>;
 }
@@ -55,7 +54,7 @@ export function deliusDialect(sequelize: Sequelize): DeliusDialect {
         name,
         nextId: (sequence, transaction) =>
           selectId(sequelize, `SELECT ${checkedSequence(sequence)}.NEXTVAL AS ID FROM DUAL`, transaction),
-        idForInsert: (sequence) => Promise.resolve(literal(`${checkedSequence(sequence)}.NEXTVAL`)),
+        idForInsert: (sequence) => literal(`${checkedSequence(sequence)}.NEXTVAL`),
         async rebuildCaseload(personId) {
           await sequelize.query('BEGIN PKG_TRIGGERSUPPORT.PROCREBUILDOPTTABLES(:personId); END;', {
             replacements: { personId },
@@ -67,40 +66,9 @@ export function deliusDialect(sequelize: Sequelize): DeliusDialect {
         name,
         nextId: (sequence, transaction) =>
           selectId(sequelize, `SELECT nextval('"${checkedSequence(sequence)}"') AS "ID"`, transaction),
-        idForInsert: (sequence) => Promise.resolve(literal(`nextval('"${checkedSequence(sequence)}"')`)),
+        idForInsert: (sequence) => literal(`nextval('"${checkedSequence(sequence)}"')`),
         async rebuildCaseload(personId) {
           await sequelize.query('SELECT "PROCREBUILDOPTTABLES"(:personId)', { replacements: { personId } });
-        },
-      };
-    case 'sqlite':
-      return {
-        name,
-        // Sequelize runs an INSERT with sqlite3's run(), which drops RETURNING: increment, then read, in the
-        // same transaction, whose write lock keeps the pair atomic.
-        async nextId(sequence, transaction) {
-          const replacements = { sequence: checkedSequence(sequence) };
-          await sequelize.query(
-            `INSERT INTO "ID_SEQUENCE" ("NAME", "NEXT_VALUE") VALUES (:sequence, ${firstGeneratedId})
-             ON CONFLICT ("NAME") DO UPDATE SET "NEXT_VALUE" = "NEXT_VALUE" + 1`,
-            { transaction, replacements },
-          );
-          return selectId(
-            sequelize,
-            'SELECT "NEXT_VALUE" FROM "ID_SEQUENCE" WHERE "NAME" = :sequence',
-            transaction,
-            replacements,
-          );
-        },
-        idForInsert(sequence, transaction) {
-          return this.nextId(sequence, transaction);
-        },
-        async rebuildCaseload(personId) {
-          await sequelize.query(
-            'INSERT INTO "CASELOAD_REBUILD_CALL" ("OFFENDER_ID", "CALLED_AT") VALUES (:personId, :calledAt)',
-            {
-              replacements: { personId, calledAt: new Date().toISOString() },
-            },
-          );
         },
       };
   }

@@ -108,7 +108,7 @@ export async function requirementIapsFlags(
 
 /**
  * I6: insert (id, 1) or set the flag to 1; never cleared. The original used MERGE; Sequelize renders an upsert
- * as INSERT … ON CONFLICT (PostgreSQL, SQLite) and as UPDATE-then-INSERT in one PL/SQL block (Oracle). Two
+ * as INSERT … ON CONFLICT (PostgreSQL) and as UPDATE-then-INSERT in one PL/SQL block (Oracle). Two
  * allocations inserting the same flag at once: the loser's unique violation is retryable, and the retry updates.
  */
 export async function setIapsFlags(

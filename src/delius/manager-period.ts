@@ -226,7 +226,7 @@ export async function replaceManager(
   }
   const created = await table.model.create(
     {
-      id: await context.db.dialect.idForInsert(table.sequence, transaction),
+      id: context.db.dialect.idForInsert(table.sequence),
       ownerId: current.ownerId,
       staffId: target.staff.id,
       staffEmployeeId: target.staff.id,

@@ -55,7 +55,7 @@ export async function replaceResponsibleOfficer(
   }
   const created = await ResponsibleOfficer.create(
     {
-      id: await db.dialect.idForInsert(deliusSequences.responsibleOfficer, transaction),
+      id: db.dialect.idForInsert(deliusSequences.responsibleOfficer),
       personId,
       personManagerId: manager.id,
       prisonManagerId: null,

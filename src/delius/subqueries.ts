@@ -3,7 +3,7 @@ import { literal, type ModelStatic, type Model } from 'sequelize';
 /*
  * A check folded into another read as a subquery, so that it costs no round trip of its own (the statement
  * budget, docs/throughput.md). Built from the models' own table and column names, quoted by the dialect, so the
- * same text runs on Oracle, PostgreSQL and SQLite; values are whole numbers or strings escaped by the dialect,
+ * same text runs on Oracle and PostgreSQL; values are whole numbers or strings escaped by the dialect,
  * never spliced in as given.
  */
 

@@ -1,4 +1,4 @@
-import { createSequelize, dialectOf, type DatabaseSettings } from '../db/sequelize.ts';
+import { createSequelize, type DatabaseSettings } from '../db/sequelize.ts';
 import { applyAllocation, type AllocationRequest } from '../delius/apply-allocation.ts';
 import { openDeliusDb } from '../delius/delius-db.ts';
 import type { AppError } from '../domain/errors.ts';
@@ -11,7 +11,7 @@ import { waitForDependency } from '../observability/wait-for-dependency.ts';
 import { applyToDelius } from './delius-sink.ts';
 
 export interface SinkOptions {
-  /** Partitions one process applies at once, each in order (one, whatever is asked, on SQLite). */
+  /** Partitions one process applies at once, each in order. */
   readonly concurrency: number;
   readonly retry: RetryPolicy;
   readonly database: DatabaseSettings;
@@ -59,7 +59,6 @@ export function sinkStage(
   deps: SinkDeps,
 ): StageDefinition<AllocationRecord, IapsEventRecord> {
   const { route } = deps;
-  const sqlite = dialectOf(options.database.url) === 'sqlite';
   return {
     name: 'sink',
     groupId: route.groupId,
@@ -72,8 +71,7 @@ export function sinkStage(
       teamCode: record.teamCode,
     }),
     policy: {
-      // SQLite serialises writers, and Sequelize opens a connection per transaction: one partition at a time.
-      concurrency: sqlite ? 1 : options.concurrency,
+      concurrency: options.concurrency,
       retry: options.retry,
     },
     // Per person, in the order Workforce made the allocations (rules §5.4 depend on it), within the window.

@@ -55,7 +55,7 @@ describe('configuration', () => {
       expect(message).not.toContain('\n');
       expect(message).toContain('HMPPS_AUTH_CLIENT_SECRET is required');
       expect(message).toContain('TOPIC_PARTITIONS');
-      expect(message).toContain('DATABASE_URL: oracle:, postgres: or sqlite: URL');
+      expect(message).toContain('DATABASE_URL: oracle: or postgres: URL');
     }
   });
 

@@ -88,7 +88,7 @@ describe('the production image', () => {
       const local = await container.exec([
         'node',
         '-e',
-        "for (const name of ['sqlite3', 'pino-pretty']) { try { require.resolve(name); console.log(name) } catch {} }",
+        "for (const name of ['@electric-sql/pglite', 'pino-pretty']) { try { require.resolve(name); console.log(name) } catch {} }",
       ]);
       expect(local.stdout.trim()).toBe('');
       const write = await container.exec(['touch', '/app/dist/main.js']);

@@ -35,7 +35,7 @@ describe('npm run dev', () => {
 
   it('applies every example, says what it waits for as it stops, exits 0, and a second run finds them all duplicates', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'dev-'));
-    const database = path.join(dir, 'delius.sqlite');
+    const database = path.join(dir, 'delius');
     const queue = await scope.allocationsQueue();
     const name = uniqueName('dev');
     const env = {

@@ -30,7 +30,7 @@ describe('the production image', () => {
       dependencies: Record<string, string>;
       devDependencies: Record<string, string>;
     };
-    for (const name of ['sqlite3', 'pino-pretty', 'node']) {
+    for (const name of ['@electric-sql/pglite', '@electric-sql/pglite-socket', 'pino-pretty', 'node']) {
       expect(Object.keys(packageJson.dependencies)).not.toContain(name);
       expect(Object.keys(packageJson.devDependencies)).toContain(name);
     }

@@ -115,7 +115,7 @@ export async function auditRows(db: DeliusDb) {
       return {
         interaction: interaction?.get({ plain: true }).code,
         outcome: row.outcome,
-        // Oracle holds no parameters as NULL, PostgreSQL and SQLite as the empty string the service writes.
+        // Oracle holds no parameters as NULL, PostgreSQL as the empty string the service writes.
         parameters: row.parameters ?? '',
         userId: row.userId,
       };

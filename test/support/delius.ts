@@ -16,7 +16,7 @@ import type { DoubleSettings } from './oracle-double/session.ts';
 
 export { examplePairs, examplesDir } from '../../infra/examples.ts';
 
-/** A Delius schema with its reference data, in the test's own PostgreSQL schema or SQLite file. */
+/** A Delius schema with its reference data, in the test's own PostgreSQL schema or embedded database. */
 /**
  * `npm run test:oracle` sets this to an Oracle user the tests may empty and rebuild (for example compose's
  * `--profile oracle`): then the Delius tests that would use PostgreSQL use it instead.
@@ -30,14 +30,14 @@ export const oracleTestUrl = process.env['DELIUS_TEST_ORACLE_URL'];
  */
 export const oracleDoubleBackend = process.env['DELIUS_TEST_BACKEND'] === 'oracle-double';
 
-export async function testDelius(
-  scope: TestScope,
-  options: { dialect?: 'postgres' | 'sqlite'; clock?: Clock } = {},
-): Promise<DeliusDb> {
-  if (options.dialect !== 'sqlite' && oracleTestUrl) return oracleDelius(scope, oracleTestUrl, options.clock);
-  if (options.dialect !== 'sqlite' && oracleDoubleBackend) return oracleDoubleDelius(scope, options.clock);
-  const sequelize: Sequelize = options.dialect === 'sqlite' ? await scope.sqlite() : await scope.postgres();
-  return deliusIn(sequelize, options.clock);
+/** The jest project `embedded` sets this: the Delius tests run on the embedded PGlite Delius of local runs. */
+export const embeddedBackend = process.env['DELIUS_TEST_BACKEND'] === 'embedded';
+
+export async function testDelius(scope: TestScope, options: { clock?: Clock } = {}): Promise<DeliusDb> {
+  if (oracleTestUrl) return oracleDelius(scope, oracleTestUrl, options.clock);
+  if (oracleDoubleBackend) return oracleDoubleDelius(scope, options.clock);
+  if (embeddedBackend) return openDelius(await scope.embeddedDelius(), options.clock);
+  return deliusIn(await scope.postgres(), options.clock);
 }
 
 /**
@@ -105,8 +105,11 @@ export async function oracleDoubleDeliusWith(
 }
 
 async function deliusIn(sequelize: Sequelize, clock?: Clock): Promise<DeliusDb> {
-  const models = await buildDeliusSchema(sequelize);
-  await seedReferenceData(models);
+  await seedReferenceData(await buildDeliusSchema(sequelize));
+  return openDelius(sequelize, clock);
+}
+
+function openDelius(sequelize: Sequelize, clock?: Clock): Promise<DeliusDb> {
   return openDeliusDb({ sequelize, auditUserName, logger: testLogger, ...(clock ? { clock } : {}) });
 }
 

@@ -1,15 +1,16 @@
 // Each test gets its own topics, consumer groups, queues and database schema, so tests never see each
 // other's data and can run against one long-lived stack. A scope cleans up whatever it created.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { DeleteTopicCommand } from '@aws-sdk/client-sns';
 import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import type { Admin, Kafka } from 'kafkajs';
 import pg from 'pg';
 import type { Sequelize } from 'sequelize';
 import { provisionAllocationsQueue, type AllocationsQueue } from '../../infra/provision-sns-sqs.ts';
+import { PGlite } from '@electric-sql/pglite';
+import { startEmbeddedDelius } from '../../infra/embedded-delius.ts';
+import { buildDeliusSchema } from '../../infra/delius-schema/build-schema.ts';
+import { seedReferenceData } from '../../infra/delius-schema/reference-data.ts';
 import { createSequelize } from '../../src/db/sequelize.ts';
 import { createKafka } from '../../src/kafka/client.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -40,7 +41,11 @@ export interface TestScope {
   postgres(): Promise<Sequelize>;
   /** A schema of its own in the test database, with its name and the database URL. */
   postgresSchema(): Promise<{ sequelize: Sequelize; schema: string; url: string }>;
-  sqlite(): Promise<Sequelize>;
+  /**
+   * An embedded Delius of its own (PGlite, as local runs use) with Delius's tables and reference data, served on
+   * a loopback port, reached on one connection as `npm run dev` reaches it. The one asked for before is closed.
+   */
+  embeddedDelius(): Promise<Sequelize>;
   /** The Oracle double answering for a PostgreSQL schema, unregistered with the scope. */
   oracleDouble(settings: {
     postgresUrl: string;
@@ -53,10 +58,33 @@ export interface TestScope {
   close(): Promise<void>;
 }
 
+/**
+ * A PGlite database with Delius's tables and reference data, cloned from one built once per test file: making
+ * one runs initdb (2–4 s here) and builds the schema, a clone takes about a second.
+ */
+let deliusTemplate: Promise<PGlite> | undefined;
+async function embeddedDeliusDatabase(): Promise<PGlite> {
+  deliusTemplate ??= (async () => {
+    const template = await PGlite.create('memory://');
+    const serving = await startEmbeddedDelius(template, 0, { closeDatabase: false });
+    const builder = createSequelize({ url: serving.url }, testLogger);
+    try {
+      await seedReferenceData(await buildDeliusSchema(builder));
+    } finally {
+      await builder.close();
+      await serving.close();
+    }
+    return template;
+  })();
+  // clone() is typed as PGlite's interface; what it returns is a PGlite, which the socket server needs.
+  return (await (await deliusTemplate).clone()) as PGlite;
+}
+
 export function testScope(name: string): TestScope {
   const cleanups: (() => Promise<unknown>)[] = [];
   let kafka: Kafka | undefined;
   let admin: Admin | undefined;
+  let closeEmbedded: (() => Promise<void>) | undefined;
 
   const scope: TestScope = {
     async kafka() {
@@ -135,13 +163,19 @@ export function testScope(name: string): TestScope {
       cleanups.push(() => sequelize.close());
       return Promise.resolve(sequelize);
     },
-    async sqlite() {
-      const dir = await mkdtemp(path.join(tmpdir(), `${name}-`));
-      const sequelize = createSequelize({ url: `sqlite:${path.join(dir, 'delius.sqlite')}` }, testLogger);
-      cleanups.push(async () => {
+    async embeddedDelius() {
+      // Each holds a whole PostgreSQL in memory: one at a time per scope (tests of a file run one by one, each
+      // asking for its own), so the one before is closed first.
+      await closeEmbedded?.();
+      const delius = await startEmbeddedDelius(await embeddedDeliusDatabase());
+      const sequelize = createSequelize({ url: delius.url, poolMax: 1, poolIdleMs: 1_000 }, testLogger);
+      const close = async () => {
+        closeEmbedded = undefined;
         await sequelize.close();
-        await rm(dir, { recursive: true, force: true });
-      });
+        await delius.close();
+      };
+      closeEmbedded = close;
+      cleanups.push(() => (closeEmbedded === close ? close() : Promise.resolve()));
       return sequelize;
     },
     async oracleDouble({ dbTimeZone = '+00:00', ...settings }) {
