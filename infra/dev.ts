@@ -23,6 +23,7 @@ import { exampleMessages, examplesDir, readExampleEvent } from './examples.ts';
 import { rootDir } from './paths.ts';
 import { stackUp } from './stack.ts';
 import { containersUp } from './containers/stack.ts';
+import { chooseStack } from './containers/choose-stack.ts';
 
 silenceKafkajsNegativeTimeoutWarning();
 const { values } = parseArgs({
@@ -51,19 +52,28 @@ const icons: Record<StageOutcome['status'], string> = {
   'dead-letter': '✘',
 };
 
+/** How long since `since` (performance.now()), as the first run's lines say it. */
+function took(since: number): string {
+  return `${((performance.now() - since) / 1000).toFixed(1)} s`;
+}
+
 async function main() {
-  // STACK=containers runs the stack as containers (Docker); by default as local processes (Java and Maven).
-  const containers = process.env['STACK'] === 'containers';
+  const runStarted = performance.now();
+  // As npm test chooses: STACK if set, else containers where a Docker engine answers, else processes (Java 21 and
+  // Maven); where neither can run, one message says what to install for each.
+  const containers = chooseStack() === 'containers';
   say(
     containers
-      ? '▶ starting the local stack as containers (a first run on a machine without an image registry builds images)'
-      : '▶ starting the local stack (first run downloads Kafka and Apicurio into .cache/)',
+      ? '▶ starting the local stack as containers (a Docker engine answers; a first run on a machine without an image registry builds images)'
+      : '▶ starting the local stack as processes (no Docker engine answers; a first run fetches Kafka and Apicurio with Maven into .cache/)',
   );
+  let since = performance.now();
   const { env: stackEnv, started } = await (containers ? containersUp : stackUp)((line) => say(`  ${line}`));
-  say(`  ${started.length ? `started ${started.join(', ')}` : 'reusing the running stack'}`);
+  say(`  ${started.length ? `started ${started.join(', ')}` : 'reusing the running stack'} (${took(since)})`);
 
   const databaseDir = path.resolve(values.database);
   const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'warn', pretty: true });
+  since = performance.now();
   const delius = await startEmbeddedDelius(databaseDir);
   const sequelize = createSequelize({ url: delius.url, poolMax: 1 }, logger);
   // Built unless a run before finished building it (its last step seeds the people).
@@ -86,11 +96,11 @@ async function main() {
     await seedExampleData(models);
     await sequelize.close();
     say(
-      `▶ created the local Delius in ${path.relative(process.cwd(), databaseDir)} (reference data, people X123456, T123456, T223456)`,
+      `▶ created the local Delius in ${path.relative(process.cwd(), databaseDir)} (reference data, people X123456, T123456, T223456; ${took(since)})`,
     );
   } else {
     await sequelize.close();
-    say(`▶ using the local Delius in ${path.relative(process.cwd(), databaseDir)}`);
+    say(`▶ using the local Delius in ${path.relative(process.cwd(), databaseDir)} (${took(since)})`);
   }
   say(`  served as ${delius.url} (PostgreSQL in PGlite), for as long as this runs`);
 
@@ -117,6 +127,7 @@ async function main() {
     ...process.env,
   });
 
+  since = performance.now();
   const tally = new Map<string, number>();
   const finals = new Map<string, StageOutcome>();
   const service = await startService(config, stageNames, logger, {
@@ -140,7 +151,7 @@ async function main() {
     },
   });
   say(
-    `▶ pipeline running: ${stageNames.join(' → ')}; health, metrics and info on http://127.0.0.1:${service.httpPort}`,
+    `▶ pipeline running: ${stageNames.join(' → ')}; health, metrics and info on http://127.0.0.1:${service.httpPort} (${took(since)})`,
   );
 
   let stopping = false;
@@ -172,6 +183,7 @@ async function main() {
     say(
       `  ${'outcome'.padEnd(13)} ${'kind'.padEnd(17)} ${'person'.padEnd(8)} ${'staff/team'.padEnd(15)} reason`,
     );
+    since = performance.now();
     const sent: string[] = [];
     for (const file of exampleMessages) {
       const event = await readExampleEvent(file, api.url);
@@ -189,6 +201,7 @@ async function main() {
     say(
       `▶ summary: ${sent.length} allocations: ${count('applied')} applied, ${count('duplicate')} duplicate, ${count('ignored')} ignored, ${count('dead-letter')} dead-lettered`,
     );
+    say(`  ${took(since)} from publishing, ${took(runStarted)} since npm run dev began`);
   }
   say('▶ waiting for allocations (try `npm run allocations -- send --help`); Ctrl-C to stop');
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -18,6 +19,11 @@ export const kafkaVersion = servers.kafka.version;
 
 const libDir = path.join(cacheDir, `kafka-${kafkaVersion}`);
 const kafkaRuntime = path.join(runtimeDir, 'kafka');
+
+/** Whether the server is in `.cache/` already (what fetching it leaves when it completes). */
+export function kafkaFetched(): boolean {
+  return existsSync(path.join(libDir, '.complete'));
+}
 
 export function fetchKafka(onFetch?: () => void): Promise<boolean> {
   return cachedDirectory(

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { cachedDirectory } from './cached.ts';
@@ -17,6 +17,11 @@ const run = promisify(execFile);
  */
 export const apicurioVersion = servers.registry.version;
 const appDir = path.join(cacheDir, `apicurio-registry-${apicurioVersion}`);
+
+/** Whether the server is in `.cache/` already (what fetching it leaves when it completes). */
+export function registryFetched(): boolean {
+  return existsSync(path.join(appDir, '.complete'));
+}
 
 export function fetchRegistry(onFetch?: () => void): Promise<boolean> {
   return cachedDirectory(
