@@ -17,6 +17,15 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
+# The local tools of compose's `app` profile (the Workload API and HMPPS Auth serving the example details, the
+# Delius set-up, sending the examples): TypeScript that Node 24 runs itself, on the production dependencies.
+# Never what production runs: that is the last stage, the default target.
+FROM build AS local
+COPY infra ./infra
+COPY examples ./examples
+COPY schemas ./schemas
+USER node
+
 FROM ${BASE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app

@@ -4,22 +4,18 @@
 // allocation's outcome.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PublishCommand } from '@aws-sdk/client-sns';
-import { QueryTypes } from 'sequelize';
 import { startService } from '../src/app.ts';
 import { awsSettingsFrom, createSnsClient } from '../src/connectors/aws-clients.ts';
 import { ConfigError, loadConfig, stageNames } from '../src/config/config.ts';
 import { createSequelize } from '../src/db/sequelize.ts';
 import { startEmbeddedDelius } from './embedded-delius.ts';
-import { buildDeliusSchema } from './delius-schema/build-schema.ts';
-import { seedExampleData } from './delius-schema/example-data.ts';
-import { seedReferenceData } from './delius-schema/reference-data.ts';
+import { prepareLocalDelius, samplePeople } from './local-delius.ts';
 import type { StageOutcome } from '../src/kafka/stage.ts';
 import { messageOf } from '../src/domain/errors.ts';
 import { startWorkloadApi } from './workload-api.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { silenceKafkajsNegativeTimeoutWarning } from '../src/observability/known-warnings.ts';
-import { exampleMessages, examplesDir, readExampleEvent } from './examples.ts';
+import { exampleMessages, examplesDir, publishExamples } from './examples.ts';
 import { rootDir } from './paths.ts';
 import { stackUp } from './stack.ts';
 import { containersUp } from './containers/stack.ts';
@@ -76,32 +72,14 @@ async function main() {
   since = performance.now();
   const delius = await startEmbeddedDelius(databaseDir);
   const sequelize = createSequelize({ url: delius.url, poolMax: 1 }, logger);
-  // Built unless a run before finished building it (its last step seeds the people).
-  const people = async () => {
-    const [table] = await sequelize.query<{ name: string | null }>(
-      `SELECT to_regclass('"OFFENDER"') AS name`,
-      {
-        type: QueryTypes.SELECT,
-      },
-    );
-    if (!table?.name) return 0;
-    const [row] = await sequelize.query<{ count: string }>('SELECT count(*) AS count FROM "OFFENDER"', {
-      type: QueryTypes.SELECT,
-    });
-    return Number(row?.count ?? 0);
-  };
-  if ((await people()) === 0) {
-    const models = await buildDeliusSchema(sequelize);
-    await seedReferenceData(models);
-    await seedExampleData(models);
-    await sequelize.close();
-    say(
-      `▶ created the local Delius in ${path.relative(process.cwd(), databaseDir)} (reference data, people X123456, T123456, T223456; ${took(since)})`,
-    );
-  } else {
-    await sequelize.close();
-    say(`▶ using the local Delius in ${path.relative(process.cwd(), databaseDir)} (${took(since)})`);
-  }
+  const prepared = await prepareLocalDelius(sequelize);
+  await sequelize.close();
+  const where = path.relative(process.cwd(), databaseDir);
+  say(
+    prepared === 'created'
+      ? `▶ created the local Delius in ${where} (reference data, people ${samplePeople.join(', ')}; ${took(since)})`
+      : `▶ using the local Delius in ${where} (${took(since)})`,
+  );
   say(`  served as ${delius.url} (PostgreSQL in PGlite), for as long as this runs`);
 
   const api = await startWorkloadApi();
@@ -179,23 +157,13 @@ async function main() {
   if (values['send-examples']) {
     const sns = createSnsClient(awsSettingsFrom(config));
     const topicArn = process.env['DOMAIN_EVENTS_TOPIC_ARN'] ?? stackEnv['DOMAIN_EVENTS_TOPIC_ARN'];
+    if (!topicArn) throw new Error('the stack named no DOMAIN_EVENTS_TOPIC_ARN to publish the examples to');
     say(`▶ publishing ${exampleMessages.length} example allocation events to ${topicArn}`);
     say(
       `  ${'outcome'.padEnd(13)} ${'kind'.padEnd(17)} ${'person'.padEnd(8)} ${'staff/team'.padEnd(15)} reason`,
     );
     since = performance.now();
-    const sent: string[] = [];
-    for (const file of exampleMessages) {
-      const event = await readExampleEvent(file, api.url);
-      const { MessageId } = await sns.send(
-        new PublishCommand({
-          TopicArn: topicArn,
-          Message: JSON.stringify(event),
-          MessageAttributes: { eventType: { DataType: 'String', StringValue: String(event['eventType']) } },
-        }),
-      );
-      if (MessageId) sent.push(MessageId);
-    }
+    const sent = await publishExamples(sns, topicArn, api.url);
     while (!sent.every((id) => finals.has(id))) await new Promise((resolve) => setTimeout(resolve, 50));
     const count = (status: string) => sent.filter((id) => finals.get(id)?.status === status).length;
     say(

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import path from 'node:path';
 import { rootDir } from './paths.ts';
 
@@ -48,4 +49,29 @@ export async function readExampleEvent(
     string,
     unknown
   >;
+}
+
+/**
+ * Publishes every example allocation event to the domain-events SNS topic, as Workforce would (the `eventType`
+ * message attribute the queue's subscription filters on), its detail URL on `workloadApiUrl`; returns SNS's
+ * message ids in the order sent.
+ */
+export async function publishExamples(
+  sns: SNSClient,
+  topicArn: string,
+  workloadApiUrl: string,
+): Promise<string[]> {
+  const sent: string[] = [];
+  for (const file of exampleMessages) {
+    const event = await readExampleEvent(file, workloadApiUrl);
+    const { MessageId } = await sns.send(
+      new PublishCommand({
+        TopicArn: topicArn,
+        Message: JSON.stringify(event),
+        MessageAttributes: { eventType: { DataType: 'String', StringValue: String(event['eventType']) } },
+      }),
+    );
+    if (MessageId) sent.push(MessageId);
+  }
+  return sent;
 }

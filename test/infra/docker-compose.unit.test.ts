@@ -54,15 +54,18 @@ describe('docker-compose.yml and the fauxqs init file', () => {
     );
   });
 
-  it('run the image on the one-broker stack with topic creation, schema registration and one replica, and reach the host on Linux', async () => {
+  it('run the image on the one-broker stack with topic creation, schema registration and one replica, and reach only what compose serves', async () => {
     const compose = parse(await readFile(path.join(rootDir, 'docker-compose.yml'), 'utf8')) as {
-      services: { app: { environment: Record<string, string>; extra_hosts: string[] } };
+      services: { app: { environment: Record<string, string>; extra_hosts?: string[] } };
     };
     expect(compose.services.app.environment).toMatchObject({
       KAFKA_CREATE_TOPICS: 'true',
       SCHEMA_REGISTER: 'true',
       KAFKA_REPLICATION_FACTOR: '1',
     });
-    expect(compose.services.app.extra_hosts).toContain('host.docker.internal:host-gateway');
+    // The Workload API and HMPPS Auth are a service of the file (test/infra/compose-app.test.ts runs them).
+    expect(compose.services.app.extra_hosts).toBeUndefined();
+    expect(compose.services.app.environment['HMPPS_AUTH_URL']).toBe('http://workload-api:9090');
+    expect(compose.services.app.environment['DETAIL_URL_ALLOW_LIST']).toBe('http://workload-api:9090');
   });
 });

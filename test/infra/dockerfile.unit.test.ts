@@ -15,7 +15,17 @@ describe('the production image', () => {
     const dockerfile = await readFile(path.join(rootDir, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^ARG BASE_IMAGE=node:24-bookworm-slim$/m);
     const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((match) => match[1]);
-    expect(froms).toEqual(['${BASE_IMAGE}', '${BASE_IMAGE}']);
+    expect(froms).toEqual(['${BASE_IMAGE}', 'build', '${BASE_IMAGE}']);
+  });
+
+  it('keeps compose’s local tools in a stage of their own, never the default target production builds', async () => {
+    const dockerfile = await readFile(path.join(rootDir, 'Dockerfile'), 'utf8');
+    const stages = dockerfile.split(/^(?=FROM )/m).filter((stage) => stage.startsWith('FROM '));
+    const local = stages.find((stage) => /^FROM build AS local$/m.test(stage));
+    expect(local).toMatch(/^COPY infra \.\/infra$/m);
+    expect(local).toMatch(/^COPY examples \.\/examples$/m);
+    // The last stage is what `docker build .` makes: the production image, without infra/ or examples/.
+    expect(stages.at(-1)).not.toMatch(/infra|examples/);
   });
 
   it('leaves the code it runs to root and asks for health on the configured port', async () => {
