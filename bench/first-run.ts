@@ -91,10 +91,12 @@ try {
   ]);
   figures.push(['', summary.line]);
   const stopping = performance.now();
-  const exited = new Promise<number | null>((resolve) => dev.on('exit', resolve));
+  const exited = new Promise<string>((resolve) =>
+    dev.on('exit', (code, signal) => resolve(code === null ? `ended by ${signal}` : `exit ${code}`)),
+  );
   if (dev.pid) process.kill(-dev.pid, 'SIGINT');
-  const code = await exited;
-  figures.push(['Ctrl-C', `${seconds(stopping).toFixed(1)} s to stopped (exit ${code})`]);
+  const ended = await exited;
+  figures.push(['Ctrl-C', `${seconds(stopping).toFixed(1)} s to stopped (npm ${ended})`]);
   figures.push(['both command lines', `${(installSeconds + summary.at).toFixed(1)} s`]);
 } finally {
   spawnSync('npm', ['run', '--silent', 'infra:down'], { cwd: clone, env, stdio: 'ignore' });
