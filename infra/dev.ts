@@ -64,7 +64,9 @@ async function main() {
       : '▶ starting the local stack as processes (no Docker engine answers; a first run fetches Kafka and Apicurio with Maven into .cache/)',
   );
   let since = performance.now();
-  const { env: stackEnv, started } = await (containers ? containersUp : stackUp)((line) => say(`  ${line}`));
+  const { env: stackEnv, started } = await (containers
+    ? containersUp((line) => say(`  ${line}`))
+    : stackUp((line) => say(`  ${line}`), { postgres: 'ifPresent' }));
   say(`  ${started.length ? `started ${started.join(', ')}` : 'reusing the running stack'} (${took(since)})`);
 
   const databaseDir = path.resolve(values.database);

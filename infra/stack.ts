@@ -1,3 +1,4 @@
+import { messageOf } from '../src/domain/errors.ts';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -125,8 +126,33 @@ async function waitSaying(waits: { name: string; ready: Promise<void> }[], log: 
   }
 }
 
-/** Starts every server that is not already running and answering, provisions SNS/SQS, writes the env file. */
-export async function stackUp(log: (line: string) => void = () => undefined): Promise<StackUpResult> {
+/**
+ * The tests' PostgreSQL: whether the stack started it, or undefined where there is none and `ifPresent` allows
+ * that (said in one line). `ensure` starts a local cluster that is installed but down (infra/postgres.ts).
+ */
+export async function stackPostgres(
+  mode: 'required' | 'ifPresent',
+  log: (line: string) => void,
+  ensure: () => Promise<boolean> = ensurePostgres,
+): Promise<boolean | undefined> {
+  try {
+    return await ensure();
+  } catch (error) {
+    if (mode === 'required') throw error;
+    log(`no PostgreSQL here (${messageOf(error)}): only the tests need it`);
+    return undefined;
+  }
+}
+
+/**
+ * Starts every server that is not already running and answering, provisions SNS/SQS, writes the env file.
+ * PostgreSQL is the tests' database: `npm run dev` (whose Delius is embedded) asks for it only `ifPresent`, so a
+ * machine without it runs the service all the same.
+ */
+export async function stackUp(
+  log: (line: string) => void = () => undefined,
+  { postgres = 'required' }: { postgres?: 'required' | 'ifPresent' } = {},
+): Promise<StackUpResult> {
   await mkdir(runtimeDir, { recursive: true });
   // A containers stack that is up serves as well (`STACK=containers npm run infra:up`): one stack at a time.
   const containers = await runningContainersStack();
@@ -208,15 +234,16 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
   }
   // Record the pids before waiting, so that `infra:down` can stop a server whose start-up failed.
   await writeState(state);
-  const startedPostgres = await ensurePostgres();
+  const startedPostgres = await stackPostgres(postgres, log);
   if (startedPostgres) {
     log(`started PostgreSQL on 127.0.0.1:${postgresPort}`);
     started.push('postgres');
   }
-  state.postgres = {
-    port: postgresPort,
-    startedByStack: startedPostgres || (state.postgres?.startedByStack ?? false),
-  };
+  if (startedPostgres !== undefined)
+    state.postgres = {
+      port: postgresPort,
+      startedByStack: startedPostgres || (state.postgres?.startedByStack ?? false),
+    };
   await writeState(state);
   await waitSaying(waits, log);
 
@@ -226,7 +253,7 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
     kafkaPort: kafka.port,
     registryPort: registry.port,
     sqsPort: sqs.port,
-    postgresAdminUrl,
+    ...(startedPostgres !== undefined ? { postgresAdminUrl } : {}),
   });
   return { env, started, downloaded };
 }
@@ -237,7 +264,8 @@ export interface StackEndpoints {
   readonly kafkaPort: number;
   readonly registryPort: number;
   readonly sqsPort: number;
-  readonly postgresAdminUrl: string;
+  /** Absent where no PostgreSQL runs (`npm run dev` needs none): the env file then names no POSTGRES_URL. */
+  readonly postgresAdminUrl?: string;
 }
 
 /**
@@ -251,7 +279,9 @@ export async function completeStack(endpoints: StackEndpoints): Promise<StackEnv
     { sns: createSnsClient(aws), sqs: createSqsClient(aws) },
     allocationsQueueSpec,
   );
-  const postgresUrl = await ensureDatabase(testDatabase, endpoints.postgresAdminUrl);
+  const postgresUrl = endpoints.postgresAdminUrl
+    ? await ensureDatabase(testDatabase, endpoints.postgresAdminUrl)
+    : undefined;
   const env: StackEnv = {
     STACK: endpoints.kind,
     KAFKA_BROKERS: `127.0.0.1:${endpoints.kafkaPort}`,
@@ -263,7 +293,7 @@ export async function completeStack(endpoints: StackEndpoints): Promise<StackEnv
     DOMAIN_EVENTS_TOPIC_ARN: queue.topicArn,
     ALLOCATIONS_QUEUE_URL: queue.queueUrl,
     ALLOCATIONS_DLQ_URL: queue.deadLetterQueueUrl,
-    POSTGRES_URL: postgresUrl,
+    ...(postgresUrl ? { POSTGRES_URL: postgresUrl } : {}),
   };
   const lines = Object.entries(env).map(([name, value]) => `${name}=${value}`);
   await writeFile(
