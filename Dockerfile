@@ -24,17 +24,21 @@ FROM build AS local
 COPY infra ./infra
 COPY examples ./examples
 COPY schemas ./schemas
-USER node
+USER 1000:1000
 
 FROM ${BASE_IMAGE}
-ENV NODE_ENV=production
+# Which build this is, as /info shows it: the build number (HMPPS numbers builds by date) and the commit.
+ARG BUILD_NUMBER
+ARG GIT_REF
+ENV NODE_ENV=production BUILD_NUMBER=${BUILD_NUMBER} GIT_REF=${GIT_REF}
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY schemas ./schemas
 COPY bin ./bin
-USER node
+# The base image's node user, by number: a runAsNonRoot policy can verify a number, not a name.
+USER 1000:1000
 # HTTP_PORT (default 8080) moves the health and metrics endpoints; the HEALTHCHECK asks the configured one.
 EXPOSE 8080
 # Stages: --stage connector|processor|sink (repeatable), or all in one process by default.

@@ -1,6 +1,6 @@
 import { classifyError } from './classify-error.ts';
 import type { Dependency } from './domain/errors.ts';
-import { redactedConfig, type Config, type StageName } from './config/config.ts';
+import type { Config, StageName } from './config/config.ts';
 import * as options from './config/options.ts';
 import { startConnector } from './connectors/connector-stage.ts';
 import type { SourceOutcome } from './connectors/sqs-source.ts';
@@ -10,6 +10,7 @@ import type { IncomingMessage, RunningStage, StageOutcome } from './kafka/stage.
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { processorStage } from './processors/processor-stage.ts';
+import { serviceInfo } from './service/info.ts';
 import { openOperations } from './service/operations.ts';
 import { startInOrder, stopperOf } from './service/start-stages.ts';
 import { sinkStage } from './sinks/sink-stage.ts';
@@ -92,7 +93,7 @@ export async function startService(
     running,
     checks: { ...kafka.checks, ...outages.checks(dependenciesOf(stages)) },
     refreshLag: () => kafka.refreshLag(),
-    info: { stages, config: redactedConfig(config) },
+    info: serviceInfo(config, stages),
   });
   const stop = stopperOf(
     [

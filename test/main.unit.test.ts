@@ -17,6 +17,16 @@ describe('the entry point', () => {
     expect(stderr).toBe('');
   });
 
+  it('is what npm start runs, passing its options on', () => {
+    const { status, stdout } = spawnSync('npm', ['start', '--silent', '--', '--help'], {
+      cwd: rootDir,
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '' },
+    });
+    expect(status).toBe(0);
+    expect(stdout).toContain('usage: node dist/main.js [--stage connector|processor|sink|all]');
+  });
+
   it('refuses an unknown option in one line and the usage, exit 2, with no stack trace', () => {
     const { status, stderr } = run('--bogus');
     expect(status).toBe(2);

@@ -52,12 +52,29 @@ export type StageName = (typeof stageNames)[number];
  * documents the same names. Secrets (HMPPS_AUTH_CLIENT_SECRET, the password in DATABASE_URL, the Oracle wallet's
  * password, AWS_SECRET_ACCESS_KEY, the Kafka and registry credentials and keys) are never logged.
  */
+/** An image's build argument, carried into its environment: empty where the build was given none. */
+const buildArgument = z
+  .string()
+  .max(100)
+  .optional()
+  .transform((value) => value || undefined);
+
 export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: z.stringbool().default(false),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** The address of the operations endpoints: all interfaces, for an orchestrator's probes; 127.0.0.1 locally. */
   HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * Build data /info shows: the image's build arguments (Dockerfile), empty where a build gave none, and absent
+   * on a developer's machine.
+   */
+  BUILD_NUMBER: buildArgument,
+  GIT_REF: buildArgument,
+  /** The service's id in HMPPS's service catalogue, shown by /info. */
+  PRODUCT_ID: z.string().min(1).max(100).optional(),
+  /** Whether /info also shows the configuration (redacted): off, since it names every host, queue and user. */
+  INFO_SHOW_CONFIG: z.stringbool().default(false),
 
   KAFKA_BROKERS: list.pipe(z.array(z.string().regex(/^[^:]+:\d+$/, 'host:port')).min(1)),
   KAFKA_CLIENT_ID: z.string().min(1).default('workforce-allocations-to-delius'),

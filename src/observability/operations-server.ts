@@ -63,7 +63,8 @@ async function runCheck(check: ReadinessCheck): Promise<boolean> {
 /**
  * `/health/liveness` (the process answers, and no stage has stopped working for good: 503 naming it otherwise,
  * so that an orchestrator restarts the process), `/health/readiness` (every dependency answers and every stage's
- * consumers have joined; 503 otherwise, with which check failed), `/metrics` (Prometheus) and `/info`.
+ * consumers have joined; 503 otherwise, with which check failed), `/health` (every component's state, for a
+ * person or a dashboard), `/metrics` (Prometheus) and `/info`.
  */
 export async function startOperationsServer(options: OperationsServerOptions): Promise<OperationsServer> {
   const checks = Object.entries(options.checks).map(([name, check]) => [name, sharedCheck(check)] as const);
@@ -73,8 +74,23 @@ export async function startOperationsServer(options: OperationsServerOptions): P
       response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     const handle = async () => {
       switch (pathname) {
-        case '/health/liveness':
         case '/health': {
+          // Every component at once, as HMPPS services show it: each dependency's readiness check and each
+          // stage's liveness; 503 where any is down. The probes use the two below.
+          const components = Object.fromEntries([
+            ...(await Promise.all(
+              checks.map(
+                async ([name, check]) => [name, { status: (await check()) ? 'UP' : 'DOWN' }] as const,
+              ),
+            )),
+            ...Object.entries(options.liveness ?? {}).map(
+              ([name, alive]) => [name, { status: alive() ? 'UP' : 'DOWN' }] as const,
+            ),
+          ]);
+          const up = Object.values(components).every((component) => component.status === 'UP');
+          return json(up ? 200 : 503, { status: up ? 'UP' : 'DOWN', components });
+        }
+        case '/health/liveness': {
           const down = Object.entries(options.liveness ?? {})
             .filter(([, alive]) => !alive())
             .map(([name]) => name);

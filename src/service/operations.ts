@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { RunningStage } from '../kafka/stage.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -8,11 +7,6 @@ import {
   type ReadinessCheck,
 } from '../observability/operations-server.ts';
 import { watchStep } from '../observability/watch-step.ts';
-
-const packageInfo = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  name: string;
-  version: string;
-};
 
 /** Consumer lag costs admin requests to Kafka: refreshed at most once a typical scrape interval. */
 const lagRefreshIntervalMs = 10_000;
@@ -26,7 +20,7 @@ export interface ServiceOperations {
   /** The checks of what every stage shares (Kafka, the registry). */
   readonly checks: Readonly<Record<string, ReadinessCheck>>;
   readonly refreshLag: () => Promise<void>;
-  /** What /info shows besides the name, version and process (the stages, the redacted configuration). */
+  /** What /info shows besides the process (src/service/info.ts: the build, the stages). */
   readonly info: Readonly<Record<string, unknown>>;
 }
 
@@ -49,13 +43,7 @@ export function openOperations(options: ServiceOperations): Promise<OperationsSe
       checks,
       liveness,
       logger: options.logger,
-      info: () => ({
-        name: packageInfo.name,
-        version: packageInfo.version,
-        pid: process.pid,
-        startedAt,
-        ...options.info,
-      }),
+      info: () => ({ ...options.info, pid: process.pid, startedAt }),
       async beforeScrape() {
         if (performance.now() - lagRefreshedAt < lagRefreshIntervalMs) return;
         lagRefreshedAt = performance.now();

@@ -19,6 +19,8 @@ describe('the production image', () => {
   let pipeline: TestPipeline | undefined;
   let info: Awaited<ReturnType<typeof containersStackInfo>>;
   let buildLog = '';
+  const buildNumber = '2026-12-06.1.test';
+  const gitRef = 'abcdef0123456789';
 
   beforeAll(async () => {
     info = await containersStackInfo();
@@ -28,7 +30,7 @@ describe('the production image', () => {
         tag,
         dockerfile: await readFile(path.join(rootDir, 'Dockerfile'), 'utf8'),
         context: rootDir,
-        buildArgs: { BASE_IMAGE: info.nodeImage },
+        buildArgs: { BASE_IMAGE: info.nodeImage, BUILD_NUMBER: buildNumber, GIT_REF: gitRef },
       },
       (line) => {
         buildLog += `${line}\n`;
@@ -68,6 +70,10 @@ describe('the production image', () => {
         throw new Error(`${String(error)}\n${await logs()}`);
       });
       expect(ready).toBe(true);
+      // The build arguments say which build runs; the configuration is not shown.
+      const shown = (await (await fetch(`http://127.0.0.1:${port}/info`)).json()) as Record<string, unknown>;
+      expect(shown).toMatchObject({ version: buildNumber, build: { number: buildNumber, gitRef } });
+      expect(shown['config']).toBeUndefined();
 
       const before = await writtenRowCounts(pipeline.delius.db);
       await pipeline.publishExample('person-allocation-message.json');

@@ -1,6 +1,7 @@
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { sharedCheck, startOperationsServer } from '../../src/observability/operations-server.ts';
+import { eventually } from '../support/eventually.ts';
 
 describe('the operations endpoints', () => {
   it('say DOWN on liveness, naming the stage, once a stage can no longer work, so that the process is restarted', async () => {
@@ -24,6 +25,48 @@ describe('the operations endpoints', () => {
       expect(await liveness()).toEqual({
         status: 503,
         body: { status: 'DOWN', checks: { sinkStage: 'DOWN' } },
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('show each component’s state on /health: every dependency and every stage, DOWN naming which', async () => {
+    let databaseUp = true;
+    const server = await startOperationsServer({
+      port: 0,
+      host: '127.0.0.1',
+      metrics: createMetrics(),
+      checks: { kafka: () => Promise.resolve(true), database: () => Promise.resolve(databaseUp) },
+      liveness: { sinkStage: () => true },
+      info: () => ({}),
+      logger: createLogger({ level: 'silent' }),
+    });
+    try {
+      const health = async () => {
+        const response = await fetch(`http://127.0.0.1:${server.port}/health`);
+        return { status: response.status, body: await response.json() };
+      };
+      expect(await health()).toEqual({
+        status: 200,
+        body: {
+          status: 'UP',
+          components: {
+            kafka: { status: 'UP' },
+            database: { status: 'UP' },
+            sinkStage: { status: 'UP' },
+          },
+        },
+      });
+      databaseUp = false;
+      // A readiness check answers for a second: the next look after that sees the database down.
+      const down = await eventually(async () => {
+        const answer = await health();
+        return answer.status === 503 && answer;
+      });
+      expect(down.body).toEqual({
+        status: 'DOWN',
+        components: { kafka: { status: 'UP' }, database: { status: 'DOWN' }, sinkStage: { status: 'UP' } },
       });
     } finally {
       await server.close();
