@@ -80,8 +80,8 @@ describe('the operations endpoints', () => {
       const info = JSON.parse((await get(pipeline, '/info')).text) as Record<string, unknown>;
       expect(info).toMatchObject({
         name: 'workforce-allocations-to-delius',
-        version: expect.any(String),
-        build: { packageVersion: expect.any(String) },
+        version: expect.any(String) as unknown,
+        build: { packageVersion: expect.any(String) as unknown },
         stages: ['connector', 'processor', 'sink'],
       });
       // The configuration is not shown unless INFO_SHOW_CONFIG asks (test/service/info.unit.test.ts).

@@ -29,7 +29,7 @@ describe('what /info shows', () => {
       build: {
         number: '2026-12-06.1234.a1b2c3d',
         gitRef: 'a1b2c3d4e5f6',
-        packageVersion: expect.any(String),
+        packageVersion: expect.any(String) as unknown,
       },
       productId: 'DPS999',
       stages: ['sink'],
@@ -44,7 +44,7 @@ describe('what /info shows', () => {
     // The Dockerfile's ENV carries an argument not given as an empty string.
     const unnumbered = serviceInfo(loadConfig({ ...required, BUILD_NUMBER: '', GIT_REF: '' }), ['sink']);
     expect(unnumbered['version']).toMatch(/-local$/);
-    expect(unnumbered['build']).toEqual({ packageVersion: expect.any(String) });
+    expect(unnumbered['build']).toEqual({ packageVersion: expect.any(String) as unknown });
   });
 
   it('shows the configuration, redacted, only where INFO_SHOW_CONFIG asks for it', () => {
