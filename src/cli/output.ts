@@ -82,3 +82,7 @@ export function jsonOutput(write: (line: string) => void): Output {
     end: () => write(JSON.stringify({ ...document, messages })),
   };
 }
+
+/** The option every command takes, as each command's --help lists it. */
+export const jsonOptionHelp =
+  '  --json    one JSON document on stdout, for scripts (an error: one JSON line on stderr)';

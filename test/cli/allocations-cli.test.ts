@@ -42,7 +42,7 @@ describe('the allocations command-line tool', () => {
   const scope = testScope('cli');
   afterAll(() => scope.close());
 
-  it('replays a stopped sink from the earliest offset: every allocation again, Delius unchanged; refused while it runs', async () => {
+  it('replays a stopped sink from the earliest offset: planned unless --execute, every allocation again, Delius unchanged; refused while it runs', async () => {
     // Without the connectors' watermark records, which are records to read again too: the count is the allocations'.
     const pipeline = await testPipeline(scope, {
       stages: ['connector', 'processor'],
@@ -60,20 +60,39 @@ describe('the allocations command-line tool', () => {
       const auditsBefore = (await auditRows(pipeline.delius.db)).length;
       expect(auditsBefore).toBe(examplePairs.length);
 
-      const refused = await allocationsCli(['replay', '--stage', 'sink', '--to-earliest'], pipeline.env);
+      const refused = await allocationsCli(
+        ['replay', '--stage', 'sink', '--to-earliest', '--execute'],
+        pipeline.env,
+      );
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain(`refused: ${sinkGroup} has 1 live member(s)`);
       expect(refused.stdout).not.toContain('replay of');
 
       sink.kill('SIGTERM');
       await eventually(() => sink.exitCode === 0);
-      const plan = await allocationsCli(
-        ['replay', '--stage', 'sink', '--to-earliest', '--dry-run'],
+      // As kafka-consumer-groups: without --execute, a plan and nothing changed.
+      const plan = await allocationsCli(['replay', '--stage', 'sink', '--to-earliest'], pipeline.env);
+      expect(plan.code).toBe(0);
+      expect(plan.stdout).toContain('plan (nothing changed; --execute makes it)');
+      // Back three records on each partition, from where the group is: planned, in JSON for a script.
+      type PlanRow = { partition: number; committed: number | null; newOffset: number };
+      const shifted = JSON.parse(
+        (await allocationsCli(['replay', '--stage', 'sink', '--shift-by', '-3', '--json'], pipeline.env))
+          .stdout,
+      ) as { plan: PlanRow[]; replay: { executed: boolean } };
+      expect(shifted.replay.executed).toBe(false);
+      expect(shifted.plan.length).toBeGreaterThan(0);
+      for (const row of shifted.plan) expect(row.newOffset).toBe(Math.max((row.committed ?? 0) - 3, 0));
+      const recent = JSON.parse(
+        (await allocationsCli(['replay', '--stage', 'sink', '--by-duration', 'P1D', '--json'], pipeline.env))
+          .stdout,
+      ) as { plan: PlanRow[] };
+      // Everything on the topic was written within the day: the plan is the earliest offsets.
+      expect(recent.plan.every((row) => row.newOffset === 0)).toBe(true);
+      const done = await allocationsCli(
+        ['replay', '--stage', 'sink', '--to-earliest', '--execute'],
         pipeline.env,
       );
-      expect(plan.code).toBe(0);
-      expect(plan.stdout).toContain('plan (dry run, nothing changed)');
-      const done = await allocationsCli(['replay', '--stage', 'sink', '--to-earliest'], pipeline.env);
       expect(done.stdout).toContain(
         `done: ${examplePairs.length} records will be read again when the sink starts`,
       );

@@ -19,7 +19,7 @@ import {
   redriveLogTopic,
   type RedriveEntry,
 } from '../../kafka/redrive-log.ts';
-import { progress, type Output } from '../output.ts';
+import { jsonOptionHelp, progress, type Output } from '../output.ts';
 import type { KafkaOperations } from '../../kafka/operations.ts';
 import type { TopicRecord } from '../../kafka/read-topic.ts';
 
@@ -37,7 +37,9 @@ in Delius), then redrive: each chosen record goes back, unchanged, to the topic 
   show      one dead letter in full: headers and value (Avro decoded)
   redrive   send the chosen dead letters back to their source, once: each is recorded in the redrive log
             (a compacted topic beside the dead-letter topic), and one already redriven is skipped unless
-            --again; --queue moves SQS dead letters back to the queue`;
+            --again; --queue moves SQS dead letters back to the queue
+
+${jsonOptionHelp}`;
 
 interface DeadLetter {
   readonly offset: string;

@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util';
 import type { KafkaOperations } from '../../kafka/operations.ts';
 import { stageInput, type CliConfig } from '../cli-config.ts';
-import type { Output } from '../output.ts';
+import { jsonOptionHelp, type Output } from '../output.ts';
 
-export const lagHelp = `usage: allocations lag
+export const lagHelp = `usage: allocations lag [--json]
 
 For each stage with a consumer group (processor, sink) and each partition of its input topic: the committed
-offset, the end offset, and the lag (records not yet handled).`;
+offset, the end offset, and the lag (records not yet handled).
+
+${jsonOptionHelp}`;
 
 export async function lag(
   args: string[],

@@ -5,9 +5,9 @@ import type { TopicSpec } from '../../kafka/topics.ts';
 import { redriveLogSpec } from '../../kafka/redrive-log.ts';
 import { topicSpecsOf, topologyOf } from '../../topology.ts';
 import type { CliConfig } from '../cli-config.ts';
-import type { Output } from '../output.ts';
+import { jsonOptionHelp, type Output } from '../output.ts';
 
-export const provisionHelp = `usage: allocations provision [--dry-run]
+export const provisionHelp = `usage: allocations provision [--dry-run] [--json]
 
 Creates the service's topics that are missing (TOPIC_PARTITIONS partitions, KAFKA_REPLICATION_FACTOR replicas,
 retention KAFKA_RETENTION_MS, and DEAD_LETTER_RETENTION_MS for the dead-letter topic and its compacted redrive
@@ -15,7 +15,10 @@ log) and registers this
 version's Avro schemas under their subjects (compatibility BACKWARD: the registry refuses an incompatible one).
 For a deployment whose service runs without those rights (KAFKA_CREATE_TOPICS and SCHEMA_REGISTER off, the
 image's defaults): run it with the platform's credentials before a version with a new schema starts. Existing
-topics are left as they are; running it again changes nothing. --dry-run says what it would do.`;
+topics are left as they are; running it again changes nothing.
+
+  --dry-run say what it would do, and change nothing
+${jsonOptionHelp}`;
 
 /** The topics the service needs, as the settings describe them. */
 export function topicSpecs(config: CliConfig): TopicSpec[] {

@@ -2,22 +2,31 @@ import { parseArgs } from 'node:util';
 import { stageNames, type StageName } from '../../config/config.ts';
 import type { KafkaOperations } from '../../kafka/operations.ts';
 import { stageInput, UsageError, type CliConfig } from '../cli-config.ts';
-import type { Output } from '../output.ts';
+import { replayTargetOf } from './replay-target.ts';
+import { jsonOptionHelp, type Output } from '../output.ts';
 
-export const replayHelp = `usage: allocations replay --stage processor|sink TARGET [--partitions 0,1] [--dry-run]
+export const replayHelp = `usage: allocations replay --stage processor|sink TARGET [--partitions 0,1] [--execute] [--json]
 
-Moves a stage's consumer group back (or forward) on its input topic, so that its processes read from there
-the next time they start. Every allocation a sink replays is a duplicate in Delius and changes nothing.
-Refused while the group has live members: stop the stage's processes first.
+Plans, and with --execute makes, a move of a stage's consumer group on its input topic, so that its processes
+read from there the next time they start (as kafka-consumer-groups --reset-offsets: a plan unless --execute).
+Every allocation a sink replays is a duplicate in Delius and changes nothing. --execute is refused while the
+group has live members: stop the stage's processes first.
 
 TARGET, one of:
   --to-earliest             the first record still on the topic
   --to-latest               the end: skip everything not yet read
-  --to-time ISO-8601        the first record at or after that time, e.g. 2026-11-27T09:00:00Z
+  --to-datetime DATE-TIME   the first record at or after that time, YYYY-MM-DDTHH:mm:SS[.sss][Z|±hh:mm] (UTC if
+                            no zone), e.g. 2026-11-27T09:00:00Z (--to-time is the same)
+  --by-duration DURATION    the first record at or after that long ago, ISO-8601 in days, hours, minutes and
+                            seconds, e.g. PT30M, P1DT2H
+  --shift-by N              each partition's committed offset moved by N records (back where negative; from the
+                            first record where none is committed)
   --to-offsets P:O[,P:O]    the given offset of each given partition, e.g. 0:120,3:56
 
   --partitions 0,1          only these partitions (default: all)
-  --dry-run                 print the plan and change nothing`;
+  --execute                 make the move (without it: print the plan and change nothing)
+  --dry-run                 print the plan and change nothing (what happens without --execute)
+${jsonOptionHelp}`;
 
 export async function replay(
   args: string[],
@@ -31,9 +40,13 @@ export async function replay(
       stage: { type: 'string' },
       'to-earliest': { type: 'boolean' },
       'to-latest': { type: 'boolean' },
+      'to-datetime': { type: 'string' },
       'to-time': { type: 'string' },
+      'by-duration': { type: 'string' },
+      'shift-by': { type: 'string' },
       'to-offsets': { type: 'string' },
       partitions: { type: 'string' },
+      execute: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
     },
   });
@@ -41,14 +54,9 @@ export async function replay(
   if (!stage || !(stageNames as readonly string[]).includes(stage))
     throw new UsageError('--stage processor|sink is required');
   const { topic, groupId } = stageInput(config, stage as StageName);
-  const targets = [
-    values['to-earliest'],
-    values['to-latest'],
-    values['to-time'],
-    values['to-offsets'],
-  ].filter((value) => value !== undefined);
-  if (targets.length !== 1)
-    throw new UsageError('give exactly one of --to-earliest, --to-latest, --to-time, --to-offsets');
+  if (values.execute && values['dry-run'])
+    throw new UsageError('--execute and --dry-run say opposite things');
+  const target = replayTargetOf(values, Date.now());
 
   const operations = await kafka();
   const lag = await operations.lag(groupId, topic);
@@ -60,38 +68,43 @@ export async function replay(
       throw new UsageError(`${topic} has no partition ${partition}`);
   }
   const ends = await operations.bounds(topic);
-  let target: Map<number, number>;
-  if (values['to-earliest']) target = new Map(ends.map((end) => [end.partition, Number(end.low)]));
-  else if (values['to-latest']) target = new Map(ends.map((end) => [end.partition, Number(end.high)]));
-  else if (values['to-time']) {
-    const time = Date.parse(values['to-time']);
-    if (Number.isNaN(time)) throw new UsageError(`--to-time: not a date-time: ${values['to-time']}`);
-    const byTime = await operations.offsetsAt(topic, time);
-    target = new Map(
-      byTime.map((entry) => {
-        const end = ends.find((candidate) => candidate.partition === entry.partition);
+  const endOf = (partition: number) => ends.find((end) => end.partition === partition);
+  const offsets = new Map<number, number>();
+  switch (target.kind) {
+    case 'earliest':
+      for (const end of ends) offsets.set(end.partition, Number(end.low));
+      break;
+    case 'latest':
+      for (const end of ends) offsets.set(end.partition, Number(end.high));
+      break;
+    case 'time':
+      for (const entry of await operations.offsetsAt(topic, target.at)) {
         // No record at or after the time: the end of the partition.
-        return [entry.partition, Number(entry.offset) < 0 ? Number(end?.high ?? 0) : Number(entry.offset)];
-      }),
-    );
-  } else {
-    target = new Map(
-      (values['to-offsets'] ?? '').split(',').map((pair) => {
-        const [partition, offset] = pair.split(':').map((part) => Number(part.trim()));
-        if (!Number.isInteger(partition) || !Number.isInteger(offset))
-          throw new UsageError(`--to-offsets: not PARTITION:OFFSET: ${pair}`);
-        return [partition as number, offset as number];
-      }),
-    );
-    for (const partition of target.keys()) chosen.add(partition);
+        const offset = Number(entry.offset);
+        offsets.set(entry.partition, offset < 0 ? Number(endOf(entry.partition)?.high ?? 0) : offset);
+      }
+      break;
+    case 'shift':
+      for (const entry of lag)
+        offsets.set(
+          entry.partition,
+          (entry.committed ?? Number(endOf(entry.partition)?.low ?? 0)) + target.by,
+        );
+      break;
+    case 'offsets':
+      for (const [partition, offset] of target.offsets) {
+        offsets.set(partition, offset);
+        chosen.add(partition);
+      }
+      break;
   }
 
   const plan = lag
-    .filter((entry) => chosen.has(entry.partition) && target.has(entry.partition))
+    .filter((entry) => chosen.has(entry.partition) && offsets.has(entry.partition))
     .map((entry) => {
-      const end = ends.find((candidate) => candidate.partition === entry.partition);
+      const end = endOf(entry.partition);
       const to = Math.min(
-        Math.max(target.get(entry.partition) ?? 0, Number(end?.low ?? 0)),
+        Math.max(offsets.get(entry.partition) ?? 0, Number(end?.low ?? 0)),
         Number(end?.high ?? 0),
       );
       return { partition: entry.partition, from: entry.committed, to, records: entry.end - to };
@@ -102,9 +115,9 @@ export async function replay(
       ['partition', 'committed', 'new offset', 'records to read'],
       plan.map((row) => [row.partition, row.from ?? null, row.to, row.records]),
     );
-  out.value('replay', { group: groupId, topic, dryRun: values['dry-run'] }, false);
-  if (values['dry-run']) {
-    out.say(`plan (dry run, nothing changed) of ${groupId} on ${topic}:`);
+  out.value('replay', { group: groupId, topic, executed: values.execute }, false);
+  if (!values.execute) {
+    out.say(`plan (nothing changed; --execute makes it) of ${groupId} on ${topic}:`);
     showPlan();
     return;
   }

@@ -4,14 +4,16 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { domainEventSchema, snsEnvelopeSchema } from '../../domain/domain-event.ts';
 import { allocationEventTypes } from '../../domain/event-types.ts';
 import { required, UsageError, type CliConfig } from '../cli-config.ts';
-import type { Output } from '../output.ts';
+import { jsonOptionHelp, type Output } from '../output.ts';
 
 export const sendHelp = `usage: allocations send --file FILE
        allocations send --event-type TYPE --crn CRN --detail-url URL [--description TEXT]
 
 Publishes an HMPPS domain event to the domain-events SNS topic (DOMAIN_EVENTS_TOPIC_ARN), with its eventType
 as a message attribute, as Workforce would. FILE holds the event itself or an SNS envelope around it.
-TYPE is one of: ${allocationEventTypes.join(', ')}.`;
+TYPE is one of: ${allocationEventTypes.join(', ')}.
+
+${jsonOptionHelp}`;
 
 export async function send(
   args: string[],
