@@ -17,6 +17,8 @@ export interface GroupConsumerOptions {
 export interface GroupHealth {
   readonly isReady: () => boolean;
   readonly isAlive: () => boolean;
+  /** The partitions of a topic the group last assigned this consumer; none while it rejoins or has crashed. */
+  readonly assigned: (topic: string) => readonly number[];
 }
 
 /**
@@ -46,19 +48,32 @@ export function groupConsumer(
   let joined = false;
   let crashed = false;
   let deadForGood = false;
+  let assignment: Readonly<Record<string, readonly number[]>> = {};
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     joined = true;
     crashed = false;
+    assignment = event.payload.memberAssignment;
     hooks.onJoin();
     logger.info({ assignment: event.payload.memberAssignment }, 'joined the consumer group');
   });
+  consumer.on(consumer.events.REBALANCING, () => {
+    assignment = {};
+  });
   consumer.on(consumer.events.CRASH, (event) => {
     crashed = true;
+    assignment = {};
     if (!event.payload.restart && !hooks.stopping()) deadForGood = true;
     logger.error(
       { error: event.payload.error.message, restart: event.payload.restart },
       event.payload.restart ? 'consumer crashed; it restarts' : 'consumer crashed for good: liveness is DOWN',
     );
   });
-  return { consumer, health: { isReady: () => joined && !crashed, isAlive: () => !deadForGood } };
+  return {
+    consumer,
+    health: {
+      isReady: () => joined && !crashed,
+      isAlive: () => !deadForGood,
+      assigned: (topic) => assignment[topic] ?? [],
+    },
+  };
 }

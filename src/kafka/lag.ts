@@ -23,3 +23,29 @@ export async function consumerLag(admin: Admin, groupId: string, topic: string):
     })
     .sort((a, b) => a.partition - b.partition);
 }
+
+/** The gauge's series, as `reportLag` keeps it. */
+interface LagGauge {
+  set(labels: { stage: string; topic: string; partition: string }, value: number): void;
+  remove(labels: { stage: string; topic: string; partition: string }): void;
+}
+
+/**
+ * Sets a replica's lag gauge to the lag of the partitions assigned to it, and removes the series of the rest:
+ * every replica reads the whole group's lag, but reports only its own share, so that a sum across replicas (a
+ * dashboard's, an autoscaler's) counts each partition once, and a partition that moved is reported by its new
+ * owner alone.
+ */
+export function reportLag(
+  gauge: LagGauge,
+  where: { readonly stage: string; readonly topic: string },
+  lag: readonly PartitionLag[],
+  assigned: readonly number[],
+): void {
+  const mine = new Set(assigned);
+  for (const entry of lag) {
+    const labels = { ...where, partition: String(entry.partition) };
+    if (mine.has(entry.partition)) gauge.set(labels, entry.lag);
+    else gauge.remove(labels);
+  }
+}

@@ -7,7 +7,7 @@ import { watchStep } from '../observability/watch-step.ts';
 import { createSchemaRegistry, valueSubject } from './avro-schemas.ts';
 import type { RetryPolicy } from './backoff.ts';
 import { createKafka } from './client.ts';
-import { consumerLag } from './lag.ts';
+import { consumerLag, reportLag } from './lag.ts';
 import type { OutageWatch } from './outage-watch.ts';
 import { createProducer, publisherOf, type Publisher } from './publisher.ts';
 import {
@@ -59,6 +59,8 @@ interface Consumed {
   readonly stage: string;
   readonly groupId: string;
   readonly topic: string;
+  /** The partitions this process was assigned: the share of the group's lag it reports. */
+  readonly assigned: () => readonly number[];
 }
 
 /**
@@ -171,7 +173,12 @@ export async function openKafkaRuntime(
         metrics,
         onOutcome: deps.onOutcome,
       });
-      consumed.push({ stage: definition.name, groupId: definition.groupId, topic: definition.input.topic });
+      consumed.push({
+        stage: definition.name,
+        groupId: definition.groupId,
+        topic: definition.input.topic,
+        assigned: () => stage.assignedPartitions?.() ?? [],
+      });
       return stage;
     },
     checks: {
@@ -181,11 +188,13 @@ export async function openKafkaRuntime(
         checkedSubject === undefined || (await registry.getLatestSchemaId(checkedSubject)) > 0,
     },
     async refreshLag() {
-      for (const { stage, groupId, topic } of consumed) {
-        for (const partition of await consumerLag(admin, groupId, topic)) {
-          metrics.consumerLag.set({ stage, topic, partition: String(partition.partition) }, partition.lag);
-        }
-      }
+      for (const { stage, groupId, topic, assigned } of consumed)
+        reportLag(
+          metrics.consumerLag,
+          { stage, topic },
+          await consumerLag(admin, groupId, topic),
+          assigned(),
+        );
     },
     async close() {
       await producer.disconnect();

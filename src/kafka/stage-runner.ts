@@ -162,6 +162,7 @@ export async function startStage<In, Out>(
         Promise.resolve(runtime.outages.anyDown() || engine.longestStall(Date.now()) <= stallBoundMs),
     },
     stopping: `the ${stage}`,
+    assignedPartitions: () => health.assigned(definition.input.topic),
     async stop() {
       controller.abort();
       stopReporting();

@@ -107,5 +107,7 @@ export interface RunningStage {
   readonly checks: Readonly<Record<string, () => Promise<boolean>>>;
   /** The name of what stopping it waits for, for a slow stop to say. */
   readonly stopping: string;
+  /** A Kafka stage's partitions of its input topic, as its group last assigned them (the lag it reports). */
+  readonly assignedPartitions?: () => readonly number[];
   stop(): Promise<void>;
 }
