@@ -58,10 +58,11 @@ async function main() {
   // As npm test chooses: STACK if set, else containers where a Docker engine answers, else processes (Java 21 and
   // Maven); where neither can run, one message says what to install for each.
   const containers = chooseStack() === 'containers';
+  const named = process.env['STACK'] ? `STACK=${process.env['STACK']}` : undefined;
   say(
     containers
-      ? '▶ starting the local stack as containers (a Docker engine answers; a first run on a machine without an image registry builds images)'
-      : '▶ starting the local stack as processes (no Docker engine answers; a first run fetches Kafka and Apicurio with Maven into .cache/)',
+      ? `▶ starting the local stack as containers (${named ?? 'a Docker engine answers'}; a first run on a machine without an image registry builds images)`
+      : `▶ starting the local stack as processes (${named ?? 'no Docker engine answers'}; a first run fetches Kafka and Apicurio with Maven into .cache/)`,
   );
   let since = performance.now();
   const { env: stackEnv, started } = await (containers
