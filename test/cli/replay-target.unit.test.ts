@@ -1,4 +1,4 @@
-import { durationMs, replayTargetOf } from '../../src/cli/commands/replay-target.ts';
+import { durationMs, replayTargetOf, withNegativeShift } from '../../src/cli/commands/replay-target.ts';
 
 describe('where a replay moves a group to, as kafka-consumer-groups --reset-offsets names it', () => {
   const now = Date.parse('2026-12-06T12:00:00Z');
@@ -66,5 +66,18 @@ describe('an ISO-8601 duration', () => {
   it('refuses what it cannot measure exactly, or nothing at all', () => {
     for (const refused of ['P1M', 'P1Y', 'PT', 'P', '10m', '-PT1H', ''])
       expect(() => durationMs(refused)).toThrow('--by-duration');
+  });
+});
+
+describe('a negative shift on the command line', () => {
+  it('is taken as kafka-consumer-groups takes it, after a space', () => {
+    expect(withNegativeShift(['--stage', 'sink', '--shift-by', '-3', '--json'])).toEqual([
+      '--stage',
+      'sink',
+      '--shift-by=-3',
+      '--json',
+    ]);
+    expect(withNegativeShift(['--shift-by', '5'])).toEqual(['--shift-by', '5']);
+    expect(withNegativeShift(['--shift-by', '--execute'])).toEqual(['--shift-by', '--execute']);
   });
 });

@@ -85,3 +85,20 @@ export function durationMs(text: string): number {
       1_000,
   );
 }
+
+/**
+ * `--shift-by -3`, as kafka-consumer-groups takes it, made `--shift-by=-3`: node's parseArgs reads a value that
+ * starts with a dash as an option of its own.
+ */
+export function withNegativeShift(args: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index] ?? '';
+    const next = args[index + 1];
+    if (arg === '--shift-by' && next !== undefined && /^-\d+$/.test(next)) {
+      joined.push(`--shift-by=${next}`);
+      index += 1;
+    } else joined.push(arg);
+  }
+  return joined;
+}

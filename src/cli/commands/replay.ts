@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { stageNames, type StageName } from '../../config/config.ts';
 import type { KafkaOperations } from '../../kafka/operations.ts';
 import { stageInput, UsageError, type CliConfig } from '../cli-config.ts';
-import { replayTargetOf } from './replay-target.ts';
+import { replayTargetOf, withNegativeShift } from './replay-target.ts';
 import { jsonOptionHelp, type Output } from '../output.ts';
 
 export const replayHelp = `usage: allocations replay --stage processor|sink TARGET [--partitions 0,1] [--execute] [--json]
@@ -35,7 +35,7 @@ export async function replay(
   out: Output,
 ): Promise<void> {
   const { values } = parseArgs({
-    args,
+    args: withNegativeShift(args),
     options: {
       stage: { type: 'string' },
       'to-earliest': { type: 'boolean' },
