@@ -39,8 +39,10 @@ if (await portAnswers(9092)) {
 }
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
-const work = await mkdtemp(path.join(tmpdir(), 'first-run-'));
-const clone = path.join(work, 'workforce-allocations-to-delius');
+// A short path: the containers stack's own Docker engine keeps containerd's sockets under the clone's .infra/,
+// and a Unix socket's path may not pass 107 characters.
+const work = await mkdtemp(path.join(tmpdir(), 'fr-'));
+const clone = path.join(work, 'repo');
 const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
   cwd: rootDir,
   encoding: 'utf8',
