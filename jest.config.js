@@ -29,13 +29,17 @@ const oracleDoubleSuites = [
   'e2e/order-per-person',
   'e2e/oracle-outage',
 ];
-/**
- * The Delius suites that run on the embedded PGlite of local runs as they run on PostgreSQL: the rules, every
- * example, transactions and concurrent allocations. It is PostgreSQL's own dialect and SQL, so what these prove
- * is PGlite's; the other suites (history, idempotency, edges) passed on it too (106 of 106) but take minutes more
- * there, proving nothing of the dialect the integration project does not.
- */
-const embeddedSuites = ['delius/rules', 'delius/examples', 'delius/transaction', 'delius/concurrency'];
+/** The Delius suites, run on the embedded PGlite of local runs as they run on PostgreSQL and the Oracle double. */
+const embeddedSuites = [
+  'delius/rules',
+  'delius/examples',
+  'delius/history',
+  'delius/idempotency',
+  'delius/edges',
+  'delius/statement-budget',
+  'delius/transaction',
+  'delius/concurrency',
+];
 const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
