@@ -40,6 +40,11 @@ function dependenciesOf(stages: readonly StageName[]): Dependency[] {
   return stages.includes('processor') ? ['workload-api', 'hmpps-auth'] : [];
 }
 
+/** The sink's own dependency, which has a readiness check of its own. */
+function calledBySink(stages: readonly StageName[]): Dependency[] {
+  return stages.includes('sink') ? ['database'] : [];
+}
+
 /** From the end of the pipeline, so that each stage's consumers are there before records arrive. */
 const startOrder: readonly StageName[] = ['sink', 'processor', 'connector'];
 
@@ -59,6 +64,7 @@ export async function startService(
   const metrics = createMetrics();
   // One per process: the stages of a process share Kafka and the registry, and their outages.
   const outages = new OutageWatch({ logger, metrics });
+  outages.watching(['kafka', 'schema-registry', ...dependenciesOf(stages), ...calledBySink(stages)]);
   const shared = { logger, metrics, classify: classifyError, outages, signal: hooks.signal };
   const outputs = stages.map((stage) => topology[stage].output);
   const kafka = await openKafkaRuntime(options.kafkaRuntimeOptionsOf(config), outputs, {

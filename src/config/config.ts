@@ -146,18 +146,23 @@ export const configSchema = z.object({
   /** Static credentials, for local emulators only; in AWS leave them unset and the default chain (IRSA) applies. */
   AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
-  ALLOCATIONS_QUEUE_URL: z.url(),
+  /** The connector's queue: required by the connector only (each stage is given only what it uses). */
+  ALLOCATIONS_QUEUE_URL: z.url().optional(),
   SQS_VISIBILITY_TIMEOUT_SECONDS: positiveInt.default(connectorDefaults.visibilityTimeoutSeconds),
   /** The largest SQS body taken on (a domain event is well under a kilobyte); larger ones go to the DLQ. */
   SQS_MAX_BODY_BYTES: positiveInt.default(connectorDefaults.maxBodyBytes),
   /** Long-poll wait (1–20 s): the longest a shutdown waits for the connector's receive in flight. */
   SQS_WAIT_TIME_SECONDS: z.coerce.number().int().min(1).max(20).default(connectorDefaults.waitTimeSeconds),
 
-  HMPPS_AUTH_URL: z.url(),
-  HMPPS_AUTH_CLIENT_ID: z.string().min(1),
-  HMPPS_AUTH_CLIENT_SECRET: z.string().min(1),
-  /** Origins (scheme://host:port) detail URLs may point at; anything else is dead-lettered, never requested. */
-  DETAIL_URL_ALLOW_LIST: list.pipe(z.array(origin).min(1)),
+  /** The processor's HMPPS Auth client: required by the processor only, so no other stage holds its secret. */
+  HMPPS_AUTH_URL: z.url().optional(),
+  HMPPS_AUTH_CLIENT_ID: z.string().min(1).optional(),
+  HMPPS_AUTH_CLIENT_SECRET: z.string().min(1).optional(),
+  /**
+   * Origins (scheme://host:port) detail URLs may point at; anything else is dead-lettered, never requested.
+   * Required by the processor only.
+   */
+  DETAIL_URL_ALLOW_LIST: list.pipe(z.array(origin).min(1)).optional(),
   DETAIL_CONNECT_TIMEOUT_MS: positiveInt.default(processorDefaults.connectTimeoutMs),
   DETAIL_READ_TIMEOUT_MS: positiveInt.default(processorDefaults.readTimeoutMs),
   /** The largest allocation detail read (a real one is well under a kilobyte); larger ones are dead-lettered. */

@@ -36,9 +36,31 @@ export function kafkaRuntimeOptionsOf(config: Config): KafkaRuntimeOptions {
   };
 }
 
+/** What each stage cannot do without: every other stage runs without it (and a pod of it is not given it). */
+const requiredBy = {
+  connector: ['ALLOCATIONS_QUEUE_URL'],
+  processor: ['HMPPS_AUTH_URL', 'HMPPS_AUTH_CLIENT_ID', 'HMPPS_AUTH_CLIENT_SECRET', 'DETAIL_URL_ALLOW_LIST'],
+  sink: ['DATABASE_URL'],
+} as const satisfies Record<StageName, readonly (keyof Config)[]>;
+
+type Required<S extends StageName> = (typeof requiredBy)[S][number];
+
+/** The settings a stage requires, present: a ConfigError names every one missing. */
+function settingsOfStage<S extends StageName>(
+  config: Config,
+  stage: S,
+): { [K in Required<S>]-?: NonNullable<Config[K]> } {
+  const missing = requiredBy[stage].filter((name) => config[name] === undefined);
+  if (missing.length)
+    throw new ConfigError(`${missing.map((name) => `${name} is required`).join('; ')} to run the ${stage}`);
+  // Checked just above, name by name: what TypeScript cannot follow through the list.
+  return config as unknown as { [K in Required<S>]-?: NonNullable<Config[K]> };
+}
+
 export function connectorOptionsOf(config: Config): ConnectorOptions {
+  const required = settingsOfStage(config, 'connector');
   return {
-    queueUrl: config.ALLOCATIONS_QUEUE_URL,
+    queueUrl: required.ALLOCATIONS_QUEUE_URL,
     aws: awsSettingsFrom(config),
     visibilityTimeoutSeconds: config.SQS_VISIBILITY_TIMEOUT_SECONDS,
     waitTimeSeconds: config.SQS_WAIT_TIME_SECONDS,
@@ -49,15 +71,16 @@ export function connectorOptionsOf(config: Config): ConnectorOptions {
 }
 
 export function processorOptionsOf(config: Config): ProcessorOptions {
+  const required = settingsOfStage(config, 'processor');
   return {
     concurrency: config.PARTITION_CONCURRENCY,
     retry: retryOf(config),
     auth: {
-      url: config.HMPPS_AUTH_URL,
-      clientId: config.HMPPS_AUTH_CLIENT_ID,
-      clientSecret: config.HMPPS_AUTH_CLIENT_SECRET,
+      url: required.HMPPS_AUTH_URL,
+      clientId: required.HMPPS_AUTH_CLIENT_ID,
+      clientSecret: required.HMPPS_AUTH_CLIENT_SECRET,
     },
-    allowedOrigins: config.DETAIL_URL_ALLOW_LIST,
+    allowedOrigins: required.DETAIL_URL_ALLOW_LIST,
     connectTimeoutMs: config.DETAIL_CONNECT_TIMEOUT_MS,
     readTimeoutMs: config.DETAIL_READ_TIMEOUT_MS,
     maxDetailBytes: config.DETAIL_MAX_BYTES,
@@ -66,14 +89,21 @@ export function processorOptionsOf(config: Config): ProcessorOptions {
 
 /** Settings a chosen stage cannot do without, checked before anything connects: one line naming what is missing. */
 export function checkStageSettings(config: Config, stages: readonly StageName[]): void {
-  if (stages.includes('sink')) databaseSettingsOf(config);
+  const problems = stages.flatMap((stage) => {
+    try {
+      settingsOfStage(config, stage);
+      return [];
+    } catch (error) {
+      return [(error as ConfigError).message];
+    }
+  });
+  if (problems.length) throw new ConfigError(problems.join('; '));
 }
 
 /** How to reach the database. */
 export function databaseSettingsOf(config: Config): DatabaseSettings {
-  if (!config.DATABASE_URL) throw new ConfigError('DATABASE_URL is required to run the sink');
   return {
-    url: config.DATABASE_URL,
+    url: settingsOfStage(config, 'sink').DATABASE_URL,
     ...(config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {}),
     poolMax: config.DATABASE_POOL_MAX,
     poolMin: config.DATABASE_POOL_MIN,

@@ -56,6 +56,16 @@ export class OutageWatch {
     this.#now = deps.now ?? Date.now;
   }
 
+  /**
+   * The dependencies this process calls, reported up (0) from the start unless already down: a dashboard or an
+   * alert sees each one before its first outage, and a dependency a process never calls is not reported.
+   */
+  watching(dependencies: readonly Dependency[]): void {
+    for (const dependency of dependencies)
+      if (this.#states.get(dependency)?.downSince === undefined)
+        this.#metrics.dependencyDown.set({ dependency }, 0);
+  }
+
   /** A message's call to the dependency its error names failed. */
   failed(error: AppError, message: unknown): void {
     const dependency = error.dependency;

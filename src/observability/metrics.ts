@@ -51,8 +51,27 @@ export function createMetrics(registry: Registry = new Registry()) {
     labelNames: ['stage', 'partition'] as const,
     registers,
   });
+  /** Each running stage's liveness, read when scraped. */
+  const livenessSources = new Set<() => Iterable<{ stage: string; live: boolean }>>();
+  const stageLive = new Gauge({
+    name: 'allocations_stage_live',
+    help: 'Whether each stage of this process works (1) or has stopped for good (0), as /health/liveness says',
+    labelNames: ['stage'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const source of livenessSources)
+        for (const { stage, live } of source()) this.set({ stage }, live ? 1 : 0);
+    },
+  });
   return {
     oldestUnsettled,
+    stageLive,
+    /** The running stages report their liveness; the returned function stops it. */
+    reportLiveness(source: () => Iterable<{ stage: string; live: boolean }>) {
+      livenessSources.add(source);
+      return () => livenessSources.delete(source);
+    },
     heldOldest,
     watermarkDelay,
     /** An ordered stage reports its held heads and watermarks per partition; the returned function stops it. */

@@ -60,6 +60,15 @@ async function runCheck(check: ReadinessCheck): Promise<boolean> {
   }
 }
 
+/** Every path the operations server answers: the deployment test checks each probe and scrape names one. */
+export const operationsPaths = [
+  '/health',
+  '/health/liveness',
+  '/health/readiness',
+  '/metrics',
+  '/info',
+] as const;
+
 /**
  * `/health/liveness` (the process answers, and no stage has stopped working for good: 503 naming it otherwise,
  * so that an orchestrator restarts the process), `/health/readiness` (every dependency answers and every stage's

@@ -33,6 +33,9 @@ export function openOperations(options: ServiceOperations): Promise<OperationsSe
     checks[`${stage.name}Stage`] = () => Promise.resolve(stage.isReady());
     liveness[`${stage.name}Stage`] = () => stage.isAlive();
   }
+  options.metrics.reportLiveness(() =>
+    options.running.map((stage) => ({ stage: stage.name, live: stage.isAlive() })),
+  );
   const startedAt = new Date().toISOString();
   let lagRefreshedAt = -Infinity;
   return watchStep(options.logger, 'opening the operations endpoints', () =>

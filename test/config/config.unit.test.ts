@@ -1,5 +1,10 @@
 import { ConfigError, loadConfig, redactedConfig } from '../../src/config/config.ts';
-import { connectorOptionsOf, processorOptionsOf, sinkOptionsOf } from '../../src/config/options.ts';
+import {
+  checkStageSettings,
+  connectorOptionsOf,
+  processorOptionsOf,
+  sinkOptionsOf,
+} from '../../src/config/options.ts';
 
 const minimal = {
   KAFKA_BROKERS: '127.0.0.1:9092',
@@ -44,19 +49,49 @@ describe('configuration', () => {
   });
 
   it('fails with one line naming each missing or malformed variable', () => {
-    const { HMPPS_AUTH_CLIENT_SECRET: _secret, ...withoutSecret } = minimal;
+    const { KAFKA_BROKERS: _brokers, ...withoutBrokers } = minimal;
     expect(() =>
-      loadConfig({ ...withoutSecret, TOPIC_PARTITIONS: 'many', DATABASE_URL: 'mysql://x' }),
+      loadConfig({ ...withoutBrokers, TOPIC_PARTITIONS: 'many', DATABASE_URL: 'mysql://x' }),
     ).toThrow(ConfigError);
     try {
-      loadConfig({ ...withoutSecret, TOPIC_PARTITIONS: 'many', DATABASE_URL: 'mysql://x' });
+      loadConfig({ ...withoutBrokers, TOPIC_PARTITIONS: 'many', DATABASE_URL: 'mysql://x' });
     } catch (error) {
       const message = (error as Error).message;
       expect(message).not.toContain('\n');
-      expect(message).toContain('HMPPS_AUTH_CLIENT_SECRET is required');
+      expect(message).toContain('KAFKA_BROKERS is required');
       expect(message).toContain('TOPIC_PARTITIONS');
       expect(message).toContain('DATABASE_URL: oracle: or postgres: URL');
     }
+  });
+
+  it("gives each stage only what it uses: a stage runs without another stage's queue, client secret or database", () => {
+    const {
+      ALLOCATIONS_QUEUE_URL: _queue,
+      HMPPS_AUTH_URL: _auth,
+      HMPPS_AUTH_CLIENT_ID: _client,
+      HMPPS_AUTH_CLIENT_SECRET: _secret,
+      DETAIL_URL_ALLOW_LIST: _allowed,
+      DATABASE_URL: _database,
+      ...shared
+    } = minimal;
+    const connector = loadConfig({ ...shared, ALLOCATIONS_QUEUE_URL: minimal.ALLOCATIONS_QUEUE_URL });
+    expect(() => checkStageSettings(connector, ['connector'])).not.toThrow();
+    expect(connectorOptionsOf(connector).queueUrl).toBe(minimal.ALLOCATIONS_QUEUE_URL);
+    const sink = loadConfig({ ...shared, DATABASE_URL: minimal.DATABASE_URL });
+    expect(() => checkStageSettings(sink, ['sink'])).not.toThrow();
+    expect(() => processorOptionsOf(sink)).toThrow(
+      new ConfigError(
+        'HMPPS_AUTH_URL is required; HMPPS_AUTH_CLIENT_ID is required; HMPPS_AUTH_CLIENT_SECRET is required; ' +
+          'DETAIL_URL_ALLOW_LIST is required to run the processor',
+      ),
+    );
+    expect(() => checkStageSettings(loadConfig(shared), ['connector', 'processor', 'sink'])).toThrow(
+      new ConfigError(
+        'ALLOCATIONS_QUEUE_URL is required to run the connector; HMPPS_AUTH_URL is required; ' +
+          'HMPPS_AUTH_CLIENT_ID is required; HMPPS_AUTH_CLIENT_SECRET is required; DETAIL_URL_ALLOW_LIST is ' +
+          'required to run the processor; DATABASE_URL is required to run the sink',
+      ),
+    );
   });
 
   it('never shows secrets', () => {

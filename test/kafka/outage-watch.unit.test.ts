@@ -39,6 +39,17 @@ describe('the outage watch', () => {
     expect(lines.filter((line) => line.includes('is down'))).toHaveLength(1);
   });
 
+  it('reports each dependency it watches as up from the start, and leaves a dependency already down down', async () => {
+    const { watch, gauge } = watched();
+    watch.failed(failure('hmpps-auth'), 'a');
+    watch.failed(failure('hmpps-auth'), 'b');
+    watch.watching(['kafka', 'database', 'hmpps-auth']);
+    expect(await gauge('kafka')).toBe(0);
+    expect(await gauge('database')).toBe(0);
+    expect(await gauge('hmpps-auth')).toBe(1);
+    expect(await gauge('workload-api')).toBeUndefined();
+  });
+
   it('does not add up failures an answer came between', () => {
     const { watch } = watched();
     watch.failed(failure('workload-api'), 'message 1');

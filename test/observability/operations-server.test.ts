@@ -68,6 +68,10 @@ describe('the operations endpoints', () => {
       expect(metrics).toContain('allocations_token_refreshes_total 1');
       expect(metrics).toMatch(/allocations_processing_seconds_count\{stage="sink"\} 2/);
       expect(metrics).toMatch(/allocations_end_to_end_seconds_count 1/);
+      for (const stage of ['connector', 'processor', 'sink'])
+        expect(metrics).toContain(`allocations_stage_live{stage="${stage}"} 1`);
+      for (const dependency of ['kafka', 'schema-registry', 'workload-api', 'hmpps-auth', 'database'])
+        expect(metrics).toContain(`allocations_dependency_down{dependency="${dependency}"} 0`);
       // The connectors' watermark records keep arriving (every 50 ms while there is work): a scrape between one
       // and its settling shows it as lag, so the gauge is read until the sink is seen caught up.
       const caughtUp = new RegExp(

@@ -1,9 +1,32 @@
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import { sharedCheck, startOperationsServer } from '../../src/observability/operations-server.ts';
+import {
+  operationsPaths,
+  sharedCheck,
+  startOperationsServer,
+} from '../../src/observability/operations-server.ts';
 import { eventually } from '../support/eventually.ts';
 
 describe('the operations endpoints', () => {
+  it('answer every path they list (the one list the deployment test checks probes against), and 404 others', async () => {
+    const server = await startOperationsServer({
+      port: 0,
+      host: '127.0.0.1',
+      metrics: createMetrics(),
+      checks: {},
+      liveness: {},
+      info: () => ({}),
+      logger: createLogger({ level: 'silent' }),
+    });
+    try {
+      const status = async (path: string) => (await fetch(`http://127.0.0.1:${server.port}${path}`)).status;
+      for (const path of operationsPaths) expect([path, await status(path)]).toEqual([path, 200]);
+      expect(await status('/health/live')).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('say DOWN on liveness, naming the stage, once a stage can no longer work, so that the process is restarted', async () => {
     let sinkAlive = true;
     const server = await startOperationsServer({

