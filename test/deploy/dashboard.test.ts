@@ -74,9 +74,9 @@ describe('the dashboard and the alert rules, against a running pipeline', () => 
       pipeline.publish(personEvent('http://127.0.0.1:9/allocation/person/elsewhere', 'T423456')),
     ]);
     // The same person and practitioner twice: whichever the sink takes second is already in Delius.
-    const settled = [await pipeline.outcomeFor('sink', ids[0]!), await pipeline.outcomeFor('sink', ids[1]!)];
+    const settled = [await pipeline.outcomeFor('sink', ids[0]), await pipeline.outcomeFor('sink', ids[1])];
     expect(settled.map((outcome) => outcome.status).sort()).toEqual(['applied', 'duplicate']);
-    expect((await pipeline.outcomeFor('processor', ids[2]!)).status).toBe('dead-letter');
+    expect((await pipeline.outcomeFor('processor', ids[2])).status).toBe('dead-letter');
   });
   afterAll(async () => {
     await prometheus?.stop();

@@ -77,7 +77,7 @@ export async function startPrometheus(options: {
     url,
     /** An instant query now. */
     async query(expr: string): Promise<QueryAnswer> {
-      const response = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: expr })}`);
+      const response = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: expr }).toString()}`);
       const body = (await response.json()) as {
         status: string;
         error?: string;
