@@ -155,7 +155,13 @@ export const configSchema = z.object({
   SQS_WAIT_TIME_SECONDS: z.coerce.number().int().min(1).max(20).default(connectorDefaults.waitTimeSeconds),
 
   /** The processor's HMPPS Auth client: required by the processor only, so no other stage holds its secret. */
-  HMPPS_AUTH_URL: z.url().optional(),
+  HMPPS_AUTH_URL: z
+    .url()
+    // HMPPS Auth's own address ends in /auth, and the token path adds it again: a common slip, caught here.
+    .refine((url) => !/\/auth\/?$/.test(new URL(url).pathname), {
+      message: 'give the base URL without /auth: tokens come from <url>/auth/oauth/token',
+    })
+    .optional(),
   HMPPS_AUTH_CLIENT_ID: z.string().min(1).optional(),
   HMPPS_AUTH_CLIENT_SECRET: z.string().min(1).optional(),
   /**
