@@ -10,6 +10,7 @@ import type { IncomingMessage, RunningStage, StageOutcome } from './kafka/stage.
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { processorStage } from './processors/processor-stage.ts';
+import { startTelemetry } from './observability/telemetry.ts';
 import { serviceInfo } from './service/info.ts';
 import { openOperations } from './service/operations.ts';
 import { startInOrder, stopperOf } from './service/start-stages.ts';
@@ -60,6 +61,8 @@ export async function startService(
   hooks: ServiceHooks = {},
 ): Promise<Service> {
   options.checkStageSettings(config, stages);
+  const info = serviceInfo(config, stages);
+  const telemetry = await startTelemetry(options.telemetryOf(config, stages, String(info['version'])), logger);
   const topology = topologyOf(config);
   const metrics = createMetrics();
   // One per process: the stages of a process share Kafka and the registry, and their outages.
@@ -70,6 +73,9 @@ export async function startService(
   const kafka = await openKafkaRuntime(options.kafkaRuntimeOptionsOf(config), outputs, {
     ...shared,
     onOutcome: (stage, outcome, message) => hooks.onStageOutcome?.(stage as StageName, outcome, message),
+  }).catch(async (error: unknown) => {
+    await telemetry.stop();
+    throw error;
   });
   const starters: Record<StageName, () => Promise<RunningStage>> = {
     sink: () => kafka.run(sinkStage(options.sinkOptionsOf(config), { ...shared, route: topology.sink })),
@@ -90,6 +96,7 @@ export async function startService(
     logger,
   ).catch(async (error: unknown) => {
     await kafka.close().catch(() => undefined);
+    await telemetry.stop();
     throw error;
   });
   const operations = await openOperations({
@@ -99,7 +106,7 @@ export async function startService(
     running,
     checks: { ...kafka.checks, ...outages.checks(dependenciesOf(stages)) },
     refreshLag: () => kafka.refreshLag(),
-    info: serviceInfo(config, stages),
+    info,
   });
   const stop = stopperOf(
     [
@@ -107,6 +114,8 @@ export async function startService(
       ...running.map((stage) => ({ name: stage.stopping, stop: () => stage.stop() })),
       { name: 'the operations endpoints', stop: () => operations.close() },
       { name: 'the Kafka clients', stop: () => kafka.close() },
+      // Last: the spans of every stop above are exported too.
+      { name: 'the telemetry exporters', stop: () => telemetry.stop() },
     ],
     logger,
   );

@@ -155,13 +155,7 @@ export const configSchema = z.object({
   SQS_WAIT_TIME_SECONDS: z.coerce.number().int().min(1).max(20).default(connectorDefaults.waitTimeSeconds),
 
   /** The processor's HMPPS Auth client: required by the processor only, so no other stage holds its secret. */
-  HMPPS_AUTH_URL: z
-    .url()
-    // HMPPS Auth's own address ends in /auth, and the token path adds it again: a common slip, caught here.
-    .refine((url) => !/\/auth\/?$/.test(new URL(url).pathname), {
-      message: 'give the base URL without /auth: tokens come from <url>/auth/oauth/token',
-    })
-    .optional(),
+  HMPPS_AUTH_URL: z.url().optional(),
   HMPPS_AUTH_CLIENT_ID: z.string().min(1).optional(),
   HMPPS_AUTH_CLIENT_SECRET: z.string().min(1).optional(),
   /**
@@ -213,6 +207,17 @@ export const configSchema = z.object({
   /** Oracle thick mode: the Instant Client folder (on Linux, put it on LD_LIBRARY_PATH or ldconfig instead). */
   ORACLE_CLIENT_LIB_DIR: z.string().min(1).optional(),
   DELIUS_AUDIT_USER: z.string().min(1).default(sinkDefaults.auditUserName),
+
+  /**
+   * Traces (src/observability/tracing.ts), each exporter off unless set: an OTLP/HTTP collector (spans to
+   * `<endpoint>/v1/traces`), and Application Insights, as the HMPPS services beside this one report to it.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).max(100).default('workforce-allocations-to-delius'),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).max(2_048).optional(),
+  /** Errors (dead letters, a failed start) to Sentry: off unless set. The DSN's key is never shown. */
+  SENTRY_DSN: z.url().optional(),
+  SENTRY_ENVIRONMENT: z.string().min(1).max(64).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -292,7 +297,11 @@ export function redactedConfig(config: Config): Record<string, unknown> {
   );
   return {
     ...shown,
-    HMPPS_AUTH_CLIENT_SECRET: '[redacted]',
+    ...(config.HMPPS_AUTH_CLIENT_SECRET ? { HMPPS_AUTH_CLIENT_SECRET: '[redacted]' } : {}),
+    ...(config.APPLICATIONINSIGHTS_CONNECTION_STRING
+      ? { APPLICATIONINSIGHTS_CONNECTION_STRING: '[redacted]' }
+      : {}),
+    ...(config.SENTRY_DSN ? { SENTRY_DSN: '[redacted]' } : {}),
     ...(config.AWS_SECRET_ACCESS_KEY ? { AWS_SECRET_ACCESS_KEY: '[redacted]' } : {}),
     ...(config.ORACLE_WALLET_PASSWORD ? { ORACLE_WALLET_PASSWORD: '[redacted]' } : {}),
     ...Object.fromEntries(

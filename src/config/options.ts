@@ -4,6 +4,7 @@ import type { DatabaseSettings } from '../db/sequelize.ts';
 import type { RetryPolicy } from '../kafka/backoff.ts';
 import type { KafkaRuntimeOptions } from '../kafka/runtime.ts';
 import type { OperationsServerOptions } from '../observability/operations-server.ts';
+import type { TelemetrySettings } from '../observability/telemetry.ts';
 import type { ProcessorOptions } from '../processors/processor-stage.ts';
 import type { SinkOptions } from '../sinks/sink-stage.ts';
 import { topicSpecsOf, topologyOf } from '../topology.ts';
@@ -130,6 +131,18 @@ export function sinkOptionsOf(config: Config): SinkOptions {
     referenceDataTtlMs: config.REFERENCE_DATA_TTL_SECONDS * 1000,
     orderWindowMs: config.ORDER_WINDOW_SECONDS * 1000,
     publishBoundMs: config.ORDER_WATERMARK ? config.ORDER_PUBLISH_BOUND_MS : undefined,
+  };
+}
+
+export function telemetryOf(config: Config, stages: readonly StageName[], version: string): TelemetrySettings {
+  return {
+    serviceName: config.OTEL_SERVICE_NAME,
+    serviceVersion: version,
+    stages,
+    otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    applicationInsightsConnectionString: config.APPLICATIONINSIGHTS_CONNECTION_STRING,
+    sentryDsn: config.SENTRY_DSN,
+    sentryEnvironment: config.SENTRY_ENVIRONMENT,
   };
 }
 

@@ -4,6 +4,7 @@ import { AppError, messageOf } from '../domain/errors.ts';
 import type { Handled, Subject } from '../domain/outcome.ts';
 import { toDomainEventRecord, type DomainEventRecord } from '../domain/topic-records.ts';
 import type { Emit } from '../kafka/stage.ts';
+import { traceContextOf } from '../observability/tracing.ts';
 
 /** An SQS message read as a domain event: what the connector publishes, or `record: null` for no detail URL. */
 export interface ReceivedEvent {
@@ -11,6 +12,8 @@ export interface ReceivedEvent {
   readonly messageId: string;
   readonly eventType: string;
   readonly record: DomainEventRecord | null;
+  /** The W3C trace headers Workforce put on the SNS message (its attributes), if any: the trace goes on from them. */
+  readonly traceContext: Readonly<Record<string, string>>;
 }
 
 function publishedAt(envelopeTimestamp: string | undefined, message: Message): number | null {
@@ -51,7 +54,16 @@ export function readSqsMessage(message: Message, maxBodyBytes: number): Received
       cause: error,
     });
   }
-  return { messageId, eventType: event.eventType, record };
+  const attributes = Object.entries(envelope.MessageAttributes ?? {}).map(([name, attribute]) => [
+    name,
+    attribute.Value,
+  ]);
+  return {
+    messageId,
+    eventType: event.eventType,
+    record,
+    traceContext: traceContextOf(Object.fromEntries(attributes) as Record<string, string | undefined>),
+  };
 }
 
 export const subjectOfEvent = (event: ReceivedEvent): Subject =>

@@ -8,7 +8,9 @@ import type { OutageWatch } from '../kafka/outage-watch.ts';
 import type { Publisher } from '../kafka/publisher.ts';
 import { settleMessage, type Settled, type Settling } from '../kafka/settle-message.ts';
 import type { Emit } from '../kafka/stage.ts';
+import type { Span } from '@opentelemetry/api';
 import { withLogContext } from '../observability/log-context.ts';
+import { endStageSpan, startStageSpan, traceHeaders } from '../observability/tracing.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { readSqsMessage, subjectOfEvent, toDomainEvent, type ReceivedEvent } from './sqs-message.ts';
 import type { SourceWatermark } from './source-watermark.ts';
@@ -83,15 +85,23 @@ export async function handleSqsBatch(
   // Decoded and made into its records once (both pure): the log context names each message from its first line.
   const read = new Map<
     Message,
-    { event?: ReceivedEvent; emits: readonly Emit<DomainEventRecord>[]; error?: unknown }
+    { event?: ReceivedEvent; emits: readonly Emit<DomainEventRecord>[]; error?: unknown; span: Span }
   >();
+  const emitsOfEvent = new Map<ReceivedEvent, readonly Emit<DomainEventRecord>[]>();
   for (const message of messages) {
     try {
       const event = readSqsMessage(message, maxBodyBytes);
+      const span = connectorSpan(message, event);
       const handled = toDomainEvent(event, deps.topic);
-      read.set(message, { event, emits: handled.status === 'applied' ? handled.result : [] });
+      // Each record carries the connector's span on: the processor's span is its child.
+      const emits =
+        handled.status === 'applied'
+          ? handled.result.map((emit) => ({ ...emit, headers: { ...emit.headers, ...traceHeaders(span) } }))
+          : [];
+      read.set(message, { event, emits, span });
+      emitsOfEvent.set(event, emits);
     } catch (error) {
-      read.set(message, { emits: [], error });
+      read.set(message, { emits: [], error, span: connectorSpan(message, undefined) });
     }
   }
   const emitsOf = (message: Message) => read.get(message)?.emits ?? [];
@@ -109,7 +119,14 @@ export async function handleSqsBatch(
         : Promise.reject(error instanceof Error ? error : new Error(String(error)));
     },
     subjectOf: subjectOfEvent,
-    handle: (event) => Promise.resolve(toDomainEvent(event, deps.topic)),
+    handle: (event) => {
+      const handled = toDomainEvent(event, deps.topic);
+      return Promise.resolve(
+        handled.status === 'applied'
+          ? { ...handled, result: emitsOfEvent.get(event) ?? handled.result }
+          : handled,
+      );
+    },
     // Already published with the batch, or now on its own.
     publish: batchPublished ? () => Promise.resolve() : publishOne,
     // Left to the queue's redrive: made visible again below.
@@ -151,6 +168,8 @@ export async function handleSqsBatch(
         attempts: 0,
       };
       observe({ ...settled, startedAt });
+      const span = read.get(message)?.span;
+      if (span) endStageSpan(span, settled.outcome, settled.attempts);
       return settled.outcome;
     });
     if (message.MessageId !== undefined) {
@@ -169,6 +188,18 @@ export async function handleSqsBatch(
   }
   await Promise.all([deleteAll(toDelete, deps), makeVisible(toDeadLetterQueue, deps)]);
   return outcomes;
+}
+
+/** The connector's span for one SQS message: a child of the trace Workforce sent with it, if any. */
+function connectorSpan(message: Message, event: ReceivedEvent | undefined): Span {
+  return startStageSpan('connector', event?.traceContext ?? {}, {
+    'messaging.system': 'aws_sqs',
+    ...(message.MessageId ? { 'messaging.message.id': message.MessageId } : {}),
+    ...(event
+      ? { 'allocations.message_id': event.messageId, 'allocations.event_type': event.eventType }
+      : {}),
+    ...(event?.record?.crn ? { 'allocations.crn': event.record.crn } : {}),
+  });
 }
 
 /** When SQS took each message in (its `SentTimestamp`; now, if SQS did not say), by message id. */

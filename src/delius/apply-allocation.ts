@@ -11,6 +11,7 @@ import { allocationContext, type AllocationContext } from './allocation-context.
 import { writeAudit } from './audit.ts';
 import type { DeliusDb } from './delius-db.ts';
 import { londonWallClock, parseCreatedDate } from './time.ts';
+import { inChildSpan } from '../observability/tracing.ts';
 
 /** The Delius module's errors are its database's: the rest is unexpected. */
 const classifyError = classifierOf(resolveDatabaseError);
@@ -68,12 +69,17 @@ export async function applyAllocation(
   let completed: Completed<AllocationResult>;
   try {
     const at = parseCreatedDate(request.detail.createdDate);
-    completed = await db.sequelize.transaction(async (transaction) => {
-      const context = allocationContext(db, transaction, at, auditParameters, (personId) => {
-        rebuildFor = personId;
-      });
-      return allocate(context, request);
-    });
+    completed = await inChildSpan(
+      'Delius transaction',
+      { 'db.system.name': db.sequelize.getDialect(), 'allocations.kind': request.kind },
+      () =>
+        db.sequelize.transaction(async (transaction) => {
+          const context = allocationContext(db, transaction, at, auditParameters, (personId) => {
+            rebuildFor = personId;
+          });
+          return allocate(context, request);
+        }),
+    );
   } catch (error) {
     await writeAudit(db, { kind: request.kind, startedAt, outcome: 'F', parameters: auditParameters });
     if (error instanceof IgnorableAllocation) {

@@ -1,6 +1,14 @@
 import type { Outcome } from '../domain/outcome.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { reportError } from '../observability/error-reports.ts';
+import { logContext } from '../observability/log-context.ts';
+
+/** The message id the log context names (the record's or the SQS message's), as a tag. */
+function messageIdOf(context: Readonly<Record<string, unknown>>): Record<string, string> {
+  const id = context['messageId'];
+  return typeof id === 'string' ? { messageId: id } : {};
+}
 
 /** One settled message as every stage reports it, whatever it reads from. */
 export interface SettledReport<Result> {
@@ -26,6 +34,12 @@ export function outcomeObserver(stage: string, logger: Logger, metrics: Metrics)
     switch (outcome.status) {
       case 'dead-letter':
         metrics.deadLetters.inc({ stage, code: outcome.error.code });
+        // To the error tracker where one is set (Sentry): each dead letter is an allocation Delius lacks.
+        reportError(outcome.error, {
+          stage,
+          ...(outcome.subject.kind ? { kind: outcome.subject.kind } : {}),
+          ...messageIdOf(logContext()),
+        });
         logger.error(
           {
             ...summary,

@@ -1,8 +1,10 @@
 import type { Producer } from 'kafkajs';
 import type { AppError } from '../domain/errors.ts';
+import type { Span } from '@opentelemetry/api';
 import { withLogContext } from '../observability/log-context.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { endStageSpan, inSpan, startStageSpan, traceHeaders } from '../observability/tracing.ts';
 import { deadLetterExcerptBytes, deadLetterHeader, deadLetterHeaders } from './dead-letters.ts';
 import { isRefusedRecord } from './kafka-errors.ts';
 import { outcomeObserver } from './outcome-observer.ts';
@@ -87,15 +89,32 @@ export function recordSettler<In, Out>(settling: RecordSettling<In, Out>) {
   // consumer goes on fetching the others; the next fetch settles it again from where it was.
   const progressOf = new WeakMap<
     HeldRecord<IncomingMessage, In>,
-    { readonly progress: SettleProgress; readonly startedAt: number }
+    { readonly progress: SettleProgress; readonly startedAt: number; readonly span: Span }
   >();
 
   return (record: HeldRecord<IncomingMessage, In>, heartbeat: () => Promise<void>) => {
     const { message } = record;
     let inHand = progressOf.get(record);
     if (!inHand)
-      progressOf.set(record, (inHand = { progress: freshProgress(), startedAt: performance.now() }));
-    const { progress, startedAt } = inHand;
+      progressOf.set(
+        record,
+        (inHand = {
+          progress: freshProgress(),
+          startedAt: performance.now(),
+          // From the first try to the outcome, across the waits that hand the record back between tries.
+          span: startStageSpan(stage, message.headers, {
+            'messaging.system': 'kafka',
+            'messaging.destination.name': message.topic,
+            'messaging.destination.partition.id': String(message.partition),
+            'messaging.kafka.offset': Number(message.offset),
+            ...(message.headers['message-id']
+              ? { 'messaging.message.id': message.headers['message-id'] }
+              : {}),
+            ...(message.key ? { 'allocations.crn': boundedKey(message.key) ?? '' } : {}),
+          }),
+        }),
+      );
+    const { progress, startedAt, span } = inHand;
     // Decoded once when fetched; decoded again only for a retry of a decoding that failed (the registry down).
     let first: Decoded<In> | undefined = record.decoded;
     const decode = async (incoming: IncomingMessage): Promise<In> => {
@@ -111,33 +130,44 @@ export function recordSettler<In, Out>(settling: RecordSettling<In, Out>) {
       partition: message.partition,
       offset: message.offset,
     };
-    return withLogContext(context, async () => {
-      const settled = await settleMessage(
-        message,
-        {
-          decode,
-          subjectOfMessage: (incoming) => ({ crn: boundedKey(incoming.key) }),
-          subjectOf: definition.subjectOf,
-          handle: settling.handle,
-          publish: (emits) => publisher.publish(emits),
-          deadLetter,
-          classify: settling.classify,
-          outages: settling.outages,
-          policy: definition.policy,
-          signal: settling.signal,
-          heartbeat,
-          logger,
-          onRetry: (error) => metrics.retries.inc({ stage, code: error.code }),
-          onStuck: settling.onStuck,
-        },
-        progress,
-        waitSliceMs,
-      );
-      if (!settled) return undefined;
-      progressOf.delete(record);
-      observe({ ...settled, startedAt });
-      settling.onOutcome?.(stage, settled.outcome, message);
-      return settled.outcome;
-    });
+    return withLogContext(context, () =>
+      inSpan(span, async () => {
+        const settled = await settleMessage(
+          message,
+          {
+            decode,
+            subjectOfMessage: (incoming) => ({ crn: boundedKey(incoming.key) }),
+            subjectOf: definition.subjectOf,
+            handle: settling.handle,
+            // Each record carries this stage's span on: the next stage's span is its child.
+            publish: (emits) =>
+              publisher.publish(
+                emits.map((emit) => ({ ...emit, headers: { ...emit.headers, ...traceHeaders() } })),
+              ),
+            deadLetter,
+            classify: settling.classify,
+            outages: settling.outages,
+            policy: definition.policy,
+            signal: settling.signal,
+            heartbeat,
+            logger,
+            onRetry: (error) => metrics.retries.inc({ stage, code: error.code }),
+            onStuck: settling.onStuck,
+          },
+          progress,
+          waitSliceMs,
+        );
+        if (!settled) {
+          // Stopped: it will be delivered again, to a new span. Otherwise it waits for its next try.
+          if (settling.signal.aborted) endStageSpan(span, undefined, progress.attempt);
+          return undefined;
+        }
+        progressOf.delete(record);
+        observe({ ...settled, startedAt });
+        endStageSpan(span, settled.outcome, settled.attempts);
+        settling.onOutcome?.(stage, settled.outcome, message);
+        return settled.outcome;
+      }),
+    );
   };
 }

@@ -4,6 +4,7 @@ import { fetch, type Response } from 'undici';
 import { AppError, messageOf } from '../domain/errors.ts';
 import { resolveHttpError, retryAfterMs } from './http-errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { annotateCurrentSpan, inChildSpan } from '../observability/tracing.ts';
 
 /** HMPPS Auth's client-credentials token response (examples/hmpps-auth-token-response.json). */
 export const tokenResponseSchema = z.object({
@@ -13,7 +14,7 @@ export const tokenResponseSchema = z.object({
 });
 
 export interface HmppsAuthSettings {
-  /** Base URL of HMPPS Auth; the token endpoint is `<base>/auth/oauth/token`. */
+  /** HMPPS Auth's address, with or without its /auth: the token endpoint is under `/auth/oauth/token`. */
   readonly url: string;
   readonly clientId: string;
   readonly clientSecret: string;
@@ -35,13 +36,22 @@ export interface HmppsAuthClient {
  * `grant_type=client_credentials`. The token is cached until shortly before it expires, and concurrent callers
  * share one request. The secret and tokens are never logged.
  */
+/**
+ * The token endpoint: `<url>/auth/oauth/token`, or `<url>/oauth/token` where the URL already ends in /auth, as
+ * HMPPS services give HMPPS Auth's address (`https://sign-in.hmpps.service.justice.gov.uk/auth`).
+ */
+export function tokenUrlOf(url: string): string {
+  const base = url.replace(/\/+$/, '');
+  return base.endsWith('/auth') ? `${base}/oauth/token` : `${base}/auth/oauth/token`;
+}
+
 export function hmppsAuthClient(
   settings: HmppsAuthSettings,
   deps: { metrics: Metrics; dispatcher?: Dispatcher; now?: () => number; onAnswer?: () => void },
 ): HmppsAuthClient {
   const now = deps.now ?? Date.now;
   const margin = settings.refreshMarginMs ?? tokenRefreshMarginMs;
-  const tokenUrl = `${settings.url.replace(/\/+$/, '')}/auth/oauth/token`;
+  const tokenUrl = tokenUrlOf(settings.url);
   const basic = Buffer.from(
     `${encodeURIComponent(settings.clientId)}:${encodeURIComponent(settings.clientSecret)}`,
   ).toString('base64');
@@ -72,6 +82,7 @@ export function hmppsAuthClient(
         dependency: 'hmpps-auth',
       });
     }
+    annotateCurrentSpan({ 'http.response.status_code': response.status });
     if (!response.ok) {
       await response.body?.cancel();
       // No token is any message's fault: whatever HMPPS Auth answers (5xx, 429, or a refused client that an
@@ -113,7 +124,15 @@ export function hmppsAuthClient(
   return {
     token(signal) {
       if (cached && now() < cached.refreshAt) return Promise.resolve(cached.token);
-      inFlight ??= fetchToken(signal).finally(() => {
+      inFlight ??= inChildSpan(
+        'HMPPS Auth token',
+        {
+          'http.request.method': 'POST',
+          'server.address': new URL(tokenUrl).host,
+          'url.path': '/auth/oauth/token',
+        },
+        () => fetchToken(signal),
+      ).finally(() => {
         inFlight = undefined;
       });
       return inFlight;

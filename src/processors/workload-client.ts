@@ -4,6 +4,7 @@ import { httpStatusError, resolveHttpError, retryAfterMs } from './http-errors.t
 import type { Metrics } from '../observability/metrics.ts';
 import type { HmppsAuthClient } from './hmpps-auth.ts';
 import { shownUrl } from './shown-url.ts';
+import { annotateCurrentSpan, inChildSpan } from '../observability/tracing.ts';
 
 export interface WorkloadClientSettings {
   readonly connectTimeoutMs: number;
@@ -46,7 +47,14 @@ export function workloadClient(deps: {
 }): WorkloadClient {
   const { maxBodyBytes } = deps;
   let lastServed: URL | undefined;
-  async function get(url: URL, token: string, signal: AbortSignal) {
+  function get(url: URL, token: string, signal: AbortSignal) {
+    return inChildSpan(
+      'Workload API detail',
+      { 'http.request.method': 'GET', 'server.address': url.host, 'url.path': url.pathname },
+      () => request(url, token, signal),
+    );
+  }
+  async function request(url: URL, token: string, signal: AbortSignal) {
     try {
       const response = await fetch(url, {
         headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
@@ -56,6 +64,7 @@ export function workloadClient(deps: {
         redirect: 'manual',
       });
       deps.metrics.detailRequests.inc({ status: String(response.status) });
+      annotateCurrentSpan({ 'http.response.status_code': response.status });
       if (!isOutageStatus(response.status)) deps.onAnswer?.();
       return response;
     } catch (error) {

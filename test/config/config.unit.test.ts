@@ -64,19 +64,6 @@ describe('configuration', () => {
     }
   });
 
-  it('refuses an HMPPS Auth URL that ends in /auth, which the token path would double', () => {
-    expect(() =>
-      loadConfig({ ...minimal, HMPPS_AUTH_URL: 'https://sign-in.hmpps.service.justice.gov.uk/auth' }),
-    ).toThrow(
-      new ConfigError(
-        'invalid configuration: HMPPS_AUTH_URL: give the base URL without /auth: tokens come from <url>/auth/oauth/token',
-      ),
-    );
-    expect(loadConfig({ ...minimal, HMPPS_AUTH_URL: 'https://gateway.example/hmpps' }).HMPPS_AUTH_URL).toBe(
-      'https://gateway.example/hmpps',
-    );
-  });
-
   it("gives each stage only what it uses: a stage runs without another stage's queue, client secret or database", () => {
     const {
       ALLOCATIONS_QUEUE_URL: _queue,

@@ -1,5 +1,5 @@
 import { MockAgent } from 'undici';
-import { hmppsAuthClient } from '../../src/processors/hmpps-auth.ts';
+import { hmppsAuthClient, tokenUrlOf } from '../../src/processors/hmpps-auth.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 
 const origin = 'https://auth.example';
@@ -35,6 +35,14 @@ const token = (value: string, expiresIn = 1_200) => ({
 });
 
 describe('the HMPPS Auth client', () => {
+  it('finds the token endpoint whether HMPPS Auth’s address is given with its /auth or without', () => {
+    const endpoint = 'https://sign-in.hmpps.service.justice.gov.uk/auth/oauth/token';
+    expect(tokenUrlOf('https://sign-in.hmpps.service.justice.gov.uk')).toBe(endpoint);
+    expect(tokenUrlOf('https://sign-in.hmpps.service.justice.gov.uk/')).toBe(endpoint);
+    expect(tokenUrlOf('https://sign-in.hmpps.service.justice.gov.uk/auth')).toBe(endpoint);
+    expect(tokenUrlOf('https://sign-in.hmpps.service.justice.gov.uk/auth/')).toBe(endpoint);
+  });
+
   it('asks for a client-credentials token with HTTP Basic client authentication (D3)', async () => {
     const { client, answer, requests } = auth();
     answer(200, token('t1'));

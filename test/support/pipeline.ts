@@ -119,12 +119,20 @@ export async function testPipeline(
     observed,
     sourceOutcomes,
     /** Publishes a domain event to the SNS topic, as Workforce would; resolves to the SNS MessageId. */
-    async publish(event: Record<string, unknown>): Promise<string> {
+    async publish(event: Record<string, unknown>, attributes: Record<string, string> = {}): Promise<string> {
       const { MessageId } = await sns.send(
         new PublishCommand({
           TopicArn: queue.topicArn,
           Message: JSON.stringify(event),
-          MessageAttributes: { eventType: { DataType: 'String', StringValue: String(event['eventType']) } },
+          MessageAttributes: {
+            eventType: { DataType: 'String', StringValue: String(event['eventType']) },
+            ...Object.fromEntries(
+              Object.entries(attributes).map(([name, value]) => [
+                name,
+                { DataType: 'String', StringValue: value },
+              ]),
+            ),
+          },
         }),
       );
       if (!MessageId) throw new Error('SNS returned no MessageId');
