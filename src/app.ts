@@ -62,7 +62,10 @@ export async function startService(
 ): Promise<Service> {
   options.checkStageSettings(config, stages);
   const info = serviceInfo(config, stages);
-  const telemetry = await startTelemetry(options.telemetryOf(config, stages, String(info['version'])), logger);
+  const telemetry = await startTelemetry(
+    options.telemetryOf(config, stages, String(info['version'])),
+    logger,
+  );
   const topology = topologyOf(config);
   const metrics = createMetrics();
   // One per process: the stages of a process share Kafka and the registry, and their outages.

@@ -134,7 +134,11 @@ export function sinkOptionsOf(config: Config): SinkOptions {
   };
 }
 
-export function telemetryOf(config: Config, stages: readonly StageName[], version: string): TelemetrySettings {
+export function telemetryOf(
+  config: Config,
+  stages: readonly StageName[],
+  version: string,
+): TelemetrySettings {
   return {
     serviceName: config.OTEL_SERVICE_NAME,
     serviceVersion: version,
