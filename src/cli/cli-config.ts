@@ -29,6 +29,8 @@ export const cliConfigSchema = configSchema
     DOMAIN_EVENTS_TOPIC_ARN: z.string().min(1).optional(),
     ALLOCATIONS_QUEUE_URL: z.url().optional(),
     ALLOCATIONS_DLQ_URL: z.url().optional(),
+    /** CloudWatch's endpoint, where it is not AWS's (`status` asks it for the queue's age). */
+    AWS_ENDPOINT_URL_CLOUDWATCH: z.url().optional(),
   });
 export type CliConfig = z.infer<typeof cliConfigSchema>;
 

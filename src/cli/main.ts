@@ -1,5 +1,10 @@
 // The operator's tool: `allocations <command> [options]`, `allocations <command> --help` for each command.
-import { awsSettingsFrom, createSnsClient, createSqsClient } from '../connectors/aws-clients.ts';
+import {
+  awsSettingsFrom,
+  createCloudWatchClient,
+  createSnsClient,
+  createSqsClient,
+} from '../connectors/aws-clients.ts';
 import { ConfigError } from '../config/config.ts';
 import { isUnknownTopic } from '../kafka/kafka-errors.ts';
 import { registrySecurityOptions } from '../kafka/security.ts';
@@ -13,6 +18,7 @@ import { deadLettersCommand, deadLettersHelp } from './commands/dead-letters.ts'
 import { lag, lagHelp } from './commands/lag.ts';
 import { replay, replayHelp } from './commands/replay.ts';
 import { send, sendHelp } from './commands/send.ts';
+import { status, statusHelp } from './commands/status.ts';
 import { messageOf } from '../domain/errors.ts';
 import { topologyOf } from '../topology.ts';
 import { jsonOutput, textOutput } from './output.ts';
@@ -22,6 +28,8 @@ const help = `usage: allocations <command> [options]
 commands:
   replay         move a stage's consumer group to the earliest offset, a time, or given offsets
   dead-letters   list, show and redrive dead letters (topic, or the SQS dead-letter queue)
+  status         the pipeline on one screen: queues, lag and oldest unsettled record per stage, group
+                 members, dead letters (--watch to follow it)
   lag            committed offset, end offset and lag per stage and partition
   send           publish a domain event to the SNS topic
   provision      create the topics and register the schemas, for a service without those rights
@@ -33,6 +41,7 @@ const helps: Record<string, string> = {
   replay: replayHelp,
   'dead-letters': deadLettersHelp,
   lag: lagHelp,
+  status: statusHelp,
   send: sendHelp,
   provision: provisionHelp,
 };
@@ -85,6 +94,42 @@ export async function runCli(
       case 'lag':
         await lag(args, config, kafka, out);
         break;
+      case 'status': {
+        // Each look is a document of its own (--watch: one a line in JSON; the screen redrawn on a terminal).
+        const watching = args.includes('--watch');
+        const stop = new AbortController();
+        let cloudWatch: ReturnType<typeof createCloudWatchClient> | undefined;
+        const interrupt = () => stop.abort();
+        process.once('SIGINT', interrupt);
+        process.once('SIGTERM', interrupt);
+        try {
+          await status(
+            args,
+            config,
+            {
+              kafka,
+              sqs: () => createSqsClient(aws()),
+              // Asked only where it answers: AWS itself, or an endpoint named for it.
+              cloudWatch: () =>
+                config.AWS_ENDPOINT_URL_CLOUDWATCH || !config.AWS_ENDPOINT_URL
+                  ? (cloudWatch ??= createCloudWatchClient(aws(), config.AWS_ENDPOINT_URL_CLOUDWATCH))
+                  : undefined,
+            },
+            () => {
+              if (json) return jsonOutput(say);
+              if (watching && process.stdout.isTTY) say('\x1b[2J\x1b[H');
+              const text = textOutput(say);
+              if (watching) text.say(`allocations status at ${new Date().toISOString()}`);
+              return text;
+            },
+            stop.signal,
+          );
+        } finally {
+          process.off('SIGINT', interrupt);
+          process.off('SIGTERM', interrupt);
+        }
+        return 0;
+      }
       case 'dead-letters':
         await deadLettersCommand(args, config, { kafka, sqs: () => createSqsClient(aws()) }, out);
         break;

@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
@@ -56,4 +57,13 @@ export function createSqsClient(settings: AwsSettings): SQSClient {
 
 export function createSnsClient(settings: AwsSettings): SNSClient {
   return new SNSClient(clientConfig(settings));
+}
+
+/** CloudWatch, for the queue's age (`allocations status`): at its own endpoint where one is given, else AWS's. */
+export function createCloudWatchClient(
+  settings: AwsSettings,
+  endpoint: string | undefined,
+): CloudWatchClient {
+  const { endpoint: _sqsEndpoint, ...rest } = settings;
+  return new CloudWatchClient(clientConfig({ ...rest, endpoint, requestTimeoutMs: 10_000 }));
 }

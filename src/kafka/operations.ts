@@ -3,7 +3,7 @@ import type { Logger } from '../observability/logger.ts';
 import { createKafka } from './client.ts';
 import { kafkaSecurityOptions, type KafkaSecuritySettings } from './security.ts';
 import { consumerLag, type PartitionLag } from './lag.ts';
-import { readTopicToEnd, type TopicRecord } from './read-topic.ts';
+import { readRecordsAt, readTopicToEnd, type TopicRecord } from './read-topic.ts';
 import { ensureTopics, type TopicSpec } from './topics.ts';
 
 export interface PartitionBounds {
@@ -35,6 +35,11 @@ export interface KafkaOperations {
   ensureTopics(specs: readonly TopicSpec[]): Promise<string[]>;
   moveGroup(groupId: string, topic: string, offsets: { partition: number; offset: number }[]): Promise<void>;
   readToEnd(topic: string, onProgress?: (read: number, total: number) => void): Promise<TopicRecord[]>;
+  /** The first record at or after each offset given, where there is one (src/kafka/read-topic.ts). */
+  recordsAt(
+    topic: string,
+    positions: readonly { partition: number; offset: number }[],
+  ): Promise<TopicRecord[]>;
   /** Sends records as they are (bytes and headers untouched), one at a time and in order, on one producer. */
   send(topic: string, records: readonly RawRecord[]): Promise<void>;
   close(): Promise<void>;
@@ -95,6 +100,7 @@ export async function connectKafkaOperations(kafka: Kafka): Promise<KafkaOperati
       });
     },
     readToEnd: (topic, onProgress) => readTopicToEnd(kafka, topic, onProgress),
+    recordsAt: (topic, positions) => readRecordsAt(kafka, topic, positions),
     async send(topic, records) {
       const sender = await connectedProducer();
       for (const record of records)

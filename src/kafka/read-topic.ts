@@ -73,3 +73,80 @@ export async function readTopicToEnd(
     await admin.disconnect();
   }
 }
+
+/** The longest `readRecordsAt` waits for the records it asked for: a record deleted meanwhile is not waited for. */
+const recordsAtTimeoutMs = 15_000;
+
+/**
+ * The first record at or after each given offset (one per partition), where there is one before the end: what a
+ * consumer group will read next, for its age. Reads with a throwaway consumer group set to those offsets (and
+ * every other partition to its end), deleted afterwards.
+ */
+export async function readRecordsAt(
+  kafka: Kafka,
+  topic: string,
+  positions: readonly { partition: number; offset: number }[],
+): Promise<TopicRecord[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const groupId = `allocations-cli-${randomUUID()}`;
+  try {
+    const bounds = await admin.fetchTopicOffsets(topic);
+    const wanted = new Map<number, number>();
+    for (const { partition, offset } of positions) {
+      const bound = bounds.find((entry) => entry.partition === partition);
+      const from = Math.max(offset, Number(bound?.low ?? 0));
+      if (bound && from < Number(bound.high)) wanted.set(partition, from);
+    }
+    if (wanted.size === 0) return [];
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: bounds.map((bound) => ({
+        partition: bound.partition,
+        offset: String(wanted.get(bound.partition) ?? bound.high),
+      })),
+    });
+    const records: TopicRecord[] = [];
+    const consumer = kafka.consumer({ groupId });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, recordsAtTimeoutMs);
+        consumer
+          .run({
+            autoCommit: false,
+            eachMessage: ({ partition, message }) => {
+              if (wanted.has(partition)) {
+                wanted.delete(partition);
+                records.push({
+                  partition,
+                  offset: message.offset,
+                  key: message.key?.toString() ?? null,
+                  value: message.value,
+                  headers: headersOf(message),
+                  timestamp: message.timestamp,
+                });
+              }
+              if (wanted.size === 0) {
+                clearTimeout(timer);
+                resolve();
+              }
+              return Promise.resolve();
+            },
+          })
+          .catch((error: unknown) => {
+            clearTimeout(timer);
+            reject(error instanceof Error ? error : new Error(String(error)));
+          });
+      });
+    } finally {
+      await consumer.disconnect();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+    }
+    return records.sort((a, b) => a.partition - b.partition);
+  } finally {
+    await admin.disconnect();
+  }
+}
