@@ -37,6 +37,8 @@ const secretSamples: Record<string, string> = {
   HMPPS_AUTH_CLIENT_ID: 'workforce-allocations-to-delius',
   HMPPS_AUTH_CLIENT_SECRET: 'a-secret',
   DATABASE_URL: 'oracle://delius_app:a-password@delius-db:1521/DNDA',
+  APPLICATIONINSIGHTS_CONNECTION_STRING:
+    'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://uksouth-1.in.applicationinsights.azure.com/',
 };
 /** The secrets each stage is given: what it uses and nothing else. */
 const secretsOf: Record<StageName, string[]> = {
