@@ -40,16 +40,27 @@ const secretSamples: Record<string, string> = {
   APPLICATIONINSIGHTS_CONNECTION_STRING:
     'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://uksouth-1.in.applicationinsights.azure.com/',
 };
-/** The secrets each stage is given: what it uses and nothing else. */
+/** The secrets each stage is given: what it uses and nothing else (Application Insights' for every stage). */
 const secretsOf: Record<StageName, string[]> = {
-  connector: ['ALLOCATIONS_QUEUE_URL', 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_USERNAME'],
+  connector: [
+    'ALLOCATIONS_QUEUE_URL',
+    'APPLICATIONINSIGHTS_CONNECTION_STRING',
+    'KAFKA_SASL_PASSWORD',
+    'KAFKA_SASL_USERNAME',
+  ],
   processor: [
+    'APPLICATIONINSIGHTS_CONNECTION_STRING',
     'HMPPS_AUTH_CLIENT_ID',
     'HMPPS_AUTH_CLIENT_SECRET',
     'KAFKA_SASL_PASSWORD',
     'KAFKA_SASL_USERNAME',
   ],
-  sink: ['DATABASE_URL', 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_USERNAME'],
+  sink: [
+    'APPLICATIONINSIGHTS_CONNECTION_STRING',
+    'DATABASE_URL',
+    'KAFKA_SASL_PASSWORD',
+    'KAFKA_SASL_USERNAME',
+  ],
 };
 
 interface Container {
