@@ -10,6 +10,17 @@ export interface TopicRecord {
   readonly timestamp: string;
 }
 
+function recordOf(partition: number, message: KafkaMessage): TopicRecord {
+  return {
+    partition,
+    offset: message.offset,
+    key: message.key?.toString() ?? null,
+    value: message.value,
+    headers: headersOf(message),
+    timestamp: message.timestamp,
+  };
+}
+
 function headersOf(message: KafkaMessage): Record<string, string> {
   return Object.fromEntries(
     Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
@@ -48,14 +59,7 @@ export async function readTopicToEnd(
             eachMessage: ({ partition, message }) => {
               const end = remaining.get(partition);
               if (end !== undefined && Number(message.offset) < end) {
-                records.push({
-                  partition,
-                  offset: message.offset,
-                  key: message.key?.toString() ?? null,
-                  value: message.value,
-                  headers: headersOf(message),
-                  timestamp: message.timestamp,
-                });
+                records.push(recordOf(partition, message));
                 onProgress?.(records.length, total);
               }
               if (end !== undefined && Number(message.offset) >= end - 1) remaining.delete(partition);
@@ -120,14 +124,7 @@ export async function readRecordsAt(
             eachMessage: ({ partition, message }) => {
               if (wanted.has(partition)) {
                 wanted.delete(partition);
-                records.push({
-                  partition,
-                  offset: message.offset,
-                  key: message.key?.toString() ?? null,
-                  value: message.value,
-                  headers: headersOf(message),
-                  timestamp: message.timestamp,
-                });
+                records.push(recordOf(partition, message));
               }
               if (wanted.size === 0) {
                 clearTimeout(timer);

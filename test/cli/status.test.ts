@@ -3,6 +3,7 @@
 // CloudWatch does (AWS JSON 1.0), under the real SDK client.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { personEvent } from '../support/allocation-requests.ts';
 import { eventually } from '../support/eventually.ts';
 import { testScope } from '../support/isolation.ts';
 import { ceiling } from '../support/patience.ts';
@@ -71,13 +72,9 @@ describe('allocations status', () => {
       env: { ORDER_WATERMARK: 'false' },
     });
     const applied = await pipeline.publishExample('person-allocation-message.json');
-    const refused = await pipeline.publish({
-      eventType: 'person.community.manager.allocated',
-      version: 1,
-      detailUrl: 'http://127.0.0.1:9/allocation/person/elsewhere',
-      occurredAt: '2022-07-28T10:30:55+01:00',
-      personReference: { identifiers: [{ type: 'CRN', value: 'T123456' }] },
-    });
+    const refused = await pipeline.publish(
+      personEvent('http://127.0.0.1:9/allocation/person/elsewhere', 'T123456'),
+    );
     expect((await pipeline.outcomeFor('processor', applied)).status).toBe('applied');
     expect((await pipeline.outcomeFor('processor', refused)).status).toBe('dead-letter');
   });

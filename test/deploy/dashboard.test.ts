@@ -2,6 +2,7 @@
 // pipeline: every expression must parse and return series, as it would for an operator on the day.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { personEvent } from '../support/allocation-requests.ts';
 import { eventually } from '../support/eventually.ts';
 import { testScope } from '../support/isolation.ts';
 import { deployDir, ruleGroups } from '../support/manifests.ts';
@@ -19,14 +20,6 @@ interface Dashboard {
 /** A dashboard expression as Grafana sends it: its variables given the values this test's series carry. */
 const asGrafanaSends = (expr: string) =>
   expr.replaceAll('$namespace', namespace).replaceAll('$__rate_interval', '1m');
-
-const personEvent = (detailUrl: string, crn: string) => ({
-  eventType: 'person.community.manager.allocated',
-  version: 1,
-  detailUrl,
-  occurredAt: '2022-07-28T10:30:55+01:00',
-  personReference: { identifiers: [{ type: 'CRN', value: crn }] },
-});
 
 describe('the dashboard and the alert rules, against a running pipeline', () => {
   const scope = testScope('dashboard');

@@ -1,5 +1,6 @@
 // How the processor meets a Workload API that misbehaves, and detail URLs it must not follow.
 import { deadLetterHeader } from '../../src/kafka/dead-letters.ts';
+import { personEvent } from '../support/allocation-requests.ts';
 import { eventually } from '../support/eventually.ts';
 import { testScope } from '../support/isolation.ts';
 import { testPipeline, type TestPipeline } from '../support/pipeline.ts';
@@ -11,14 +12,6 @@ const detail = (crn: string) => ({
   createdDate: '2022-07-28T10:30:54.023+01:00',
   crn,
 });
-const personEvent = (detailUrl: string, crn: string) => ({
-  eventType: 'person.community.manager.allocated',
-  version: 1,
-  detailUrl,
-  occurredAt: '2022-07-28T10:30:55+01:00',
-  personReference: { identifiers: [{ type: 'CRN', value: crn }] },
-});
-
 describe('fetching the allocation detail', () => {
   const scope = testScope('e2e-detail');
   let pipeline: TestPipeline;

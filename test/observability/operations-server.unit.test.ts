@@ -7,17 +7,21 @@ import {
 } from '../../src/observability/operations-server.ts';
 import { eventually } from '../support/eventually.ts';
 
+/** The endpoints with no check, no stage and nothing to say of the process. */
+const plainServer = () =>
+  startOperationsServer({
+    port: 0,
+    host: '127.0.0.1',
+    metrics: createMetrics(),
+    checks: {},
+    liveness: {},
+    info: () => ({}),
+    logger: createLogger({ level: 'silent' }),
+  });
+
 describe('the operations endpoints', () => {
   it('answer every path they list (the one list the deployment test checks probes against), and 404 others', async () => {
-    const server = await startOperationsServer({
-      port: 0,
-      host: '127.0.0.1',
-      metrics: createMetrics(),
-      checks: {},
-      liveness: {},
-      info: () => ({}),
-      logger: createLogger({ level: 'silent' }),
-    });
+    const server = await plainServer();
     try {
       const status = async (path: string) => (await fetch(`http://127.0.0.1:${server.port}${path}`)).status;
       for (const path of operationsPaths) expect([path, await status(path)]).toEqual([path, 200]);
@@ -97,15 +101,7 @@ describe('the operations endpoints', () => {
   });
 
   it('serve the process and Node.js metrics beside the service’s own', async () => {
-    const server = await startOperationsServer({
-      port: 0,
-      host: '127.0.0.1',
-      metrics: createMetrics(),
-      checks: {},
-      liveness: {},
-      info: () => ({}),
-      logger: createLogger({ level: 'silent' }),
-    });
+    const server = await plainServer();
     try {
       const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
       for (const name of [

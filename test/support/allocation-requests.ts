@@ -57,3 +57,12 @@ export function allocationRecord(fields: Partial<AllocationRecord> = {}): Alloca
     ...fields,
   };
 }
+
+/** A person allocation's domain event, as Workforce publishes it, pointing at `detailUrl`. */
+export const personEvent = (detailUrl: string, crn: string) => ({
+  eventType: 'person.community.manager.allocated',
+  version: 1,
+  detailUrl,
+  occurredAt: '2022-07-28T10:30:55+01:00',
+  personReference: { identifiers: [{ type: 'CRN', value: crn }] },
+});
