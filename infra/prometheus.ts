@@ -17,7 +17,8 @@ export interface PrometheusTools {
 
 const cachedBin = path.join(cacheDir, 'prometheus', 'usr', 'bin');
 
-function onPath(command: string): string | undefined {
+/** The command's path on the PATH, if it is there. */
+export function onPath(command: string): string | undefined {
   for (const dir of (process.env['PATH'] ?? '').split(path.delimiter).filter(Boolean)) {
     const candidate = path.join(dir, command);
     if (existsSync(candidate)) return candidate;

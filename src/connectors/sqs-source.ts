@@ -192,14 +192,14 @@ export async function handleSqsBatch(
 
 /** The connector's span for one SQS message: a child of the trace Workforce sent with it, if any. */
 function connectorSpan(message: Message, event: ReceivedEvent | undefined): Span {
-  return startStageSpan('connector', event?.traceContext ?? {}, {
+  return startStageSpan('connector', event?.traceContext ?? {}, () => ({
     'messaging.system': 'aws_sqs',
     ...(message.MessageId ? { 'messaging.message.id': message.MessageId } : {}),
     ...(event
       ? { 'allocations.message_id': event.messageId, 'allocations.event_type': event.eventType }
       : {}),
     ...(event?.record?.crn ? { 'allocations.crn': event.record.crn } : {}),
-  });
+  }));
 }
 
 /** When SQS took each message in (its `SentTimestamp`; now, if SQS did not say), by message id. */

@@ -71,7 +71,7 @@ export async function applyAllocation(
     const at = parseCreatedDate(request.detail.createdDate);
     completed = await inChildSpan(
       'Delius transaction',
-      { 'db.system.name': db.sequelize.getDialect(), 'allocations.kind': request.kind },
+      () => ({ 'db.system.name': db.sequelize.getDialect(), 'allocations.kind': request.kind }),
       () =>
         db.sequelize.transaction(async (transaction) => {
           const context = allocationContext(db, transaction, at, auditParameters, (personId) => {

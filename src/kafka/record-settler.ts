@@ -102,7 +102,7 @@ export function recordSettler<In, Out>(settling: RecordSettling<In, Out>) {
           progress: freshProgress(),
           startedAt: performance.now(),
           // From the first try to the outcome, across the waits that hand the record back between tries.
-          span: startStageSpan(stage, message.headers, {
+          span: startStageSpan(stage, message.headers, () => ({
             'messaging.system': 'kafka',
             'messaging.destination.name': message.topic,
             'messaging.destination.partition.id': String(message.partition),
@@ -111,7 +111,7 @@ export function recordSettler<In, Out>(settling: RecordSettling<In, Out>) {
               ? { 'messaging.message.id': message.headers['message-id'] }
               : {}),
             ...(message.key ? { 'allocations.crn': boundedKey(message.key) ?? '' } : {}),
-          }),
+          })),
         }),
       );
     const { progress, startedAt, span } = inHand;

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from './logger.ts';
 import { installErrorReporter } from './error-reports.ts';
+import { setTracing } from './tracing.ts';
 
 /** Where traces and errors go: each is off unless its setting is given (src/config/config.ts). */
 export interface TelemetrySettings {
@@ -78,7 +79,11 @@ export async function startTelemetry(settings: TelemetrySettings, logger: Logger
     // The global provider, W3C Trace Context propagation and an AsyncLocalStorage context: the API's calls now
     // record and carry spans.
     provider.register();
-    stops.push(() => provider.shutdown());
+    setTracing(true);
+    stops.push(() => {
+      setTracing(false);
+      return provider.shutdown();
+    });
   }
   if (settings.sentryDsn !== undefined) {
     const Sentry = await import('@sentry/node');

@@ -1,5 +1,6 @@
 import {
   context,
+  INVALID_SPAN_CONTEXT,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -11,9 +12,9 @@ import {
 import type { Outcome } from '../domain/outcome.ts';
 
 /**
- * Traces through the OpenTelemetry API. Until a tracer provider is registered (src/observability/telemetry.ts,
- * only where an exporter is configured), every call here is the API's no-op: no span is recorded, nothing is
- * injected into a header, and nothing is allocated beyond the call.
+ * Traces through the OpenTelemetry API, only once a tracer provider is registered (src/observability/telemetry.ts,
+ * where an exporter is configured). Until then every call here returns at once: no span is recorded, nothing is
+ * injected into a header, and no attribute is built.
  *
  * An allocation's trace: the connector's span (a child of the `traceparent` Workforce put on the SNS message, if
  * any) → the processor's span → the sink's span, each a child of the one before through the W3C `traceparent`
@@ -21,6 +22,21 @@ import type { Outcome } from '../domain/outcome.ts';
  * transaction.
  */
 const tracer = () => trace.getTracer('workforce-allocations-to-delius');
+
+/**
+ * Whether a tracer provider is registered (src/observability/telemetry.ts says so). While it is not, the calls
+ * below return at once: no attributes are built, no context is extracted or made current, no header is written.
+ */
+let tracing = false;
+
+/** Said by the telemetry when it registers its tracer provider, and when it stops. */
+export function setTracing(on: boolean): void {
+  tracing = on;
+}
+
+/** The span of everything while tracing is off: records nothing, carries no trace. */
+const offSpan: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
 
 /** The W3C Trace Context headers: the only ones read from a record or a message. */
 const traceHeaderNames = ['traceparent', 'tracestate'] as const;
@@ -42,23 +58,26 @@ export function traceContextOf(
 export function startStageSpan(
   stage: string,
   headers: Readonly<Record<string, string | undefined>>,
-  attributes: Attributes,
+  attributes: () => Attributes,
 ): Span {
+  if (!tracing) return offSpan;
   const parent = propagation.extract(ROOT_CONTEXT, traceContextOf(headers));
   return tracer().startSpan(
     stage,
-    { kind: stage === 'connector' ? SpanKind.PRODUCER : SpanKind.CONSUMER, attributes },
+    { kind: stage === 'connector' ? SpanKind.PRODUCER : SpanKind.CONSUMER, attributes: attributes() },
     parent,
   );
 }
 
 /** Runs `work` with `span` current: the child spans it starts, and the headers it injects, descend from it. */
 export function inSpan<T>(span: Span, work: () => T): T {
+  if (!tracing) return work();
   return context.with(trace.setSpan(context.active(), span), work);
 }
 
 /** The trace headers a record should carry to continue `span`'s trace (the current span's, if none): none when off. */
-export function traceHeaders(span?: Span): Record<string, string> {
+export function traceHeaders(span?: Span): Readonly<Record<string, string>> {
+  if (!tracing) return noHeaders;
   const carrier: Record<string, string> = {};
   propagation.inject(span ? trace.setSpan(context.active(), span) : context.active(), carrier);
   return carrier;
@@ -66,6 +85,7 @@ export function traceHeaders(span?: Span): Record<string, string> {
 
 /** Ends a stage's span with the message's outcome: an error status for a dead letter or a retry left to SQS. */
 export function endStageSpan(span: Span, outcome: Outcome<unknown> | undefined, attempts: number): void {
+  if (!span.isRecording()) return;
   if (!outcome) {
     span.setAttribute('allocations.outcome', 'abandoned');
   } else {
@@ -83,8 +103,13 @@ export function endStageSpan(span: Span, outcome: Outcome<unknown> | undefined, 
 }
 
 /** A call to another system, as a child of the current span: its failure is recorded on it, then thrown on. */
-export function inChildSpan<T>(name: string, attributes: Attributes, call: () => Promise<T>): Promise<T> {
-  return tracer().startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+export function inChildSpan<T>(
+  name: string,
+  attributes: () => Attributes,
+  call: () => Promise<T>,
+): Promise<T> {
+  if (!tracing) return call();
+  return tracer().startActiveSpan(name, { kind: SpanKind.CLIENT, attributes: attributes() }, async (span) => {
     try {
       return await call();
     } catch (error) {
@@ -101,5 +126,6 @@ export function inChildSpan<T>(name: string, attributes: Attributes, call: () =>
 
 /** Adds what a call learnt (an answer's status) to the current span: nothing when off. */
 export function annotateCurrentSpan(attributes: Attributes): void {
+  if (!tracing) return;
   trace.getActiveSpan()?.setAttributes(attributes);
 }

@@ -126,11 +126,11 @@ export function hmppsAuthClient(
       if (cached && now() < cached.refreshAt) return Promise.resolve(cached.token);
       inFlight ??= inChildSpan(
         'HMPPS Auth token',
-        {
+        () => ({
           'http.request.method': 'POST',
           'server.address': new URL(tokenUrl).host,
           'url.path': '/auth/oauth/token',
-        },
+        }),
         () => fetchToken(signal),
       ).finally(() => {
         inFlight = undefined;

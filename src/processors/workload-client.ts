@@ -50,7 +50,7 @@ export function workloadClient(deps: {
   function get(url: URL, token: string, signal: AbortSignal) {
     return inChildSpan(
       'Workload API detail',
-      { 'http.request.method': 'GET', 'server.address': url.host, 'url.path': url.pathname },
+      () => ({ 'http.request.method': 'GET', 'server.address': url.host, 'url.path': url.pathname }),
       () => request(url, token, signal),
     );
   }

