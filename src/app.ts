@@ -41,9 +41,14 @@ function dependenciesOf(stages: readonly StageName[]): Dependency[] {
   return stages.includes('processor') ? ['workload-api', 'hmpps-auth'] : [];
 }
 
-/** The sink's own dependency, which has a readiness check of its own. */
-function calledBySink(stages: readonly StageName[]): Dependency[] {
-  return stages.includes('sink') ? ['database'] : [];
+/** Every dependency the chosen stages call: the outage gauge reports each from the start. */
+function calledBy(stages: readonly StageName[]): Dependency[] {
+  return [
+    'kafka',
+    'schema-registry',
+    ...dependenciesOf(stages),
+    ...(stages.includes('sink') ? ['database' as const] : []),
+  ];
 }
 
 /** From the end of the pipeline, so that each stage's consumers are there before records arrive. */
@@ -70,7 +75,7 @@ export async function startService(
   const metrics = createMetrics();
   // One per process: the stages of a process share Kafka and the registry, and their outages.
   const outages = new OutageWatch({ logger, metrics });
-  outages.watching(['kafka', 'schema-registry', ...dependenciesOf(stages), ...calledBySink(stages)]);
+  outages.watching(calledBy(stages));
   const shared = { logger, metrics, classify: classifyError, outages, signal: hooks.signal };
   const outputs = stages.map((stage) => topology[stage].output);
   const kafka = await openKafkaRuntime(options.kafkaRuntimeOptionsOf(config), outputs, {

@@ -46,14 +46,21 @@ const requiredBy = {
 
 type Required<S extends StageName> = (typeof requiredBy)[S][number];
 
+/** What a stage lacks, in one clause: undefined when it has everything it requires. */
+function missingFor(config: Config, stage: StageName): string | undefined {
+  const missing = requiredBy[stage].filter((name) => config[name] === undefined);
+  return missing.length
+    ? `${missing.map((name) => `${name} is required`).join('; ')} to run the ${stage}`
+    : undefined;
+}
+
 /** The settings a stage requires, present: a ConfigError names every one missing. */
 function settingsOfStage<S extends StageName>(
   config: Config,
   stage: S,
 ): { [K in Required<S>]-?: NonNullable<Config[K]> } {
-  const missing = requiredBy[stage].filter((name) => config[name] === undefined);
-  if (missing.length)
-    throw new ConfigError(`${missing.map((name) => `${name} is required`).join('; ')} to run the ${stage}`);
+  const missing = missingFor(config, stage);
+  if (missing) throw new ConfigError(missing);
   // Checked just above, name by name: what TypeScript cannot follow through the list.
   return config as unknown as { [K in Required<S>]-?: NonNullable<Config[K]> };
 }
@@ -90,14 +97,7 @@ export function processorOptionsOf(config: Config): ProcessorOptions {
 
 /** Settings a chosen stage cannot do without, checked before anything connects: one line naming what is missing. */
 export function checkStageSettings(config: Config, stages: readonly StageName[]): void {
-  const problems = stages.flatMap((stage) => {
-    try {
-      settingsOfStage(config, stage);
-      return [];
-    } catch (error) {
-      return [(error as ConfigError).message];
-    }
-  });
+  const problems = stages.flatMap((stage) => missingFor(config, stage) ?? []);
   if (problems.length) throw new ConfigError(problems.join('; '));
 }
 

@@ -54,16 +54,10 @@ export function readSqsMessage(message: Message, maxBodyBytes: number): Received
       cause: error,
     });
   }
-  const attributes = Object.entries(envelope.MessageAttributes ?? {}).map(([name, attribute]) => [
-    name,
-    attribute.Value,
-  ]);
-  return {
-    messageId,
-    eventType: event.eventType,
-    record,
-    traceContext: traceContextOf(Object.fromEntries(attributes) as Record<string, string | undefined>),
-  };
+  const attributes = Object.fromEntries(
+    Object.entries(envelope.MessageAttributes ?? {}).map(([name, attribute]) => [name, attribute.Value]),
+  );
+  return { messageId, eventType: event.eventType, record, traceContext: traceContextOf(attributes) };
 }
 
 export const subjectOfEvent = (event: ReceivedEvent): Subject =>

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 
 export interface TopicRecord {
   readonly partition: number;
@@ -8,6 +8,46 @@ export interface TopicRecord {
   readonly value: Buffer | null;
   readonly headers: Record<string, string>;
   readonly timestamp: string;
+}
+
+/**
+ * Reads `topic` with the throwaway consumer group `groupId` until `take` says it has all it wants (or `timeoutMs`
+ * passes), then leaves and deletes the group, whatever happened: no stage's offsets move.
+ */
+async function readWithThrowawayGroup(
+  kafka: Kafka,
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  take: (partition: number, message: KafkaMessage) => 'more' | 'done',
+  timeoutMs?: number,
+): Promise<void> {
+  const consumer = kafka.consumer({ groupId });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = timeoutMs === undefined ? undefined : setTimeout(resolve, timeoutMs);
+      consumer
+        .run({
+          autoCommit: false,
+          eachMessage: ({ partition, message }) => {
+            if (take(partition, message) === 'done') {
+              clearTimeout(timer);
+              resolve();
+            }
+            return Promise.resolve();
+          },
+        })
+        .catch((error: unknown) => {
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        });
+    });
+  } finally {
+    await consumer.disconnect();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+  }
 }
 
 function recordOf(partition: number, message: KafkaMessage): TopicRecord {
@@ -48,30 +88,16 @@ export async function readTopicToEnd(
     );
     const total = ends.reduce((sum, end) => sum + Number(end.high) - Number(end.low), 0);
     const records: TopicRecord[] = [];
-    if (remaining.size > 0) {
-      const consumer = kafka.consumer({ groupId });
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        consumer
-          .run({
-            autoCommit: false,
-            eachMessage: ({ partition, message }) => {
-              const end = remaining.get(partition);
-              if (end !== undefined && Number(message.offset) < end) {
-                records.push(recordOf(partition, message));
-                onProgress?.(records.length, total);
-              }
-              if (end !== undefined && Number(message.offset) >= end - 1) remaining.delete(partition);
-              if (remaining.size === 0) resolve();
-              return Promise.resolve();
-            },
-          })
-          .catch(reject);
+    if (remaining.size > 0)
+      await readWithThrowawayGroup(kafka, admin, groupId, topic, (partition, message) => {
+        const end = remaining.get(partition);
+        if (end !== undefined && Number(message.offset) < end) {
+          records.push(recordOf(partition, message));
+          onProgress?.(records.length, total);
+        }
+        if (end !== undefined && Number(message.offset) >= end - 1) remaining.delete(partition);
+        return remaining.size === 0 ? 'done' : 'more';
       });
-      await consumer.disconnect();
-      await admin.deleteGroups([groupId]).catch(() => undefined);
-    }
     return records.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
   } finally {
     await admin.disconnect();
@@ -112,36 +138,17 @@ export async function readRecordsAt(
       })),
     });
     const records: TopicRecord[] = [];
-    const consumer = kafka.consumer({ groupId });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, recordsAtTimeoutMs);
-        consumer
-          .run({
-            autoCommit: false,
-            eachMessage: ({ partition, message }) => {
-              if (wanted.has(partition)) {
-                wanted.delete(partition);
-                records.push(recordOf(partition, message));
-              }
-              if (wanted.size === 0) {
-                clearTimeout(timer);
-                resolve();
-              }
-              return Promise.resolve();
-            },
-          })
-          .catch((error: unknown) => {
-            clearTimeout(timer);
-            reject(error instanceof Error ? error : new Error(String(error)));
-          });
-      });
-    } finally {
-      await consumer.disconnect();
-      await admin.deleteGroups([groupId]).catch(() => undefined);
-    }
+    await readWithThrowawayGroup(
+      kafka,
+      admin,
+      groupId,
+      topic,
+      (partition, message) => {
+        if (wanted.delete(partition)) records.push(recordOf(partition, message));
+        return wanted.size === 0 ? 'done' : 'more';
+      },
+      recordsAtTimeoutMs,
+    );
     return records.sort((a, b) => a.partition - b.partition);
   } finally {
     await admin.disconnect();

@@ -12,9 +12,7 @@ import {
 import type { Outcome } from '../domain/outcome.ts';
 
 /**
- * Traces through the OpenTelemetry API, only once a tracer provider is registered (src/observability/telemetry.ts,
- * where an exporter is configured). Until then every call here returns at once: no span is recorded, nothing is
- * injected into a header, and no attribute is built.
+ * Traces through the OpenTelemetry API, once a tracer provider is registered (see `tracing` below).
  *
  * An allocation's trace: the connector's span (a child of the `traceparent` Workforce put on the SNS message, if
  * any) → the processor's span → the sink's span, each a child of the one before through the W3C `traceparent`
@@ -24,8 +22,9 @@ import type { Outcome } from '../domain/outcome.ts';
 const tracer = () => trace.getTracer('workforce-allocations-to-delius');
 
 /**
- * Whether a tracer provider is registered (src/observability/telemetry.ts says so). While it is not, the calls
- * below return at once: no attributes are built, no context is extracted or made current, no header is written.
+ * Whether a tracer provider is registered (src/observability/telemetry.ts says so, where an exporter is
+ * configured). While it is not, the calls below return at once: no span is recorded, no attribute is built, no
+ * context is extracted or made current, no header is written.
  */
 let tracing = false;
 

@@ -32,11 +32,6 @@ export interface HmppsAuthClient {
 }
 
 /**
- * OAuth2 client credentials against HMPPS Auth (rule D3): HTTP Basic client authentication, form body
- * `grant_type=client_credentials`. The token is cached until shortly before it expires, and concurrent callers
- * share one request. The secret and tokens are never logged.
- */
-/**
  * The token endpoint: `<url>/auth/oauth/token`, or `<url>/oauth/token` where the URL already ends in /auth, as
  * HMPPS services give HMPPS Auth's address (`https://sign-in.hmpps.service.justice.gov.uk/auth`).
  */
@@ -45,6 +40,11 @@ export function tokenUrlOf(url: string): string {
   return base.endsWith('/auth') ? `${base}/oauth/token` : `${base}/auth/oauth/token`;
 }
 
+/**
+ * OAuth2 client credentials against HMPPS Auth (rule D3): HTTP Basic client authentication, form body
+ * `grant_type=client_credentials`. The token is cached until shortly before it expires, and concurrent callers
+ * share one request. The secret and tokens are never logged.
+ */
 export function hmppsAuthClient(
   settings: HmppsAuthSettings,
   deps: { metrics: Metrics; dispatcher?: Dispatcher; now?: () => number; onAnswer?: () => void },
@@ -52,6 +52,7 @@ export function hmppsAuthClient(
   const now = deps.now ?? Date.now;
   const margin = settings.refreshMarginMs ?? tokenRefreshMarginMs;
   const tokenUrl = tokenUrlOf(settings.url);
+  const tokenEndpoint = new URL(tokenUrl);
   const basic = Buffer.from(
     `${encodeURIComponent(settings.clientId)}:${encodeURIComponent(settings.clientSecret)}`,
   ).toString('base64');
@@ -128,8 +129,8 @@ export function hmppsAuthClient(
         'HMPPS Auth token',
         () => ({
           'http.request.method': 'POST',
-          'server.address': new URL(tokenUrl).host,
-          'url.path': '/auth/oauth/token',
+          'server.address': tokenEndpoint.host,
+          'url.path': tokenEndpoint.pathname,
         }),
         () => fetchToken(signal),
       ).finally(() => {
